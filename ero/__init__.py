@@ -1,0 +1,1 @@
+"""ERO composition root: settings, the embedded broker, the process wiring and the `ero` CLI."""

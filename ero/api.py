@@ -1,0 +1,59 @@
+"""The HTTP application: ingest gateway, query API and operator endpoints on one FastAPI app."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import structlog
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from starlette.middleware.base import RequestResponseEndpoint
+
+from ero.services import Services
+from ingest.http import router as ingest_router
+from licences.admin_http import router as admin_router
+from query_api.dashboard import router as dashboard_router
+from query_api.health import router as health_router
+from query_api.reports import router as reports_router
+
+
+def create_api(services: Services) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.event_log.stop()
+
+    app = FastAPI(
+        title="ERO",
+        version="1",
+        summary="Reporting cloud for ERP <-> e-commerce connectors",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(path=request.url.path)
+        return await call_next(request)
+
+    for router in (ingest_router, dashboard_router, reports_router, health_router, admin_router):
+        app.include_router(router)
+    return app
+
+
+class HostedServer(uvicorn.Server):
+    """uvicorn hosted in another service's loop: the host (Faust's worker) keeps the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def api_server(app: FastAPI, host: str, port: int, *, hosted: bool) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+    )
+    return HostedServer(config) if hosted else uvicorn.Server(config)

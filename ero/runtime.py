@@ -1,0 +1,150 @@
+"""Process composition for `ero run` (everything, embedded by default), `ero worker`, `ero api`.
+
+The three differ only in which roles they host; the code each role runs is the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import orjson
+import structlog
+
+from ero.api import api_server, create_api
+from ero.broker import EmbeddedBroker
+from ero.services import Services
+from ero.settings import ConfigurationError, Settings
+from ero.state import demo_licence, open_clickhouse, operator_token
+from ero.topics import Topics, ensure_topics
+from ero.worker import ApiService, PipelineWorker, create_worker_app
+from ingest.event_log import KafkaEventLog
+from licences import Credentials, LicenceStore
+from projections.clickhouse import ClickHouse
+
+log = structlog.get_logger(__name__)
+
+
+def build_services(settings: Settings, clickhouse: ClickHouse, topics: Topics) -> Services:
+    assert settings.kafka_bootstrap is not None
+    return Services(
+        settings=settings,
+        clickhouse=clickhouse,
+        licences=LicenceStore(clickhouse),
+        event_log=KafkaEventLog(
+            settings.kafka_bootstrap,
+            raw_topic=topics.raw,
+            dead_letter_topic=topics.dead_letter,
+            max_record_bytes=settings.max_record_bytes,
+            timeout_seconds=settings.broker_timeout_seconds,
+        ),
+        operator_token=operator_token(settings),
+    )
+
+
+@contextlib.contextmanager
+def _broker(settings: Settings, allow_embedded: bool) -> Iterator[Settings]:
+    """Settings with a reachable bootstrap: the configured one, or an embedded broker's."""
+    if settings.kafka_bootstrap:
+        yield settings
+        return
+    if not allow_embedded:
+        raise ConfigurationError(
+            "ERO_KAFKA_BOOTSTRAP is not set: separate `ero worker` / `ero api` processes need a "
+            "shared broker (the embedded one runs only inside `ero run`)"
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with EmbeddedBroker(log_file=settings.data_dir / "broker.log") as broker:
+        yield settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+
+
+def _write_runtime_file(settings: Settings) -> None:
+    """Tells the CLI (and tests) where this running pipeline's API and broker listen."""
+    settings.runtime_file.write_bytes(
+        orjson.dumps(
+            {
+                "pid": os.getpid(),
+                "api_url": settings.resolved_api_url,
+                "kafka_bootstrap": settings.kafka_bootstrap,
+            }
+        )
+    )
+
+
+def run_all(settings: Settings) -> None:
+    """Broker (embedded unless configured) + ClickHouse + worker + API in one process."""
+    with _broker(settings, allow_embedded=True) as settings:
+        topics = Topics.from_settings(settings)
+        asyncio.run(ensure_topics(settings, topics))
+        clickhouse = open_clickhouse(settings)
+        services = build_services(settings, clickhouse, topics)
+        print_banner(settings, demo_licence(settings, services.licences))
+        app = create_worker_app(settings, topics, clickhouse)
+        api = ApiService(
+            api_server(create_api(services), settings.api_host, settings.api_port, hosted=True)
+        )
+        _write_runtime_file(settings)
+        try:
+            _execute(PipelineWorker(app, api, loglevel=settings.log_level, override_logging=False))
+        finally:
+            settings.runtime_file.unlink(missing_ok=True)
+
+
+def run_worker(settings: Settings) -> None:
+    with _broker(settings, allow_embedded=False) as settings:
+        topics = Topics.from_settings(settings)
+        asyncio.run(ensure_topics(settings, topics))
+        clickhouse = open_clickhouse(settings)
+        app = create_worker_app(settings, topics, clickhouse)
+        _execute(PipelineWorker(app, loglevel=settings.log_level, override_logging=False))
+
+
+def run_api(settings: Settings) -> None:
+    with _broker(settings, allow_embedded=False) as settings:
+        topics = Topics.from_settings(settings)
+        services = build_services(settings, open_clickhouse(settings), topics)
+        server = api_server(
+            create_api(services), settings.api_host, settings.api_port, hosted=False
+        )
+        asyncio.run(server.serve())
+
+
+def _execute(worker: PipelineWorker) -> None:
+    # Faust ends with SystemExit; a clean stop is exit code 0 and must not skip our cleanup.
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+
+
+def print_banner(settings: Settings, demo: Credentials | None) -> None:
+    url = settings.resolved_api_url
+    lines = [
+        "",
+        f"ERO is starting: API {url}  (OpenAPI: {url}/docs)",
+        f"  broker {settings.kafka_bootstrap}   ClickHouse {settings.resolved_clickhouse_dsn}",
+    ]
+    if demo is not None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        lines += [
+            f"  demo licence   {demo.licence_id}",
+            f"  connector key  {demo.connector_key}",
+            f"  reader token   {demo.reader_token}",
+            "",
+            "Post an event:",
+            f"  curl -sS -X POST {url}/v1/events -H 'Authorization: Bearer {demo.connector_key}' "
+            '-H \'Content-Type: application/json\' -d \'[{"connector_id": "shop-1", '
+            f'"occurred_at": "{now}", "operation": "order.import", "reference": "000146", '
+            '"status": "erreur", "message": "Article TSHIRT-BL-M absent de la gestion '
+            "commerciale\"}]'",
+            "Read it back:",
+            f"  curl -sS {url}/v1/reports -H 'Authorization: Bearer {demo.reader_token}'",
+            f"  curl -sS {url}/v1/dashboard -H 'Authorization: Bearer {demo.reader_token}'",
+        ]
+    lines += ["Create another licence: .venv/bin/ero licence create NAME", "Ctrl-C stops.", ""]
+    print("\n".join(lines), file=sys.stdout, flush=True)

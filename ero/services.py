@@ -1,0 +1,26 @@
+"""What the HTTP handlers share in one process: built once, reached through `app.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from ero.settings import Settings
+from ingest.event_log import KafkaEventLog
+from licences import LicenceStore
+from projections.clickhouse import ClickHouse
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clickhouse: ClickHouse
+    licences: LicenceStore
+    event_log: KafkaEventLog
+    operator_token: str
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found

@@ -1,0 +1,82 @@
+"""Every deployment knob, read once from `ERO_*` environment variables.
+
+Embedded and distributed deployments run the same code; only these values differ.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """A setting makes the asked-for process impossible; the message says which and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ERO_", frozen=True)
+
+    data_dir: Path = Field(
+        Path("var"), description="Where embedded state lives (chdb data, tokens)."
+    )
+    kafka_bootstrap: str | None = Field(
+        None, description="host:port[,host:port]; unset starts the embedded broker (ero run only)."
+    )
+    clickhouse_dsn: str | None = Field(
+        None, description="chdb:///path (embedded) or http(s)://user:pass@host:8123/db (server)."
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_url: str | None = Field(None, description="Where the CLI reaches the API.")
+    operator_token: str | None = Field(
+        None, description="Vendor-operator bearer token; unset: generated into DATA_DIR."
+    )
+
+    topic_prefix: str = "ero"
+    topic_partitions: int = 4
+    topic_replication: int = 1
+
+    # Tansu holds a new group's first join for half the session timeout; Kafka's minimum is 6 s.
+    broker_session_timeout_seconds: float = 10.0
+
+    max_events_per_request: int = 10_000
+    max_request_bytes: int = 10 * 1024 * 1024
+    # Kafka's default max.message.bytes is ~1 MB; records stay well under it.
+    max_record_bytes: int = 512 * 1024
+    broker_timeout_seconds: float = 10.0
+
+    sink_max_records: int = 2_000
+    sink_flush_seconds: float = 1.0
+    retention_days: int = 90
+    max_future_skew_hours: int = 24
+
+    log_level: str = "INFO"
+
+    @cached_property
+    def resolved_clickhouse_dsn(self) -> str:
+        if self.clickhouse_dsn:
+            return self.clickhouse_dsn
+        return f"chdb://{(self.data_dir / 'clickhouse').resolve()}"
+
+    @cached_property
+    def resolved_api_url(self) -> str:
+        return self.api_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def runtime_file(self) -> Path:
+        """Written by a running pipeline: where its API and broker listen."""
+        return self.data_dir / "runtime.json"
+
+    @property
+    def operator_token_file(self) -> Path:
+        return self.data_dir / "operator.token"
+
+    @property
+    def demo_licence_file(self) -> Path:
+        return self.data_dir / "demo-licence.json"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}.{name}"

@@ -1,0 +1,48 @@
+"""The pipeline's topics, declared idempotently at start (Apache Kafka and Tansu alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from ero.settings import Settings
+
+
+@dataclass(frozen=True)
+class Topics:
+    raw: str
+    classified: str
+    dead_letter: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Topics:
+        return cls(
+            raw=settings.topic("events.raw"),
+            classified=settings.topic("events.classified"),
+            dead_letter=settings.topic("events.dead-letter"),
+        )
+
+    def all(self) -> tuple[str, ...]:
+        return (self.raw, self.classified, self.dead_letter)
+
+
+async def ensure_topics(settings: Settings, topics: Topics) -> None:
+    assert settings.kafka_bootstrap is not None
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, settings.topic_partitions, settings.topic_replication)
+            for name in topics.all()
+            if name not in existing
+        ]
+        if missing:
+            response = await admin.create_topics(missing)
+            for name, code, message in response.topic_errors:
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise RuntimeError(f"cannot create topic {name}: {message} (code {code})")
+    finally:
+        await admin.close()

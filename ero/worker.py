@@ -1,0 +1,100 @@
+"""The stream-processing side: a Faust app with the classification and projection agents."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+import faust
+import mode
+import uvicorn
+
+from ero.settings import Settings
+from ero.topics import Topics
+from processors.agent import register_classification
+from processors.catalog import load_catalog
+from processors.classifier import Classifier
+from projections.agent import register_projection
+from projections.clickhouse import ClickHouse
+from projections.sync_events import SyncEventsWriter
+
+
+def create_worker_app(settings: Settings, topics: Topics, clickhouse: ClickHouse) -> Any:
+    assert settings.kafka_bootstrap is not None
+    app = faust.App(
+        f"{settings.topic_prefix}-pipeline",
+        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        store="memory://",
+        autodiscover=False,
+        web_enabled=False,  # no 0.0.0.0:6066 listener: servers here bind loopback only
+        producer_acks=-1,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        broker_session_timeout=settings.broker_session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.broker_session_timeout_seconds / 4),
+    )
+
+    def topic(name: str) -> Any:
+        return app.topic(name, key_serializer="raw", value_serializer="raw")
+
+    raw, classified, dead_letter = (
+        topic(topics.raw),
+        topic(topics.classified),
+        topic(topics.dead_letter),
+    )
+    register_classification(
+        app,
+        raw,
+        classified,
+        dead_letter,
+        Classifier(load_catalog()),
+        max_records=256,
+        max_record_bytes=settings.max_record_bytes,
+    )
+    register_projection(
+        app,
+        classified,
+        SyncEventsWriter(clickhouse),
+        max_records=settings.sink_max_records,
+        within=settings.sink_flush_seconds,
+    )
+    return app
+
+
+class ApiService(mode.Service):
+    """Serves the HTTP API on the worker's event loop (the embedded, one-process deployment)."""
+
+    def __init__(self, server: uvicorn.Server, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._server = server
+        self._serving: asyncio.Task[None] | None = None
+
+    async def on_start(self) -> None:
+        self._serving = asyncio.ensure_future(self._server.serve())
+        while not self._server.started:
+            if self._serving.done():
+                config = self._server.config
+                raise RuntimeError(
+                    f"the API could not listen on {config.host}:{config.port} "
+                    "(port in use? set ERO_API_PORT)"
+                )
+            await asyncio.sleep(0.05)
+
+    async def on_stop(self) -> None:
+        if self._serving is not None:
+            self._server.should_exit = True
+            await self._serving
+
+
+class PipelineWorker(faust.Worker):
+    """Faust's worker, with extra services started after the app and stopped before it.
+
+    Stopping the API first means no event is accepted once the agents start shutting down.
+    """
+
+    def on_init_dependencies(self) -> Iterable[mode.ServiceT]:
+        *services, app = super().on_init_dependencies()
+        return [app, *services]

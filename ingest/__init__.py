@@ -1,0 +1,1 @@
+"""Ingest: accept connectors' sync events, validate them, append them to the log."""

@@ -1,0 +1,116 @@
+"""The HTTP batch gateway: POST /v1/events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel
+
+from ero.services import Services, services
+from ingest.event_log import LogUnavailable
+from ingest.parsing import MalformedBody, TimeBounds, TooManyEvents, parse_body
+from licences.http import ConnectorPrincipal
+from schemas import DeadLetter, FieldError
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["ingest"])
+
+RETRY_AFTER_SECONDS = 5
+
+
+class RejectedLine(BaseModel):
+    line: int
+    errors: list[FieldError]
+
+
+class IngestResult(BaseModel):
+    accepted: int
+    rejected: list[RejectedLine]
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    too_large = HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        detail=f"body larger than {limit} bytes; split the batch into smaller requests",
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/v1/events",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=IngestResult,
+    summary="Append a batch of SyncEvent v1 (JSON array or NDJSON)",
+    responses={
+        401: {"description": "Unknown or missing connector key"},
+        413: {"description": "Too many events or too many bytes in one request"},
+        503: {"description": "The log is unreachable: nothing was accepted, retry later"},
+    },
+)
+async def post_events(
+    request: Request,
+    principal: ConnectorPrincipal,
+    svc: Annotated[Services, Depends(services)],
+) -> IngestResult:
+    settings = svc.settings
+    body = await _bounded_body(request, settings.max_request_bytes)
+    ndjson = "ndjson" in request.headers.get("content-type", "")
+    try:
+        parsed = parse_body(
+            body,
+            ndjson=ndjson,
+            max_events=settings.max_events_per_request,
+            bounds=TimeBounds(settings.retention_days, settings.max_future_skew_hours),
+        )
+    except TooManyEvents as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=str(exc)) from exc
+    except MalformedBody as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
+
+    received_at = datetime.now(UTC)
+    events = [event.with_identity(principal.licence_id) for event in parsed.events]
+    dead_letters = [
+        DeadLetter(
+            licence_id=principal.licence_id,
+            received_at=received_at,
+            source="http",
+            line=reject.line,
+            raw=reject.raw,
+            errors=reject.errors,
+        )
+        for reject in parsed.rejects
+    ]
+    try:
+        await svc.event_log.append(principal.licence_id, received_at, events, dead_letters)
+    except LogUnavailable as exc:
+        log.warning("ingest_log_unavailable", error=str(exc), events=len(events))
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="the event log is unreachable; nothing of this batch was accepted. "
+            f"Retry in {RETRY_AFTER_SECONDS} s with the same event_ids.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
+    log.info(
+        "ingest_batch_accepted",
+        accepted=len(events),
+        rejected=len(dead_letters),
+        connectors=sorted({event.connector_id for event in events})[:20],
+        event_ids=[str(event.event_id) for event in events[:20]],
+    )
+    return IngestResult(
+        accepted=len(events),
+        rejected=[RejectedLine(line=r.line, errors=r.errors) for r in parsed.rejects],
+    )

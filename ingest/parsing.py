@@ -1,0 +1,112 @@
+"""Turn a request body (JSON array or NDJSON) into valid events and named rejects.
+
+`line` is the 1-based position of the event in the body: the physical line for NDJSON, the
+array index + 1 for a JSON array. Rejects keep the line's raw text for the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from schemas import FieldError, SyncEvent
+from schemas.dead_letter import field_errors
+
+
+class MalformedBody(ValueError):
+    """The body is neither a JSON array nor NDJSON."""
+
+
+class TooManyEvents(ValueError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a request carries at most {limit} events; split the batch")
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    line: int
+    raw: str
+    errors: list[FieldError]
+
+
+@dataclass(slots=True)
+class ParsedBody:
+    events: list[SyncEvent] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBounds:
+    """How far from now an occurred_at may be: older is past retention, newer is a wrong clock."""
+
+    retention_days: int
+    max_future_skew_hours: int
+
+    def check(self, occurred_at: datetime, now: datetime) -> FieldError | None:
+        if occurred_at > now + timedelta(hours=self.max_future_skew_hours):
+            return FieldError(
+                field="occurred_at",
+                reason=f"more than {self.max_future_skew_hours} h in the future: "
+                "check the clock of the connector's PC",
+            )
+        if occurred_at < now - timedelta(days=self.retention_days):
+            return FieldError(
+                field="occurred_at",
+                reason=f"older than the {self.retention_days}-day retention; it would never show",
+            )
+        return None
+
+
+def _items(body: bytes, ndjson: bool) -> list[tuple[int, Any, bytes]]:
+    """(line, decoded value or the JSON error, raw bytes) for every non-blank item."""
+    if ndjson:
+        items: list[tuple[int, Any, bytes]] = []
+        for number, raw in enumerate(body.split(b"\n"), start=1):
+            if not raw.strip():
+                continue
+            try:
+                items.append((number, orjson.loads(raw), raw))
+            except orjson.JSONDecodeError as exc:
+                items.append((number, exc, raw))
+        return items
+    try:
+        decoded = orjson.loads(body) if body.strip() else []
+    except orjson.JSONDecodeError as exc:
+        raise MalformedBody(
+            f"body is not valid JSON ({exc}); send a JSON array of SyncEvent objects, "
+            "or NDJSON with Content-Type: application/x-ndjson"
+        ) from exc
+    if not isinstance(decoded, list):
+        raise MalformedBody("body must be a JSON array of SyncEvent objects (or NDJSON)")
+    return [(index, value, b"") for index, value in enumerate(decoded, start=1)]
+
+
+def parse_body(body: bytes, *, ndjson: bool, max_events: int, bounds: TimeBounds) -> ParsedBody:
+    items = _items(body, ndjson)
+    if len(items) > max_events:
+        raise TooManyEvents(max_events)
+    now = datetime.now(UTC)
+    parsed = ParsedBody()
+    for line, value, raw in items:
+        errors: list[FieldError]
+        if isinstance(value, orjson.JSONDecodeError):
+            errors = [FieldError(field="(line)", reason=f"not valid JSON: {value}")]
+        else:
+            try:
+                event = SyncEvent.model_validate(value)
+            except ValidationError as exc:
+                errors = field_errors(exc)
+            else:
+                error = bounds.check(event.occurred_at, now)
+                if error is None:
+                    parsed.events.append(event)
+                    continue
+                errors = [error]
+        text = raw.decode("utf-8", "replace") if raw else orjson.dumps(value).decode()
+        parsed.rejects.append(Reject(line=line, raw=text, errors=errors))
+    return parsed

@@ -1,0 +1,30 @@
+"""Operator endpoints for licences: what `ero licence create` calls on a running pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, Field
+
+from ero.services import Services, services
+from licences.http import Operator
+from licences.store import Credentials
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["operators"], dependencies=[Operator])
+
+
+class LicenceRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/v1/admin/licences", status_code=status.HTTP_201_CREATED, response_model=Credentials)
+async def create_licence(
+    body: LicenceRequest, svc: Annotated[Services, Depends(services)]
+) -> Credentials:
+    credentials = await asyncio.to_thread(svc.licences.create, body.name)
+    log.info("licence_created", licence_id=credentials.licence_id, name=body.name)
+    return credentials

@@ -1,0 +1,1 @@
+"""Stream processors: classify each accepted event (level, origin, remediation)."""

@@ -1,0 +1,73 @@
+"""The classification agent: raw records -> classified records, one record out per record in.
+
+Each output record is acked by the brokers before its input is acked, so a crash replays
+the input rather than losing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from processors.classifier import Classifier
+from schemas import DeadLetter, RawBatch
+from schemas.dead_letter import field_errors
+from schemas.records import encode_batches
+
+log = structlog.get_logger(__name__)
+
+
+def register_classification(
+    app: Any,
+    raw_topic: Any,
+    classified_topic: Any,
+    dead_letter_topic: Any,
+    classifier: Classifier,
+    max_records: int,
+    max_record_bytes: int,
+) -> Any:
+    @app.agent(raw_topic, name="classify-sync-events")
+    async def classify(stream: Any) -> None:
+        async for faust_events in stream.noack_take(max_records, within=0.05):
+            deliveries = []
+            for faust_event in faust_events:
+                try:
+                    batch = RawBatch.model_validate_json(faust_event.value)
+                except ValidationError as exc:
+                    deliveries.append(
+                        await dead_letter_topic.send(
+                            key=faust_event.key, value=_dead_letter(faust_event, exc)
+                        )
+                    )
+                    continue
+                classified = [classifier.classify(event) for event in batch.events]
+                for record in encode_batches(
+                    batch.licence_id, batch.received_at, classified, max_record_bytes
+                ):
+                    deliveries.append(
+                        await classified_topic.send(key=faust_event.key, value=record)
+                    )
+            await asyncio.gather(*deliveries)
+            for faust_event in faust_events:
+                await stream.ack(faust_event)
+
+    return classify
+
+
+def _dead_letter(faust_event: Any, exc: ValidationError) -> bytes:
+    """A raw record we cannot read (e.g. from a direct producer) is kept, with why."""
+    message = faust_event.message
+    log.warning("raw_record_unreadable", partition=message.partition, offset=message.offset)
+    letter = DeadLetter(
+        licence_id=(faust_event.key or b"").decode("utf-8", "replace"),
+        received_at=datetime.fromtimestamp(message.timestamp, UTC),
+        source=f"kafka:{message.topic}/{message.partition}@{message.offset}",
+        line=1,
+        raw=bytes(faust_event.value).decode("utf-8", "replace"),
+        errors=field_errors(exc),
+    )
+    return letter.__pydantic_serializer__.to_json(letter)

@@ -1,0 +1,1 @@
+"""Projections: the classified stream written into ClickHouse, idempotently, in large batches."""

@@ -1,0 +1,74 @@
+"""The process's ClickHouse connection: chdb in-process or a server, chosen by DSN alone.
+
+clickhouse-connect has no async client for chdb, so blocking calls run in a worker thread
+(chdb releases the GIL while it works).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect import common
+
+# No session ids: a session forbids concurrent queries, and the API runs many at once.
+common.set_setting("autogenerate_session_id", False)
+
+
+class ClickHouseUnavailable(RuntimeError):
+    """The ClickHouse the DSN names cannot be opened or reached."""
+
+
+class ClickHouse:
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        try:
+            self._client = clickhouse_connect.get_client(dsn=dsn)
+        except Exception as exc:
+            where = dsn.split("@")[-1]
+            hint = (
+                " Only one process may open a chdb path: stop the other ERO process, or talk to"
+                " it through its API."
+                if dsn.startswith("chdb://")
+                else ""
+            )
+            raise ClickHouseUnavailable(f"cannot open ClickHouse at {where}: {exc}.{hint}") from exc
+
+    def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
+        self._client.command(sql, parameters=parameters)
+
+    def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._client.query(sql, parameters=parameters).result_rows
+        return rows
+
+    def insert_columns(
+        self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]
+    ) -> None:
+        self._client.insert(
+            table,
+            [list(column) for column in columns],
+            column_names=list(column_names),
+            column_oriented=True,
+            settings={"max_partitions_per_insert_block": 1000},
+        )
+
+    async def arows(
+        self, sql: str, parameters: dict[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        return await asyncio.to_thread(self.rows, sql, parameters)
+
+    async def ainsert_columns(
+        self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]
+    ) -> None:
+        await asyncio.to_thread(self.insert_columns, table, column_names, columns)
+
+    async def ping(self) -> bool:
+        try:
+            return await self.arows("SELECT 1") == [(1,)]
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        self._client.close()

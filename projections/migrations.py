@@ -1,0 +1,117 @@
+"""Versioned, idempotent DDL, the same on chdb and on a ClickHouse server.
+
+Applied by `ero migrate` and at every start; a migration runs once, and each statement is
+written so that running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from projections.clickhouse import ClickHouse
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def migrations(retention_days: int) -> tuple[Migration, ...]:
+    return (
+        Migration(
+            1,
+            "licences",
+            (
+                """
+                CREATE TABLE IF NOT EXISTS licences (
+                    licence_id String,
+                    name String,
+                    status Enum8('active' = 1, 'expired' = 2, 'revoked' = 3),
+                    created_at DateTime64(3, 'UTC'),
+                    updated_at DateTime64(3, 'UTC')
+                ) ENGINE = ReplacingMergeTree(updated_at)
+                ORDER BY licence_id
+                """,
+                # Only hashes of keys are stored; the key itself is shown once, at creation.
+                """
+                CREATE TABLE IF NOT EXISTS licence_keys (
+                    key_hash String,
+                    licence_id String,
+                    kind Enum8('connector' = 1, 'reader' = 2),
+                    created_at DateTime64(3, 'UTC')
+                ) ENGINE = ReplacingMergeTree(created_at)
+                ORDER BY key_hash
+                """,
+            ),
+        ),
+        Migration(
+            2,
+            "sync_events",
+            (
+                # Keyed so that a replay reproduces the same key: the event's own time and id,
+                # never ingest time. Readers use FINAL so a re-sent event_id is counted once.
+                f"""
+                CREATE TABLE IF NOT EXISTS sync_events (
+                    licence_id LowCardinality(String),
+                    connector_id LowCardinality(String),
+                    event_id UUID,
+                    occurred_at DateTime64(3, 'UTC'),
+                    received_at DateTime64(3, 'UTC'),
+                    operation LowCardinality(String),
+                    reference String,
+                    status LowCardinality(String),
+                    code LowCardinality(String),
+                    message String CODEC(ZSTD(1)),
+                    message_folded String CODEC(ZSTD(1)),
+                    sync_id String,
+                    config_id String,
+                    attributes Map(String, String),
+                    level Enum8('success' = 1, 'alert' = 2, 'error' = 3),
+                    origin Enum8('cms' = 1, 'erp' = 2, 'connector' = 3),
+                    rule_id LowCardinality(String),
+                    remediation_hint String CODEC(ZSTD(1)),
+                    remediation_url LowCardinality(String),
+                    remediation_action LowCardinality(String),
+                    version UInt64,
+                    INDEX idx_message message_folded TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 4,
+                    INDEX idx_reference reference TYPE bloom_filter(0.01) GRANULARITY 4
+                ) ENGINE = ReplacingMergeTree(version)
+                PARTITION BY toDate(occurred_at)
+                ORDER BY (licence_id, occurred_at, event_id)
+                TTL toDateTime(occurred_at) + INTERVAL {int(retention_days)} DAY
+                SETTINGS ttl_only_drop_parts = 1
+                """,
+            ),
+        ),
+    )
+
+
+def migrate(clickhouse: ClickHouse, retention_days: int) -> list[int]:
+    """Apply the migrations not applied yet; return the versions applied now."""
+    clickhouse.command(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+        ) ENGINE = ReplacingMergeTree ORDER BY version
+        """
+    )
+    applied = {row[0] for row in clickhouse.rows("SELECT version FROM schema_migrations FINAL")}
+    done: list[int] = []
+    for migration in migrations(retention_days):
+        if migration.version in applied:
+            continue
+        for statement in migration.statements:
+            clickhouse.command(statement)
+        clickhouse.command(
+            "INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})",
+            parameters={"v": migration.version, "n": migration.name},
+        )
+        log.info("migration_applied", version=migration.version, name=migration.name)
+        done.append(migration.version)
+    return done

@@ -1,0 +1,1 @@
+"""Read side: the merchant's dashboard and reports, licence by licence."""

@@ -1,0 +1,17 @@
+"""The pipeline's data contracts, defined once: what connectors send, what each topic carries."""
+
+from schemas.classified import ClassifiedBatch, ClassifiedEvent, Level, Origin, Remediation
+from schemas.dead_letter import DeadLetter, FieldError
+from schemas.sync_event import RawBatch, SyncEvent
+
+__all__ = [
+    "ClassifiedBatch",
+    "ClassifiedEvent",
+    "DeadLetter",
+    "FieldError",
+    "Level",
+    "Origin",
+    "RawBatch",
+    "Remediation",
+    "SyncEvent",
+]
