@@ -40,8 +40,7 @@ class ClickHouse:
         self._client.command(sql, parameters=parameters)
 
     def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = self._client.query(sql, parameters=parameters).result_rows
-        return rows
+        return [tuple(row) for row in self._client.query(sql, parameters=parameters).result_rows]
 
     def insert_columns(
         self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]
