@@ -12,11 +12,13 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import mode
 import orjson
 import structlog
 
 from ero.api import api_server, create_api
 from ero.broker import EmbeddedBroker
+from ero.drain import DrainService, Progress
 from ero.services import Services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
@@ -47,10 +49,11 @@ def build_services(settings: Settings, clickhouse: ClickHouse, topics: Topics) -
 
 
 @contextlib.contextmanager
-def _broker(settings: Settings, allow_embedded: bool) -> Iterator[Settings]:
-    """Settings with a reachable bootstrap: the configured one, or an embedded broker's."""
+def _broker(settings: Settings, allow_embedded: bool) -> Iterator[tuple[Settings, bool]]:
+    """Settings with a reachable bootstrap (the configured one, or an embedded broker's), and
+    whether that broker is embedded (memory-only, gone when we stop)."""
     if settings.kafka_bootstrap:
-        yield settings
+        yield settings, False
         return
     if not allow_embedded:
         raise ConfigurationError(
@@ -59,7 +62,7 @@ def _broker(settings: Settings, allow_embedded: bool) -> Iterator[Settings]:
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with EmbeddedBroker(log_file=settings.data_dir / "broker.log") as broker:
-        yield settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+        yield settings.model_copy(update={"kafka_bootstrap": broker.bootstrap}), True
 
 
 def _write_runtime_file(settings: Settings) -> None:
@@ -77,25 +80,35 @@ def _write_runtime_file(settings: Settings) -> None:
 
 def run_all(settings: Settings) -> None:
     """Broker (embedded unless configured) + ClickHouse + worker + API in one process."""
-    with _broker(settings, allow_embedded=True) as settings:
+    with _broker(settings, allow_embedded=True) as (settings, embedded):
+        assert settings.kafka_bootstrap is not None
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
         services = build_services(settings, clickhouse, topics)
         print_banner(settings, demo_licence(settings, services.licences))
-        app = create_worker_app(settings, topics, clickhouse)
+        progress = Progress()
+        app = create_worker_app(settings, topics, clickhouse, progress)
         api = ApiService(
             api_server(create_api(services), settings.api_host, settings.api_port, hosted=True)
         )
+        # Stopped in reverse order: the API first, then the drain, then the agents.
+        extra: list[mode.Service] = [api]
+        if embedded:
+            timeout = settings.drain_timeout_seconds
+            extra.insert(0, DrainService(settings.kafka_bootstrap, topics, progress, timeout))
         _write_runtime_file(settings)
         try:
-            _execute(PipelineWorker(app, api, loglevel=settings.log_level, override_logging=False))
+            worker = PipelineWorker(
+                app, *extra, loglevel=settings.log_level, override_logging=False
+            )
+            _execute(worker)
         finally:
             settings.runtime_file.unlink(missing_ok=True)
 
 
 def run_worker(settings: Settings) -> None:
-    with _broker(settings, allow_embedded=False) as settings:
+    with _broker(settings, allow_embedded=False) as (settings, _):
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
@@ -104,13 +117,15 @@ def run_worker(settings: Settings) -> None:
 
 
 def run_api(settings: Settings) -> None:
-    with _broker(settings, allow_embedded=False) as settings:
+    with _broker(settings, allow_embedded=False) as (settings, _):
         topics = Topics.from_settings(settings)
         services = build_services(settings, open_clickhouse(settings), topics)
         server = api_server(
             create_api(services), settings.api_host, settings.api_port, hosted=False
         )
-        asyncio.run(server.serve())
+        # uvicorn re-raises the signal it stopped on; a Ctrl-C stop is a clean exit here.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(server.serve())
 
 
 def _execute(worker: PipelineWorker) -> None:

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
 
     sink_max_records: int = 2_000
     sink_flush_seconds: float = 1.0
+    drain_timeout_seconds: float = 60.0
     retention_days: int = 90
     max_future_skew_hours: int = 24
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -46,3 +47,16 @@ async def ensure_topics(settings: Settings, topics: Topics) -> None:
                     raise RuntimeError(f"cannot create topic {name}: {message} (code {code})")
     finally:
         await admin.close()
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """partition -> the offset the next record will get."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = await consumer.end_offsets(partitions) if partitions else {}
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()

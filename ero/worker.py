@@ -10,6 +10,7 @@ import faust
 import mode
 import uvicorn
 
+from ero.drain import Progress
 from ero.settings import Settings
 from ero.topics import Topics
 from processors.agent import register_classification
@@ -20,7 +21,10 @@ from projections.clickhouse import ClickHouse
 from projections.sync_events import SyncEventsWriter
 
 
-def create_worker_app(settings: Settings, topics: Topics, clickhouse: ClickHouse) -> Any:
+def create_worker_app(
+    settings: Settings, topics: Topics, clickhouse: ClickHouse, progress: Progress | None = None
+) -> Any:
+    on_done = progress.mark if progress is not None else (lambda _: None)
     assert settings.kafka_bootstrap is not None
     app = faust.App(
         f"{settings.topic_prefix}-pipeline",
@@ -53,6 +57,7 @@ def create_worker_app(settings: Settings, topics: Topics, clickhouse: ClickHouse
         Classifier(load_catalog()),
         max_records=256,
         max_record_bytes=settings.max_record_bytes,
+        on_done=on_done,
     )
     register_projection(
         app,
@@ -60,6 +65,7 @@ def create_worker_app(settings: Settings, topics: Topics, clickhouse: ClickHouse
         SyncEventsWriter(clickhouse),
         max_records=settings.sink_max_records,
         within=settings.sink_flush_seconds,
+        on_done=on_done,
     )
     return app
 

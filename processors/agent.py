@@ -7,6 +7,7 @@ the input rather than losing it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ def register_classification(
     classifier: Classifier,
     max_records: int,
     max_record_bytes: int,
+    on_done: Callable[[Any], None] = lambda _: None,
 ) -> Any:
     @app.agent(raw_topic, name="classify-sync-events")
     async def classify(stream: Any) -> None:
@@ -54,6 +56,7 @@ def register_classification(
             await asyncio.gather(*deliveries)
             for faust_event in faust_events:
                 await stream.ack(faust_event)
+                on_done(faust_event)
 
     return classify
 

@@ -8,6 +8,7 @@ replays the batch and the ReplacingMergeTree absorbs the repeat.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -21,7 +22,12 @@ MAX_BACKOFF_SECONDS = 30.0
 
 
 def register_projection(
-    app: Any, classified_topic: Any, writer: SyncEventsWriter, max_records: int, within: float
+    app: Any,
+    classified_topic: Any,
+    writer: SyncEventsWriter,
+    max_records: int,
+    within: float,
+    on_done: Callable[[Any], None] = lambda _: None,
 ) -> Any:
     @app.agent(classified_topic, name="project-sync-events")
     async def project(stream: Any) -> None:
@@ -38,6 +44,7 @@ def register_projection(
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             for faust_event in faust_events:
                 await stream.ack(faust_event)
+                on_done(faust_event)
             log.debug("projection_inserted", rows=rows, records=len(batches))
 
     return project

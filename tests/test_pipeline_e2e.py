@@ -112,7 +112,8 @@ def test_every_posted_line_is_reported_classified(pipeline: Pipeline, loaded: Lo
         ):
             assert item[field] == event[field]
         if item["level"] != "success":
-            assert item["remediation"]["hint"] and item["remediation"]["url"].startswith("https://")
+            assert item["remediation"]["hint"]
+            assert item["remediation"]["url"].startswith("https://")
 
 
 def test_reports_are_newest_first_and_pages_never_repeat(
