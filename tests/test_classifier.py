@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from processors.catalog import load_catalog
+from processors.classifier import Classifier
+from schemas import ClassifiedEvent, Level, Origin, SyncEvent
+
+CLASSIFIER = Classifier(load_catalog())
+
+
+def classify(
+    message: str,
+    status: str | None = None,
+    code: str | None = None,
+    operation: str = "order.import",
+) -> ClassifiedEvent:
+    return CLASSIFIER.classify(
+        SyncEvent.model_validate(
+            {
+                "connector_id": "c",
+                "occurred_at": "2026-11-28T10:00:00+01:00",
+                "operation": operation,
+                "message": message,
+                "status": status,
+                "code": code,
+            }
+        )
+    )
+
+
+def test_the_shared_corpus_is_classified_as_labelled(corpus_path: Path) -> None:
+    for raw in corpus_path.read_text().splitlines():
+        row = orjson.loads(raw)
+        result = classify(row["message"], row["status"], row["code"], row["operation"])
+        expected = row["expected"]
+        got = (result.level.value, result.origin.value, result.remediation.action)
+        assert got == (expected["level"], expected["origin"], expected["action"]), row["message"]
+
+
+@pytest.mark.parametrize(
+    ("status", "level"),
+    [
+        ("ok", Level.SUCCESS),
+        ("OK", Level.SUCCESS),
+        ("succès", Level.SUCCESS),
+        ("info", Level.SUCCESS),
+        ("warning", Level.ALERT),
+        ("Alerte", Level.ALERT),
+        ("avertissement", Level.ALERT),
+        ("error", Level.ERROR),
+        ("ERREUR", Level.ERROR),
+        ("fatal", Level.ERROR),
+    ],
+)
+def test_explicit_status_in_any_form_wins(status: str, level: Level) -> None:
+    assert (
+        classify(
+            "Erreur : rien ne va" if level is not Level.ERROR else "tout va bien", status
+        ).level
+        is level
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("Synchronisation terminée en 12 s", Level.SUCCESS),
+        ("Erreur : connexion refusée", Level.ERROR),
+        ("Unhandled exception in OrderSync", Level.ERROR),
+        ("HTTP 503 returned by the shop", Level.ERROR),
+        ("Attention : 3 produits sans prix", Level.ALERT),
+        ("Warning: image missing for SKU-1", Level.ALERT),
+    ],
+)
+def test_level_is_inferred_when_status_is_missing(message: str, level: Level) -> None:
+    assert classify(message).level is level
+
+
+@pytest.mark.parametrize(
+    ("message", "origin"),
+    [
+        ("The WooCommerce webservice answered 500 Internal Server Error", Origin.CMS),
+        ("Item SKU-9 not found in the ERP", Origin.ERP),
+        ("Unhandled exception NullReferenceException", Origin.CONNECTOR),
+        ("Le serveur Cegid ne répond pas", Origin.ERP),
+    ],
+)
+def test_origin_generalises_to_new_wording(message: str, origin: Origin) -> None:
+    assert classify(message, "error").origin is origin
+
+
+def test_every_alert_or_error_gets_a_next_step_even_without_a_matching_rule() -> None:
+    result = classify("Quelque chose d'inédit s'est produit", "error")
+    assert result.rule_id == "fallback.connector"
+    assert result.remediation.hint
+    assert result.remediation.url
+    assert classify("Commande importée", "ok").remediation.hint is None
