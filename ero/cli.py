@@ -92,6 +92,19 @@ def _cmd_migrate(_: argparse.Namespace) -> None:
     print("ClickHouse schema is up to date")
 
 
+def _cmd_bench_post(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from ero.bench import bench_post
+
+    settings = _settings()
+    licence = create_licence(settings, f"bench {args.events}")
+    figures = asyncio.run(
+        bench_post(_api_url(settings), licence, args.events, args.batch, args.concurrency)
+    )
+    print(figures.table())
+
+
 def _cmd_schema_export(args: argparse.Namespace) -> None:
     from schemas.json_schema import SYNC_EVENT_SCHEMA_FILE, export_sync_event_schema
 
@@ -121,6 +134,17 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--json", action="store_true", help="print the keys as one JSON object")
     create.set_defaults(func=_cmd_licence_create)
+
+    bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
+        dest="bench_command", required=True
+    )
+    post = bench.add_parser(
+        "post", help="post N events to the running pipeline; time accept and end to end"
+    )
+    post.add_argument("--events", type=int, default=100_000)
+    post.add_argument("--batch", type=int, default=500)
+    post.add_argument("--concurrency", type=int, default=4)
+    post.set_defaults(func=_cmd_bench_post)
 
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True
