@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from processors.catalog import Catalog, Rule
+from processors.fingerprint import fingerprint, template
 from schemas import ClassifiedEvent, Level, Origin, Remediation, SyncEvent
 from schemas.text import fold
 
@@ -115,12 +116,16 @@ class Classifier:
         code = (event.code or "").strip().upper()
         level = normalise_status(event.status) or infer_level(code, folded)
         origin, rule_id, remediation = self._explain(code, folded, event.operation, level)
+        message_template = template(event.message)
         return ClassifiedEvent(
             **event.__dict__,
             level=level,
             origin=origin,
             remediation=remediation,
             rule_id=rule_id,
+            rule_version=self.catalog.version,
+            template=message_template,
+            fingerprint=fingerprint(event.operation, origin.value, message_template),
         )
 
     def _explain(

@@ -75,6 +75,8 @@ def migrations(retention_days: int) -> tuple[Migration, ...]:
                     level Enum8('success' = 1, 'alert' = 2, 'error' = 3),
                     origin Enum8('cms' = 1, 'erp' = 2, 'connector' = 3),
                     rule_id LowCardinality(String),
+                    rule_version UInt32,
+                    fingerprint UInt64,
                     remediation_hint String CODEC(ZSTD(1)),
                     remediation_url LowCardinality(String),
                     remediation_action LowCardinality(String),

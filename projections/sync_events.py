@@ -2,89 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from projections.clickhouse import ClickHouse
-from schemas import ClassifiedBatch
+from schemas import ClassifiedBatch, ClassifiedEvent
 from schemas.text import fold
 
-COLUMNS = (
-    "licence_id",
-    "connector_id",
-    "event_id",
-    "occurred_at",
-    "received_at",
-    "operation",
-    "reference",
-    "status",
-    "code",
-    "message",
-    "message_folded",
-    "sync_id",
-    "config_id",
-    "attributes",
-    "level",
-    "origin",
-    "rule_id",
-    "remediation_hint",
-    "remediation_url",
-    "remediation_action",
-    "version",
-)
+_Pair = tuple[ClassifiedBatch, ClassifiedEvent]
+
+# Column name -> how to read it off (record, event). One table, so names and values cannot drift.
+_EXTRACT: dict[str, Callable[[_Pair], Any]] = {
+    "licence_id": lambda p: p[0].licence_id,
+    "connector_id": lambda p: p[1].connector_id,
+    "event_id": lambda p: p[1].event_id,
+    "occurred_at": lambda p: p[1].occurred_at,
+    "received_at": lambda p: p[0].received_at,
+    "operation": lambda p: p[1].operation,
+    "reference": lambda p: p[1].reference,
+    "status": lambda p: p[1].status or "",
+    "code": lambda p: p[1].code or "",
+    "message": lambda p: p[1].message,
+    "message_folded": lambda p: fold(p[1].message),
+    "sync_id": lambda p: p[1].sync_id or "",
+    "config_id": lambda p: p[1].config_id or "",
+    "attributes": lambda p: p[1].attributes,
+    "level": lambda p: p[1].level.value,
+    "origin": lambda p: p[1].origin.value,
+    "rule_id": lambda p: p[1].rule_id,
+    "rule_version": lambda p: p[1].rule_version,
+    "fingerprint": lambda p: p[1].fingerprint,
+    "remediation_hint": lambda p: p[1].remediation.hint or "",
+    "remediation_url": lambda p: p[1].remediation.url or "",
+    "remediation_action": lambda p: p[1].remediation.action or "",
+    # The version is the accept time: a replay of the same record writes the same row.
+    "version": lambda p: int(p[0].received_at.timestamp() * 1000),
+}
+COLUMNS = tuple(_EXTRACT)
 
 
 def to_columns(batches: Iterable[ClassifiedBatch]) -> list[list[Any]]:
-    columns: list[list[Any]] = [[] for _ in COLUMNS]
-    (
-        licence_id,
-        connector_id,
-        event_id,
-        occurred_at,
-        received_at,
-        operation,
-        reference,
-        status,
-        code,
-        message,
-        message_folded,
-        sync_id,
-        config_id,
-        attributes,
-        level,
-        origin,
-        rule_id,
-        hint,
-        url,
-        action,
-        version,
-    ) = columns
-    for batch in batches:
-        # The version is the accept time: a replay of the same record writes the same row.
-        batch_version = int(batch.received_at.timestamp() * 1000)
-        for event in batch.events:
-            licence_id.append(batch.licence_id)
-            connector_id.append(event.connector_id)
-            event_id.append(event.event_id)
-            occurred_at.append(event.occurred_at)
-            received_at.append(batch.received_at)
-            operation.append(event.operation)
-            reference.append(event.reference)
-            status.append(event.status or "")
-            code.append(event.code or "")
-            message.append(event.message)
-            message_folded.append(fold(event.message))
-            sync_id.append(event.sync_id or "")
-            config_id.append(event.config_id or "")
-            attributes.append(event.attributes)
-            level.append(event.level.value)
-            origin.append(event.origin.value)
-            rule_id.append(event.rule_id)
-            hint.append(event.remediation.hint or "")
-            url.append(event.remediation.url or "")
-            action.append(event.remediation.action or "")
-            version.append(batch_version)
-    return columns
+    pairs = [(batch, event) for batch in batches for event in batch.events]
+    return [[extract(pair) for pair in pairs] for extract in _EXTRACT.values()]
 
 
 class SyncEventsWriter:

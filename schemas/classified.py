@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.sync_event import SyncEvent
 
@@ -35,6 +35,11 @@ class ClassifiedEvent(SyncEvent):
     origin: Origin
     remediation: Remediation
     rule_id: str
+    rule_version: int
+    template: str = Field(description="The message with its variable parts masked.")
+    fingerprint: int = Field(
+        ge=0, lt=2**64, description="Error group: operation, origin, template."
+    )
 
 
 class ClassifiedBatch(BaseModel):
