@@ -14,6 +14,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 from ero.services import Services
 from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
+from processors.http import router as rules_router
 from query_api.dashboard import router as dashboard_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
@@ -39,7 +40,14 @@ def create_api(services: Services) -> FastAPI:
         structlog.contextvars.bind_contextvars(path=request.url.path)
         return await call_next(request)
 
-    for router in (ingest_router, dashboard_router, reports_router, health_router, admin_router):
+    for router in (
+        ingest_router,
+        dashboard_router,
+        reports_router,
+        health_router,
+        admin_router,
+        rules_router,
+    ):
         app.include_router(router)
     return app
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 import orjson
@@ -17,6 +18,7 @@ from ero.logs import configure_logging
 from ero.settings import ConfigurationError, Settings
 from ero.state import open_clickhouse, operator_token
 from licences import Credentials, LicenceStore
+from processors.catalog import Catalog, CatalogError, parse_catalog
 from projections.clickhouse import ClickHouseUnavailable
 
 
@@ -41,21 +43,56 @@ def _api_url(settings: Settings) -> str:
     return settings.resolved_api_url
 
 
-def create_licence(settings: Settings, name: str) -> Credentials:
-    """Through the running API when there is one (it owns the chdb path), else directly."""
+def _operator_post(settings: Settings, path: str, body: bytes) -> httpx.Response | None:
+    """POST to the running API as the operator; None when no API answers."""
     url = _api_url(settings)
     try:
         response = httpx.post(
-            f"{url}/v1/admin/licences",
-            json={"name": name},
-            headers={"Authorization": f"Bearer {operator_token(settings)}"},
+            f"{url}{path}",
+            content=body,
+            headers={
+                "Authorization": f"Bearer {operator_token(settings)}",
+                "Content-Type": "application/json",
+            },
             timeout=30,
         )
     except httpx.ConnectError:
+        return None
+    if response.is_error:
+        detail = response.json().get("detail", response.text) if response.content else ""
+        raise CliError(f"the API at {url} refused ({response.status_code}): {detail}")
+    return response
+
+
+def create_licence(settings: Settings, name: str) -> Credentials:
+    """Through the running API when there is one (it owns the chdb path), else directly."""
+    response = _operator_post(settings, "/v1/admin/licences", orjson.dumps({"name": name}))
+    if response is None:
         return LicenceStore(open_clickhouse(settings)).create(name)
-    if response.status_code != 201:
-        raise CliError(f"the API at {url} refused: {response.status_code} {response.text}")
     return Credentials.model_validate_json(response.content)
+
+
+def _read_catalog(path: str) -> Catalog:
+    try:
+        return parse_catalog(Path(path).read_text(encoding="utf-8"), path)
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    except CatalogError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _cmd_rules_check(args: argparse.Namespace) -> None:
+    catalog = _read_catalog(args.file)
+    print(f"{args.file}: valid, version {catalog.version}, {len(catalog.rules)} rules")
+
+
+def _cmd_rules_publish(args: argparse.Namespace) -> None:
+    settings = _settings()
+    catalog = _read_catalog(args.file)
+    response = _operator_post(settings, "/v1/admin/rules", catalog.model_dump_json().encode())
+    if response is None:
+        raise CliError(f"no ERO API answers at {_api_url(settings)}: start the pipeline first")
+    print(f"published rules version {catalog.version}: workers apply it to new events")
 
 
 def _cmd_licence_create(args: argparse.Namespace) -> None:
@@ -145,6 +182,16 @@ def parser() -> argparse.ArgumentParser:
     post.add_argument("--batch", type=int, default=500)
     post.add_argument("--concurrency", type=int, default=4)
     post.set_defaults(func=_cmd_bench_post)
+
+    rules = commands.add_parser("rules", help="the classification rule catalog").add_subparsers(
+        dest="rules_command", required=True
+    )
+    check = rules.add_parser("check", help="validate a catalog file")
+    check.add_argument("file")
+    check.set_defaults(func=_cmd_rules_check)
+    publish = rules.add_parser("publish", help="validate and publish a catalog to the workers")
+    publish.add_argument("file")
+    publish.set_defaults(func=_cmd_rules_publish)
 
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True

@@ -16,6 +16,7 @@ class Topics:
     raw: str
     classified: str
     dead_letter: str
+    rules: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
@@ -23,10 +24,18 @@ class Topics:
             raw=settings.topic("events.raw"),
             classified=settings.topic("events.classified"),
             dead_letter=settings.topic("events.dead-letter"),
+            rules=settings.topic("rules"),
         )
 
-    def all(self) -> tuple[str, ...]:
-        return (self.raw, self.classified, self.dead_letter)
+    def declarations(self, settings: Settings) -> list[NewTopic]:
+        partitions, replication = settings.topic_partitions, settings.topic_replication
+        return [
+            NewTopic(self.raw, partitions, replication),
+            NewTopic(self.classified, partitions, replication),
+            NewTopic(self.dead_letter, partitions, replication),
+            # One catalog at a time: one partition, compacted to the latest version.
+            NewTopic(self.rules, 1, replication, topic_configs={"cleanup.policy": "compact"}),
+        ]
 
 
 async def ensure_topics(settings: Settings, topics: Topics) -> None:
@@ -35,11 +44,7 @@ async def ensure_topics(settings: Settings, topics: Topics) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(name, settings.topic_partitions, settings.topic_replication)
-            for name in topics.all()
-            if name not in existing
-        ]
+        missing = [topic for topic in topics.declarations(settings) if topic.name not in existing]
         if missing:
             response = await admin.create_topics(missing)
             for name, code, message in response.topic_errors:

@@ -15,7 +15,8 @@ from ero.settings import Settings
 from ero.topics import Topics
 from processors.agent import register_classification
 from processors.catalog import load_catalog
-from processors.classifier import Classifier
+from processors.catalog_store import CatalogStore
+from processors.live_rules import LiveRules, initial_catalog, register_rules
 from projections.agent import register_projection
 from projections.clickhouse import ClickHouse
 from projections.sync_events import SyncEventsWriter
@@ -49,12 +50,15 @@ def create_worker_app(
         topic(topics.classified),
         topic(topics.dead_letter),
     )
+    store = CatalogStore(clickhouse)
+    rules_table = register_rules(app, topic(topics.rules), store)
+    live_rules = LiveRules(initial_catalog(store, load_catalog()), rules_table)
     register_classification(
         app,
         raw,
         classified,
         dead_letter,
-        Classifier(load_catalog()),
+        live_rules.classifier,
         max_records=256,
         max_record_bytes=settings.max_record_bytes,
         on_done=on_done,

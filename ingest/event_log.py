@@ -89,24 +89,22 @@ class KafkaEventLog:
         events: Sequence[SyncEvent],
         dead_letters: Sequence[DeadLetter],
     ) -> None:
-        key = licence_id.encode()
+        records = [
+            (self._raw_topic, record)
+            for record in encode_batches(licence_id, received_at, events, self._max_record_bytes)
+        ]
+        records += [
+            (self._dead_letter_topic, letter.__pydantic_serializer__.to_json(letter))
+            for letter in dead_letters
+        ]
+        await self.publish(licence_id.encode(), records)
+
+    async def publish(self, key: bytes, records: Sequence[tuple[str, bytes]]) -> None:
+        """Append (topic, value) records under one key; return once every one is acked."""
         try:
             async with asyncio.timeout(self._timeout):
                 producer = await self._connected()
-                pending = [
-                    await producer.send(self._raw_topic, record, key=key)
-                    for record in encode_batches(
-                        licence_id, received_at, events, self._max_record_bytes
-                    )
-                ]
-                pending += [
-                    await producer.send(
-                        self._dead_letter_topic,
-                        letter.__pydantic_serializer__.to_json(letter),
-                        key=key,
-                    )
-                    for letter in dead_letters
-                ]
+                pending = [await producer.send(topic, value, key=key) for topic, value in records]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError, OSError) as exc:
             raise LogUnavailable(str(exc) or type(exc).__name__) from exc

@@ -27,7 +27,7 @@ def register_classification(
     raw_topic: Any,
     classified_topic: Any,
     dead_letter_topic: Any,
-    classifier: Classifier,
+    classifier: Callable[[], Classifier],
     max_records: int,
     max_record_bytes: int,
     on_done: Callable[[Any], None] = lambda _: None,
@@ -46,7 +46,8 @@ def register_classification(
                         )
                     )
                     continue
-                classified = [classifier.classify(event) for event in batch.events]
+                classify_one = classifier().classify
+                classified = [classify_one(event) for event in batch.events]
                 for record in encode_batches(
                     batch.licence_id, batch.received_at, classified, max_record_bytes
                 ):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from processors.catalog import Catalog, Rule
 from processors.fingerprint import fingerprint, template
 from schemas import ClassifiedEvent, Level, Origin, Remediation, SyncEvent
+from schemas.remote_actions import RemoteAction
 from schemas.text import fold
 
 # Status words as connectors write them, folded (lower case, no accents).
@@ -57,6 +58,8 @@ _ALERT_HINTS = re.compile(
     r"^\s*(attention|avertissement|warning|alerte)\b|\b(ignore|tronque)e?s?\b"
 )
 
+_NO_REMEDIATION = Remediation()
+
 # Fallback origin when no rule matches: which system the message talks about.
 _CMS_WORDS = re.compile(
     r"\b(prestashop|woocommerce|magento|shopify|wordpress|webservice|site|boutique|shop|api)\b"
@@ -71,6 +74,7 @@ class _CompiledRule:
     rule: Rule
     codes: frozenset[str]
     pattern: re.Pattern[str] | None
+    remediation: Remediation
 
     def matches(self, code: str, folded: str, operation: str, level: Level) -> bool:
         rule = self.rule
@@ -97,6 +101,8 @@ def infer_level(code: str, folded: str) -> Level:
 
 
 class Classifier:
+    """One catalog, compiled: patterns combined per rule, remediations built once."""
+
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         ordered = sorted(catalog.rules, key=lambda rule: -rule.priority)
@@ -107,8 +113,23 @@ class Classifier:
                 pattern=re.compile("|".join(f"(?:{p})" for p in rule.patterns))
                 if rule.patterns
                 else None,
+                remediation=self._remediation(rule.kb, rule.hint_fr, rule.hint_en, rule.action),
             )
             for rule in ordered
+        )
+        self._fallbacks = {
+            origin: self._remediation(f.kb, f.hint_fr, f.hint_en, f.action)
+            for origin, f in catalog.fallbacks.items()
+        }
+
+    def _remediation(
+        self, kb: str, hint_fr: str, hint_en: str, action: RemoteAction | None
+    ) -> Remediation:
+        return Remediation(
+            hint=hint_fr,
+            hint_en=hint_en,
+            url=self.catalog.kb_url(kb),
+            action=action.value if action else None,
         )
 
     def classify(self, event: SyncEvent) -> ClassifiedEvent:
@@ -117,7 +138,8 @@ class Classifier:
         level = normalise_status(event.status) or infer_level(code, folded)
         origin, rule_id, remediation = self._explain(code, folded, event.operation, level)
         message_template = template(event.message)
-        return ClassifiedEvent(
+        # Every value is built here from validated parts: skip re-validating them.
+        return ClassifiedEvent.model_construct(
             **event.__dict__,
             level=level,
             origin=origin,
@@ -132,26 +154,12 @@ class Classifier:
         self, code: str, folded: str, operation: str, level: Level
     ) -> tuple[Origin, str, Remediation]:
         if level is Level.SUCCESS:
-            return Origin.CONNECTOR, "success", Remediation()
+            return Origin.CONNECTOR, "success", _NO_REMEDIATION
         for compiled in self._rules:
             if compiled.matches(code, folded, operation, level):
-                rule = compiled.rule
-                return (
-                    rule.origin,
-                    rule.id,
-                    Remediation(
-                        hint=rule.hint_fr, url=self.catalog.kb_url(rule.kb), action=rule.action
-                    ),
-                )
+                return compiled.rule.origin, compiled.rule.id, compiled.remediation
         origin = self._origin_from_words(folded)
-        fallback = self.catalog.fallbacks[origin]
-        return (
-            origin,
-            f"fallback.{origin.value}",
-            Remediation(
-                hint=fallback.hint_fr, url=self.catalog.kb_url(fallback.kb), action=fallback.action
-            ),
-        )
+        return origin, f"fallback.{origin.value}", self._fallbacks[origin]
 
     @staticmethod
     def _origin_from_words(folded: str) -> Origin:

@@ -91,6 +91,27 @@ def migrations(retention_days: int) -> tuple[Migration, ...]:
                 """,
             ),
         ),
+        Migration(
+            3,
+            "remediation in English; rule catalogs",
+            (
+                """
+                ALTER TABLE sync_events
+                ADD COLUMN IF NOT EXISTS remediation_hint_en String CODEC(ZSTD(1))
+                AFTER remediation_hint
+                """,
+                # Every published catalog, so that a restart (or a memory-only broker) resumes
+                # with the newest rules, and classification stays explainable by version.
+                """
+                CREATE TABLE IF NOT EXISTS rule_catalogs (
+                    version UInt32,
+                    catalog String CODEC(ZSTD(3)),
+                    published_at DateTime64(3, 'UTC')
+                ) ENGINE = ReplacingMergeTree
+                ORDER BY version
+                """,
+            ),
+        ),
     )
 
 

@@ -33,6 +33,7 @@ _EXTRACT: dict[str, Callable[[_Pair], Any]] = {
     "rule_version": lambda p: p[1].rule_version,
     "fingerprint": lambda p: p[1].fingerprint,
     "remediation_hint": lambda p: p[1].remediation.hint or "",
+    "remediation_hint_en": lambda p: p[1].remediation.hint_en or "",
     "remediation_url": lambda p: p[1].remediation.url or "",
     "remediation_action": lambda p: p[1].remediation.action or "",
     # The version is the accept time: a replay of the same record writes the same row.

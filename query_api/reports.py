@@ -40,6 +40,7 @@ class ReportItem(BaseModel):
     origin: Origin
     remediation: Remediation
     rule_id: str
+    rule_version: int
 
 
 class ReportPage(BaseModel):
@@ -49,8 +50,8 @@ class ReportPage(BaseModel):
 
 _SELECT = """
 SELECT event_id, connector_id, occurred_at, received_at, operation, reference, status, code,
-       message, sync_id, config_id, attributes, level, origin, rule_id,
-       remediation_hint, remediation_url, remediation_action
+       message, sync_id, config_id, attributes, level, origin, rule_id, rule_version,
+       remediation_hint, remediation_hint_en, remediation_url, remediation_action
 FROM sync_events FINAL
 WHERE {where}
 ORDER BY occurred_at DESC, event_id DESC
@@ -79,7 +80,9 @@ def _item(row: tuple[Any, ...]) -> ReportItem:
         level,
         origin,
         rule_id,
+        rule_version,
         hint,
+        hint_en,
         url,
         action,
     ) = row
@@ -98,8 +101,11 @@ def _item(row: tuple[Any, ...]) -> ReportItem:
         attributes=attributes,
         level=level,
         origin=origin,
-        remediation=Remediation(hint=hint or None, url=url or None, action=action or None),
+        remediation=Remediation(
+            hint=hint or None, hint_en=hint_en or None, url=url or None, action=action or None
+        ),
         rule_id=rule_id,
+        rule_version=rule_version,
     )
 
 

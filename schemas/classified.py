@@ -25,7 +25,8 @@ class Origin(StrEnum):
 class Remediation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    hint: str | None = None
+    hint: str | None = Field(None, description="What to do, in French.")
+    hint_en: str | None = Field(None, description="The same, in English.")
     url: str | None = None
     action: str | None = None
 

@@ -1,0 +1,52 @@
+"""Operator endpoint publishing a rule catalog: what `ero rules publish` calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel
+
+from ero.services import Services, services
+from ero.topics import Topics
+from ingest.event_log import LogUnavailable
+from licences.http import Operator
+from processors.catalog import Catalog
+from processors.catalog_store import CatalogStore
+from processors.live_rules import CATALOG_KEY
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["operators"], dependencies=[Operator])
+
+
+class Published(BaseModel):
+    version: int
+    rules: int
+
+
+@router.post(
+    "/v1/admin/rules",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Published,
+    summary="Publish a rule catalog; workers apply it to new events within seconds",
+)
+async def publish_rules(catalog: Catalog, svc: Annotated[Services, Depends(services)]) -> Published:
+    current = await CatalogStore(svc.clickhouse).alatest_version()
+    if catalog.version <= current:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"catalog version {catalog.version} is not newer than the published version "
+            f"{current}: raise `version` in the catalog",
+        )
+    topic = Topics.from_settings(svc.settings).rules
+    try:
+        await svc.event_log.publish(CATALOG_KEY, [(topic, catalog.model_dump_json().encode())])
+    except LogUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="the log is unreachable; the catalog was not published, retry",
+            headers={"Retry-After": "5"},
+        ) from exc
+    log.info("rule_catalog_published", version=catalog.version)
+    return Published(version=catalog.version, rules=len(catalog.rules))

@@ -1,0 +1,73 @@
+"""Rules that change without a restart: the catalog is published to a compacted topic, every
+worker holds it in a Faust GlobalTable, and classification picks up a newer version at its next
+batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+import structlog
+from pydantic import ValidationError
+
+from processors.catalog import Catalog
+from processors.catalog_store import CatalogStore
+from processors.classifier import Classifier
+
+log = structlog.get_logger(__name__)
+
+CATALOG_KEY = b"catalog"
+
+
+class LiveRules:
+    """The classifier of the newest catalog this worker has seen."""
+
+    def __init__(self, initial: Catalog, table: Any) -> None:
+        self._classifier = Classifier(initial)
+        self._table = table
+        self._seen: bytes | None = None
+
+    def classifier(self) -> Classifier:
+        published = self._table.get(CATALOG_KEY)
+        if published is not None and published != self._seen:
+            self._seen = published
+            catalog = Catalog.model_validate_json(published)
+            if catalog.version > self._classifier.catalog.version:
+                self._classifier = Classifier(catalog)
+                log.info("rules_applied", version=catalog.version, rules=len(catalog.rules))
+        return self._classifier
+
+
+def register_rules(app: Any, rules_topic: Any, store: CatalogStore) -> Any:
+    """The GlobalTable holding the catalog, and the agent that fills it (and ClickHouse)."""
+    table = app.GlobalTable(
+        "rules",
+        partitions=1,
+        recovery_buffer_size=1,
+        schema=faust.Schema(key_serializer="raw", value_serializer="raw"),
+    )
+
+    @app.agent(rules_topic, name="apply-rule-catalogs")
+    async def apply(stream: Any) -> None:
+        async for faust_event in stream.events():
+            try:
+                catalog = Catalog.model_validate_json(faust_event.value)
+            except ValidationError as exc:
+                # The API validates before publishing; a record from elsewhere is refused loudly.
+                message = faust_event.message
+                log.error("rule_catalog_unreadable", offset=message.offset, error=str(exc))
+                continue
+            await store.asave(catalog)
+            table[CATALOG_KEY] = faust_event.value
+            log.info("rule_catalog_received", version=catalog.version)
+
+    return table
+
+
+def initial_catalog(store: CatalogStore, bundled: Catalog) -> Catalog:
+    """The newest catalog known to ClickHouse, or the bundled one (then recorded as published)."""
+    latest = store.latest()
+    if latest is not None and latest.version >= bundled.version:
+        return latest
+    store.save(bundled)
+    return bundled
