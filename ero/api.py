@@ -16,6 +16,8 @@ from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
 from processors.http import router as rules_router
 from query_api.dashboard import router as dashboard_router
+from query_api.groups import operator_router as fleet_groups_router
+from query_api.groups import router as groups_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
 
@@ -47,6 +49,8 @@ def create_api(services: Services) -> FastAPI:
         health_router,
         admin_router,
         rules_router,
+        groups_router,
+        fleet_groups_router,
     ):
         app.include_router(router)
     return app

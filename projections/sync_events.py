@@ -32,6 +32,7 @@ _EXTRACT: dict[str, Callable[[_Pair], Any]] = {
     "rule_id": lambda p: p[1].rule_id,
     "rule_version": lambda p: p[1].rule_version,
     "fingerprint": lambda p: p[1].fingerprint,
+    "message_template": lambda p: p[1].template,
     "remediation_hint": lambda p: p[1].remediation.hint or "",
     "remediation_hint_en": lambda p: p[1].remediation.hint_en or "",
     "remediation_url": lambda p: p[1].remediation.url or "",

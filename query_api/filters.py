@@ -23,6 +23,7 @@ class ReportFilters(BaseModel):
     connector_id: list[str] = []
     operation: list[str] = []
     reference: str | None = None
+    fingerprint: str | None = None
     q: str | None = None
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
@@ -39,6 +40,8 @@ class ReportFilters(BaseModel):
             where.add("operation IN {operations:Array(String)}", operations=self.operation)
         if self.reference:
             where.add("reference = {reference:String}", reference=self.reference)
+        if self.fingerprint:
+            where.add("fingerprint = {fingerprint:UInt64}", fingerprint=int(self.fingerprint, 16))
         if self.since:
             where.add("occurred_at >= {since:DateTime64(3, 'UTC')}", since=_utc(self.since))
         if self.until:
@@ -77,6 +80,10 @@ def report_filters(
     reference: Annotated[
         str | None, Query(description="exact order/product/customer reference")
     ] = None,
+    fingerprint: Annotated[
+        str | None,
+        Query(pattern="^[0-9a-f]{16}$", description="an error group (see /v1/groups)"),
+    ] = None,
     q: Annotated[
         str | None, Query(description="words in the message; case and accents ignored")
     ] = None,
@@ -93,6 +100,7 @@ def report_filters(
         connector_id=connector_id,
         operation=operation,
         reference=reference,
+        fingerprint=fingerprint,
         q=q,
         since=since,
         until=until,
