@@ -18,7 +18,7 @@ from ero.logs import configure_logging
 from ero.settings import ConfigurationError, Settings
 from ero.state import open_clickhouse, operator_token
 from licences import Credentials, LicenceStore
-from processors.catalog import Catalog, CatalogError, parse_catalog
+from processors.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from projections.clickhouse import ClickHouseUnavailable
 
 
@@ -142,6 +142,38 @@ def _cmd_bench_post(args: argparse.Namespace) -> None:
     print(figures.table())
 
 
+def _cmd_rules_eval(args: argparse.Namespace) -> None:
+    from processors.classifier import Classifier
+    from processors.evaluation import BUNDLED_CORPORA, evaluate, table
+
+    catalog = _read_catalog(args.catalog) if args.catalog else load_catalog()
+    classifier = Classifier(catalog)
+    shared = Path("../shared/corpus/sync_messages.jsonl")
+    defaults = [*BUNDLED_CORPORA, shared] if shared.exists() else list(BUNDLED_CORPORA)
+    corpora = [Path(p) for p in args.corpus] or defaults
+    results = []
+    for path in corpora:
+        try:
+            results.append(evaluate(classifier, path.name, path.read_bytes().splitlines()))
+        except OSError as exc:
+            raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    print(f"rules version {catalog.version}")
+    print(table(results))
+    if args.verbose:
+        for scores in results:
+            for miss in scores.misses:
+                print(f"  {scores.name}: {miss}")
+
+
+def _cmd_bench_classify(args: argparse.Namespace) -> None:
+    from processors.bench import bench_classify, varied_events
+    from processors.evaluation import BUNDLED_CORPORA
+
+    events = varied_events(BUNDLED_CORPORA, args.events)
+    shapes = sum(len(path.read_bytes().splitlines()) for path in BUNDLED_CORPORA)
+    print(bench_classify(load_catalog(), events, shapes).table())
+
+
 def _cmd_schema_export(args: argparse.Namespace) -> None:
     from schemas.json_schema import SYNC_EVENT_SCHEMA_FILE, export_sync_event_schema
 
@@ -182,6 +214,9 @@ def parser() -> argparse.ArgumentParser:
     post.add_argument("--batch", type=int, default=500)
     post.add_argument("--concurrency", type=int, default=4)
     post.set_defaults(func=_cmd_bench_post)
+    classify = bench.add_parser("classify", help="microseconds of classification per event")
+    classify.add_argument("--events", type=int, default=200_000)
+    classify.set_defaults(func=_cmd_bench_classify)
 
     rules = commands.add_parser("rules", help="the classification rule catalog").add_subparsers(
         dest="rules_command", required=True
@@ -192,6 +227,12 @@ def parser() -> argparse.ArgumentParser:
     publish = rules.add_parser("publish", help="validate and publish a catalog to the workers")
     publish.add_argument("file")
     publish.set_defaults(func=_cmd_rules_publish)
+
+    evaluate = rules.add_parser("eval", help="accuracy of the classifier on labelled corpora")
+    evaluate.add_argument("corpus", nargs="*", help="JSONL files with `expected` labels")
+    evaluate.add_argument("--catalog", help="a catalog file (default: the bundled one)")
+    evaluate.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    evaluate.set_defaults(func=_cmd_rules_eval)
 
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True

@@ -25,6 +25,9 @@ class Rule(BaseModel):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_.-]+$")
     codes: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    unless: tuple[str, ...] = Field(
+        (), description="patterns that veto the rule (e.g. an ERP named in a shop rule)"
+    )
     operations: tuple[str, ...] = ()
     levels: tuple[Level, ...] = (Level.ALERT, Level.ERROR)
     origin: Origin
@@ -34,7 +37,7 @@ class Rule(BaseModel):
     hint_fr: str = Field(min_length=1)
     hint_en: str = Field(min_length=1)
 
-    @field_validator("patterns")
+    @field_validator("patterns", "unless")
     @classmethod
     def _compilable(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:

@@ -1,4 +1,9 @@
-"""Classify one SyncEvent: level, origin, remediation. Pure and fast: no I/O."""
+"""Classify one line of a sync run: level, origin, remediation, error group. Pure, no I/O.
+
+Cost: lines of a fleet repeat the same few hundred shapes with different numbers, so results
+are cached by the message's *shape* (digit runs masked, HTTP statuses kept). Rules and the
+template never depend on other number values, so every line of one shape classifies alike.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +20,8 @@ from schemas.text import fold
 _STATUS_LEVELS: dict[str, Level] = {
     **dict.fromkeys(
         (
-            "ok",
-            "success",
-            "succes",
-            "successful",
-            "info",
-            "information",
-            "done",
-            "termine",
-            "reussi",
-            "valide",
+            "ok", "success", "succes", "successful", "succeeded", "info", "information", "done",
+            "termine", "reussi", "valide", "passed", "completed", "complete",
         ),
         Level.SUCCESS,
     ),
@@ -34,39 +31,49 @@ _STATUS_LEVELS: dict[str, Level] = {
     ),
     **dict.fromkeys(
         (
-            "error",
-            "erreur",
-            "err",
-            "fatal",
-            "critical",
-            "critique",
-            "echec",
-            "failed",
-            "failure",
-            "ko",
-            "exception",
+            "error", "erreur", "err", "fatal", "critical", "critique", "echec", "failed",
+            "failure", "fail", "ko", "exception", "bloquant", "blocking",
         ),
         Level.ERROR,
     ),
-}
+}  # fmt: skip
 
 _ERROR_HINTS = re.compile(
-    r"\b(erreur|error|echec|failed|failure|impossible|fatal|exception|refuse|timeout)\b"
-    r"|\bhttp [45]\d\d\b|\b[45]\d\d (unauthorized|forbidden|not found|internal server error)"
+    r"\b(erreur|error|echec|echoue|failed|failure|impossible|fatal|exception|refuse|rejete|"
+    r"rejected|timeout|interrompue?|annulee?|bloquee?|cannot|unable|could not)\b"
+    r"|\bn'a pas pu\b|\bne peut pas\b|\bhttp [45]\d\d\b"
+    r"|\b[45]\d\d (unauthorized|forbidden|not found|internal server error|bad gateway)"
 )
 _ALERT_HINTS = re.compile(
-    r"^\s*(attention|avertissement|warning|alerte)\b|\b(ignore|tronque)e?s?\b"
+    r"^\s*(attention|avertissement|warning|alerte|warn)\b|\b(tronquee?s?|truncated)\b"
 )
 
-_NO_REMEDIATION = Remediation()
-
-# Fallback origin when no rule matches: which system the message talks about.
+# When no rule matches: which system the message talks about.
 _CMS_WORDS = re.compile(
     r"\b(prestashop|woocommerce|magento|shopify|wordpress|webservice|site|boutique|shop|api)\b"
 )
 _ERP_WORDS = re.compile(
-    r"\b(sage|ebp|cegid|gestion commerciale|erp|odbc|sql server|tiers|dossier comptable)\b"
+    r"\b(sage|ebp|cegid|gestion commerciale|gescom|erp|odbc|sql server|tiers|dossier comptable)\b"
 )
+
+# The shape of a message: digit runs masked, except 4xx/5xx statuses, which change the meaning.
+_NUMBERS = re.compile(r"(?<!\d)(?![45]\d\d(?!\d))\d+")
+_CACHE_LIMIT = 100_000
+
+_NO_REMEDIATION = Remediation()
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What classification adds to an event; shared by every line of one shape."""
+
+    level: Level
+    origin: Origin
+    rule_id: str
+    rule_version: int
+    remediation: Remediation
+    template: str
+    fingerprint: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,7 @@ class _CompiledRule:
     rule: Rule
     codes: frozenset[str]
     pattern: re.Pattern[str] | None
+    unless: re.Pattern[str] | None
     remediation: Remediation
 
     def matches(self, code: str, folded: str, operation: str, level: Level) -> bool:
@@ -82,20 +90,33 @@ class _CompiledRule:
             return False
         if code and code in self.codes:
             return True
-        return self.pattern is not None and self.pattern.search(folded) is not None
+        return (
+            self.pattern is not None
+            and self.pattern.search(folded) is not None
+            and (self.unless is None or self.unless.search(folded) is None)
+        )
+
+
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 def normalise_status(status: str | None) -> Level | None:
-    """The level an explicit status names, or None when it is missing or unknown."""
+    """The level an explicit status names ("ERREUR", "Succès", "warning: ..."), or None."""
     if not status:
         return None
-    return _STATUS_LEVELS.get(fold(status).strip())
+    folded = fold(status).strip()
+    level = _STATUS_LEVELS.get(folded)
+    if level is None and folded:
+        level = _STATUS_LEVELS.get(re.split(r"[^a-z]+", folded, maxsplit=1)[0])
+    return level
 
 
 def infer_level(code: str, folded: str) -> Level:
-    if _ERROR_HINTS.search(folded) or code.upper().startswith(("ERR", "FATAL")):
+    """The level of a line whose connector gave no (known) status."""
+    if _ERROR_HINTS.search(folded) or code.startswith(("ERR", "FATAL")):
         return Level.ERROR
-    if _ALERT_HINTS.search(folded) or code.upper().startswith("WARN"):
+    if _ALERT_HINTS.search(folded) or code.startswith("WARN"):
         return Level.ALERT
     return Level.SUCCESS
 
@@ -110,9 +131,8 @@ class Classifier:
             _CompiledRule(
                 rule=rule,
                 codes=frozenset(code.upper() for code in rule.codes),
-                pattern=re.compile("|".join(f"(?:{p})" for p in rule.patterns))
-                if rule.patterns
-                else None,
+                pattern=_any_of(rule.patterns),
+                unless=_any_of(rule.unless),
                 remediation=self._remediation(rule.kb, rule.hint_fr, rule.hint_en, rule.action),
             )
             for rule in ordered
@@ -121,6 +141,7 @@ class Classifier:
             origin: self._remediation(f.kb, f.hint_fr, f.hint_en, f.action)
             for origin, f in catalog.fallbacks.items()
         }
+        self._cache: dict[tuple[str, str | None, str | None, str], Classification] = {}
 
     def _remediation(
         self, kb: str, hint_fr: str, hint_en: str, action: RemoteAction | None
@@ -132,22 +153,47 @@ class Classifier:
             action=action.value if action else None,
         )
 
+    def explain(
+        self, operation: str, status: str | None, code: str | None, message: str
+    ) -> Classification:
+        key = (operation, status, code, _NUMBERS.sub("#", message))
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            found = self._cache[key] = self._classify(operation, status, code, message)
+        return found
+
     def classify(self, event: SyncEvent) -> ClassifiedEvent:
-        folded = fold(event.message)
-        code = (event.code or "").strip().upper()
-        level = normalise_status(event.status) or infer_level(code, folded)
-        origin, rule_id, remediation = self._explain(code, folded, event.operation, level)
-        message_template = template(event.message)
+        found = self.explain(event.operation, event.status, event.code, event.message)
         # Every value is built here from validated parts: skip re-validating them.
         return ClassifiedEvent.model_construct(
             **event.__dict__,
+            level=found.level,
+            origin=found.origin,
+            remediation=found.remediation,
+            rule_id=found.rule_id,
+            rule_version=found.rule_version,
+            template=found.template,
+            fingerprint=found.fingerprint,
+        )
+
+    def _classify(
+        self, operation: str, status: str | None, code: str | None, message: str
+    ) -> Classification:
+        folded = fold(message)
+        code = (code or "").strip().upper()
+        level = normalise_status(status) or infer_level(code, folded)
+        origin, rule_id, remediation = self._explain(code, folded, operation, level)
+        message_template = template(message)
+        return Classification(
             level=level,
             origin=origin,
-            remediation=remediation,
             rule_id=rule_id,
             rule_version=self.catalog.version,
+            remediation=remediation,
             template=message_template,
-            fingerprint=fingerprint(event.operation, origin.value, message_template),
+            fingerprint=fingerprint(operation, origin.value, message_template),
         )
 
     def _explain(

@@ -24,20 +24,20 @@ def test_an_unknown_origin_is_reported_with_the_rule_id_and_line() -> None:
 
 def test_an_unknown_action_a_bad_regex_and_a_duplicate_id_are_all_named() -> None:
     broken = BUNDLED.replace('action = "clear_cache"', 'action = "reboot_pc"').replace(
-        'patterns = ["\\\\bodbc\\\\b", "sql server"]', 'patterns = ["(odbc"]'
+        'patterns = ["mode (de )?securite", "safety mode"]', 'patterns = ["(mode"]'
     )
     with pytest.raises(CatalogError) as caught:
         parse_catalog(broken, "rules.toml")
     message = str(caught.value)
     assert "rule 'connector.cache': action:" in message
-    assert "rule 'erp.odbc': patterns:" in message
+    assert "rule 'connector.safety_mode': patterns:" in message
     assert "not a valid regex" in message
     duplicated = (
         BUNDLED
-        + '\n[[rules]]\nid = "erp.odbc"\ncodes = ["X"]\norigin = "erp"\n'
+        + '\n[[rules]]\nid = "erp.connection"\ncodes = ["X"]\norigin = "erp"\n'
         + ('kb = "x"\nhint_fr = "x"\nhint_en = "x"\n')
     )
-    with pytest.raises(CatalogError, match=r"'erp\.odbc' appears twice"):
+    with pytest.raises(CatalogError, match=r"'erp\.connection' appears twice"):
         parse_catalog(duplicated, "rules.toml")
 
 

@@ -99,3 +99,26 @@ def test_every_alert_or_error_gets_a_next_step_even_without_a_matching_rule() ->
     assert result.remediation.hint
     assert result.remediation.url
     assert classify("Commande importée", "ok").remediation.hint is None
+
+
+def test_lines_of_one_shape_share_a_cached_classification_but_statuses_do_not() -> None:
+    classifier = Classifier(load_catalog())
+    first = classifier.explain("order.import", "error", None, "Commande 000146 : erreur HTTP 500")
+    second = classifier.explain("order.import", "error", None, "Commande 998877 : erreur HTTP 500")
+    assert second is first
+    unauthorized = classifier.explain(
+        "order.import", "error", None, "Commande 998877 : erreur HTTP 401 Unauthorized (clé API)"
+    )
+    assert unauthorized.rule_id == "cms.auth"
+    assert first.rule_id == "cms.http_error"
+
+
+def test_accuracy_on_the_labelled_corpora_meets_the_targets(corpus_path: Path) -> None:
+    from processors.evaluation import BUNDLED_CORPORA, evaluate
+
+    for path in (*BUNDLED_CORPORA, corpus_path):
+        scores = evaluate(CLASSIFIER, str(path), path.read_bytes().splitlines())
+        assert scores.lines > 30
+        assert scores.accuracy("level") >= 0.97, scores.misses
+        assert scores.accuracy("origin") >= 0.90, scores.misses
+        assert scores.accuracy("action") >= 0.90, scores.misses

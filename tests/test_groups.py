@@ -64,7 +64,7 @@ def test_groups_count_each_event_once_and_rank_the_fleet_by_licences(pipeline: P
             lambda: (g := _groups(reader)) and sum(x["count"] for x in g) == 12 and g
         )
         by_rule = {group["rule_id"]: group for group in groups}
-        assert set(by_rule) == {"erp.missing_item", "erp.odbc"}
+        assert set(by_rule) == {"erp.missing_item", "erp.connection"}
         item = by_rule["erp.missing_item"]
         assert item["count"] == 5
         assert item["connectors_affected"] == 3
@@ -74,7 +74,7 @@ def test_groups_count_each_event_once_and_rank_the_fleet_by_licences(pipeline: P
             "la commande <n> ne peut pas être importée"
         )
         assert item["remediation"]["action"] == "diagnose_missing_products"
-        assert by_rule["erp.odbc"]["count"] == 7
+        assert by_rule["erp.connection"]["count"] == 7
         listed = reader.get(item["report_url"] + "&limit=50").json()["items"]
         assert {i["event_id"] for i in listed} == {e["event_id"] for e in missing}
 
@@ -87,7 +87,7 @@ def test_groups_count_each_event_once_and_rank_the_fleet_by_licences(pipeline: P
     fleet_item = next(g for g in fleet if g["fingerprint"] == item["fingerprint"])
     assert fleet_item["licences_affected"] >= 2
     assert fleet_item["count"] >= 6
-    odbc = next(g for g in fleet if g["rule_id"] == "erp.odbc")
+    odbc = next(g for g in fleet if g["rule_id"] == "erp.connection")
     assert fleet.index(fleet_item) < fleet.index(odbc), "ranked by licences affected first"
 
     with pipeline.client(first.reader_token) as reader:

@@ -1,0 +1,68 @@
+"""Accuracy of the classifier on labelled corpora (JSONL with an `expected` object per line)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from processors.classifier import Classifier
+from schemas import SyncEvent
+
+BUNDLED_CORPORA = tuple(sorted((Path(__file__).parent / "corpus").glob("*.jsonl")))
+FIELDS = ("level", "origin", "action")
+
+
+@dataclass
+class Scores:
+    name: str
+    lines: int = 0
+    right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    misses: list[str] = field(default_factory=list)
+
+    def accuracy(self, name: str) -> float:
+        return self.right[name] / self.lines if self.lines else 0.0
+
+    def row(self) -> str:
+        cells = "  ".join(f"{100 * self.accuracy(name):6.1f} %" for name in FIELDS)
+        return f"{self.name:<40.40} {self.lines:>6}  {cells}"
+
+
+def evaluate(classifier: Classifier, name: str, lines: Iterable[bytes]) -> Scores:
+    scores = Scores(name)
+    now = datetime.now(UTC)
+    for raw in lines:
+        if not raw.strip():
+            continue
+        row = orjson.loads(raw)
+        expected = row["expected"]
+        event = SyncEvent(
+            connector_id="eval",
+            occurred_at=now,
+            operation=row["operation"],
+            status=row.get("status"),
+            code=row.get("code"),
+            message=row["message"],
+        )
+        result = classifier.classify(event)
+        got = {
+            "level": result.level.value,
+            "origin": result.origin.value,
+            "action": result.remediation.action if result.level.value != "success" else None,
+        }
+        scores.lines += 1
+        for name in FIELDS:
+            if got[name] == expected[name]:
+                scores.right[name] += 1
+        wrong = [f"{n}={got[n]} (want {expected[n]})" for n in FIELDS if got[n] != expected[n]]
+        if wrong:
+            scores.misses.append(f"{', '.join(wrong)} [{result.rule_id}]: {row['message']}")
+    return scores
+
+
+def table(all_scores: Iterable[Scores]) -> str:
+    header = f"{'corpus':<40} {'lines':>6}  {'level':>8}  {'origin':>8}  {'action':>8}"
+    return "\n".join([header, *(scores.row() for scores in all_scores)])
