@@ -4,6 +4,7 @@ batch."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import faust
@@ -48,7 +49,8 @@ def register_rules(app: Any, rules_topic: Any, store: CatalogStore) -> Any:
     )
 
     @app.agent(rules_topic, name="apply-rule-catalogs")
-    async def apply(stream: Any) -> None:
+    async def apply(stream: Any) -> AsyncIterator[int | None]:
+        """Yields the version applied (None when refused): what a test context waits for."""
         async for faust_event in stream.events():
             try:
                 catalog = Catalog.model_validate_json(faust_event.value)
@@ -56,10 +58,17 @@ def register_rules(app: Any, rules_topic: Any, store: CatalogStore) -> Any:
                 # The API validates before publishing; a record from elsewhere is refused loudly.
                 message = faust_event.message
                 log.error("rule_catalog_unreadable", offset=message.offset, error=str(exc))
+                yield None
+                continue
+            held = table.get(CATALOG_KEY)
+            if held is not None and Catalog.model_validate_json(held).version >= catalog.version:
+                log.warning("rule_catalog_stale", version=catalog.version)
+                yield None
                 continue
             await store.asave(catalog)
             table[CATALOG_KEY] = faust_event.value
             log.info("rule_catalog_received", version=catalog.version)
+            yield catalog.version
 
     return table
 

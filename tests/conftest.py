@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from projections.clickhouse import ClickHouse
+from projections.migrations import migrate
 from tests.pipeline import Pipeline
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sync_messages.jsonl"
@@ -27,3 +29,13 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     ).start()
     yield running
     assert running.stop() == 0
+
+
+@pytest.fixture(scope="session")
+def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouse]:
+    """The test process's own chdb (one data path per process: every in-process test shares it),
+    migrated like a real deployment."""
+    engine = ClickHouse(f"chdb://{tmp_path_factory.mktemp('chdb')}")
+    migrate(engine, retention_days=90)
+    yield engine
+    engine.close()
