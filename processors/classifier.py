@@ -40,12 +40,17 @@ _STATUS_LEVELS: dict[str, Level] = {
 
 _ERROR_HINTS = re.compile(
     r"\b(erreur|error|echec|echoue|failed|failure|impossible|fatal|exception|refuse|rejete|"
-    r"rejected|timeout|interrompue?|annulee?|bloquee?|cannot|unable|could not)\b"
-    r"|\bn'a pas pu\b|\bne peut pas\b|\bhttp [45]\d\d\b"
+    r"rejected|timeout|interrompue?|annulee?|bloquee?|cannot|unable|could not)s?\b"
+    r"|\w+exception\b|\bn'a pas pu\b|\bne peut pas\b|\bhttp [45]\d\d\b"
     r"|\b[45]\d\d (unauthorized|forbidden|not found|internal server error|bad gateway)"
+)
+# "0 erreur", "sans erreur", "no errors": a success that names errors.
+_NO_ERRORS = re.compile(
+    r"\b(0|zero|aucune?|sans|pas d'|no|without|none)\s+(erreurs?|errors?|echecs?|failures?)\b"
 )
 _ALERT_HINTS = re.compile(
     r"^\s*(attention|avertissement|warning|alerte|warn)\b|\b(tronquee?s?|truncated)\b"
+    r"|\b(introuvables?|manquante?s?|not found|missing|ignoree?s? car|skipped because)\b"
 )
 
 # When no rule matches: which system the message talks about.
@@ -114,6 +119,7 @@ def normalise_status(status: str | None) -> Level | None:
 
 def infer_level(code: str, folded: str) -> Level:
     """The level of a line whose connector gave no (known) status."""
+    folded = _NO_ERRORS.sub("", folded)
     if _ERROR_HINTS.search(folded) or code.startswith(("ERR", "FATAL")):
         return Level.ERROR
     if _ALERT_HINTS.search(folded) or code.startswith("WARN"):
