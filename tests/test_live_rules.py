@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from processors.catalog import DEFAULT_CATALOG, load_catalog
+from tests.factories import sync_line
 from tests.pipeline import Pipeline, wait_until
 
 pytestmark = pytest.mark.pipeline
@@ -27,14 +26,9 @@ hint_en = "The shop's XYZQ quota is reached."
 
 
 def _line(message: str) -> dict[str, Any]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "connector_id": "shop-live",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "operation": "product.export",
-        "status": "error",
-        "message": message,
-    }
+    return sync_line(
+        connector_id="shop-live", operation="product.export", status="error", message=message
+    )
 
 
 def test_a_published_catalog_applies_to_new_events_while_they_flow(

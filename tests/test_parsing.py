@@ -6,17 +6,13 @@ import orjson
 import pytest
 
 from ingest.parsing import MalformedBody, TimeBounds, TooManyEvents, parse_body
+from tests.factories import sync_line
 
 BOUNDS = TimeBounds(retention_days=90, max_future_skew_hours=24)
 
 
 def line(**overrides: object) -> dict[str, object]:
-    return {
-        "connector_id": "shop-1",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "operation": "order.import",
-        "message": "ok",
-    } | overrides
+    return sync_line(event_id=None) | overrides
 
 
 def test_ndjson_lines_are_numbered_physically_and_blank_lines_skipped() -> None:

@@ -15,6 +15,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from licences import Credentials
+from tests.factories import sync_line
 from tests.pipeline import Pipeline, wait_until
 
 pytestmark = pytest.mark.pipeline
@@ -239,12 +240,7 @@ def test_unknown_or_missing_key_is_401(pipeline: Pipeline, path: str) -> None:
 
 
 def a_line(**overrides: Any) -> dict[str, Any]:
-    return {
-        "connector_id": "shop-z",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "operation": "order.import",
-        "message": "Commande importée",
-    } | overrides
+    return sync_line(connector_id="shop-z", event_id=None) | overrides
 
 
 def test_too_many_events_or_bytes_is_413_with_the_limit(pipeline: Pipeline) -> None:

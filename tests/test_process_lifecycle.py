@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -13,20 +11,14 @@ import pytest
 
 from ero.broker import free_port
 from licences import Credentials
+from tests.factories import sync_line
 from tests.pipeline import Pipeline, wait_until
 
 pytestmark = pytest.mark.pipeline
 
 
 def _event(message: str) -> dict[str, str]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "connector_id": "shop-r",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "operation": "stock.export",
-        "status": "ok",
-        "message": message,
-    }
+    return sync_line(connector_id="shop-r", operation="stock.export", status="ok", message=message)
 
 
 def _broker_alive(bootstrap: str) -> bool:

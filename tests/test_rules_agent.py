@@ -27,14 +27,19 @@ def _event() -> SyncEvent:
     )
 
 
+def _rules_app(name: str, store: CatalogStore) -> tuple[Any, Any]:
+    """A Faust app with only the rules agent, and the GlobalTable it fills."""
+    app: Any = faust.App(name, store="memory://", autodiscover=False)
+    topic = app.topic("rules", key_serializer="raw", value_serializer="raw")
+    return app, register_rules(app, topic, store)
+
+
 async def test_a_catalog_record_reaches_the_table_the_store_and_the_classifier(
     clickhouse: ClickHouse,
 ) -> None:
-    app: Any = faust.App("test-rules", store="memory://", autodiscover=False)
-    topic = app.topic("rules", key_serializer="raw", value_serializer="raw")
     store = CatalogStore(clickhouse)
     bundled = load_catalog()
-    table = register_rules(app, topic, store)
+    app, table = _rules_app("test-rules", store)
     live = LiveRules(initial_catalog(store, bundled), table)
     assert live.classifier().classify(_event()).rule_id == "fallback.cms"
 
@@ -62,10 +67,8 @@ async def test_a_catalog_record_reaches_the_table_the_store_and_the_classifier(
 async def test_an_unreadable_catalog_record_is_refused_and_changes_nothing(
     clickhouse: ClickHouse,
 ) -> None:
-    app: Any = faust.App("test-rules-bad", store="memory://", autodiscover=False)
-    topic = app.topic("rules", key_serializer="raw", value_serializer="raw")
     store = CatalogStore(clickhouse)
-    table = register_rules(app, topic, store)
+    app, table = _rules_app("test-rules-bad", store)
     before = store.latest_version()
     async with app.agents["apply-rule-catalogs"].test_context() as agent:
         await agent.put(b'{"version": "not a number"}', key=b"catalog")
