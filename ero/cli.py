@@ -6,6 +6,7 @@ Errors a user can act on are printed as one line on stderr with exit code 2, nev
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -245,13 +246,22 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    configure_logging(
-        _settings().log_level if args.command in ("run", "worker", "api") else "WARNING"
-    )
+    long_running = args.command in ("run", "worker", "api")
+    configure_logging(_settings().log_level if long_running else "WARNING")
+    code: int | str | None = 0
     try:
         args.func(args)
     except (CliError, ClickHouseUnavailable, ConfigurationError) as exc:
         print(f"ero: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        code = 2
     except KeyboardInterrupt:
-        sys.exit(130)
+        code = 130
+    except SystemExit as exc:
+        code = exc.code
+    if long_running:
+        # Library threads (Kafka clients, thread pools) may outlive a crashed worker and keep
+        # the process alive: once our own cleanup has run, leave for real.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else 1)
+    sys.exit(code)

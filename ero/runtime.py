@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -65,6 +66,19 @@ def _broker(settings: Settings, allow_embedded: bool) -> Iterator[tuple[Settings
         yield settings.model_copy(update={"kafka_bootstrap": broker.bootstrap}), True
 
 
+def _ensure_port_free(settings: Settings) -> None:
+    """Fail before starting anything, with the one line the user needs."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.api_host, settings.api_port))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on {settings.api_host}:{settings.api_port} ({exc.strerror}): "
+                "stop what uses that port or set ERO_API_PORT"
+            ) from exc
+
+
 def _write_runtime_file(settings: Settings) -> None:
     """Tells the CLI (and tests) where this running pipeline's API and broker listen."""
     settings.runtime_file.write_bytes(
@@ -80,6 +94,7 @@ def _write_runtime_file(settings: Settings) -> None:
 
 def run_all(settings: Settings) -> None:
     """Broker (embedded unless configured) + ClickHouse + worker + API in one process."""
+    _ensure_port_free(settings)
     with _broker(settings, allow_embedded=True) as (settings, embedded):
         assert settings.kafka_bootstrap is not None
         topics = Topics.from_settings(settings)
@@ -117,6 +132,7 @@ def run_worker(settings: Settings) -> None:
 
 
 def run_api(settings: Settings) -> None:
+    _ensure_port_free(settings)
     with _broker(settings, allow_embedded=False) as (settings, _):
         topics = Topics.from_settings(settings)
         services = build_services(settings, open_clickhouse(settings), topics)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -101,3 +102,15 @@ def test_licence_create_json_prints_exactly_the_three_fields(tmp_path: Path) -> 
     done = Pipeline(tmp_path / "var").ero("licence", "create", "json shop", "--json")
     assert done.returncode == 0, done.stderr
     assert set(orjson.loads(done.stdout)) == {"licence_id", "connector_key", "reader_token"}
+
+
+def test_a_busy_api_port_is_one_clear_line_and_starts_nothing(tmp_path: Path) -> None:
+    pipeline = Pipeline(tmp_path / "var")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", pipeline.port))
+        busy.listen()
+        done = pipeline.ero("run")
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert f"127.0.0.1:{pipeline.port}" in done.stderr
+    assert not (tmp_path / "var" / "runtime.json").exists()
