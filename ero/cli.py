@@ -41,21 +41,41 @@ def _api_url(settings: Settings) -> str:
     return settings.resolved_api_url
 
 
+def _operator_post(settings: Settings, path: str, body: dict[str, str]) -> httpx.Response:
+    """POST to the running API as the vendor operator (raises httpx.ConnectError if none)."""
+    url = _api_url(settings)
+    response = httpx.post(
+        f"{url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {operator_token(settings)}"},
+        timeout=30,
+    )
+    if response.status_code >= 300:
+        raise CliError(f"the API at {url} refused: {response.status_code} {response.text}")
+    return response
+
+
 def create_licence(settings: Settings, name: str) -> Credentials:
     """Through the running API when there is one (it owns the chdb path), else directly."""
-    url = _api_url(settings)
     try:
-        response = httpx.post(
-            f"{url}/v1/admin/licences",
-            json={"name": name},
-            headers={"Authorization": f"Bearer {operator_token(settings)}"},
-            timeout=30,
-        )
+        response = _operator_post(settings, "/v1/admin/licences", {"name": name})
     except httpx.ConnectError:
         return LicenceStore(open_clickhouse(settings)).create(name)
-    if response.status_code != 201:
-        raise CliError(f"the API at {url} refused: {response.status_code} {response.text}")
     return Credentials.model_validate_json(response.content)
+
+
+def _cmd_licence_set_status(args: argparse.Namespace) -> None:
+    """A status change is a control command: it needs the running pipeline."""
+    settings = _settings()
+    try:
+        _operator_post(
+            settings, f"/v1/admin/licences/{args.licence_id}/status", {"status": args.status}
+        )
+    except httpx.ConnectError as exc:
+        raise CliError(
+            f"no ERO API answers at {_api_url(settings)}: start `ero run` (or set ERO_API_URL)"
+        ) from exc
+    print(f"licence {args.licence_id} is now {args.status}")
 
 
 def _cmd_licence_create(args: argparse.Namespace) -> None:
@@ -134,6 +154,12 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--json", action="store_true", help="print the keys as one JSON object")
     create.set_defaults(func=_cmd_licence_create)
+    set_status = licence.add_parser(
+        "set-status", help="activate, expire or revoke a licence (on the running pipeline)"
+    )
+    set_status.add_argument("licence_id")
+    set_status.add_argument("status", choices=["active", "expired", "revoked"])
+    set_status.set_defaults(func=_cmd_licence_set_status)
 
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="bench_command", required=True

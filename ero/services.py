@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from control_plane.bus import ControlBus
 from ero.settings import Settings
 from ingest.event_log import KafkaEventLog
 from licences import LicenceStore
@@ -18,6 +19,7 @@ class Services:
     clickhouse: ClickHouse
     licences: LicenceStore
     event_log: KafkaEventLog
+    control: ControlBus
     operator_token: str
 
 

@@ -16,6 +16,7 @@ class Topics:
     raw: str
     classified: str
     dead_letter: str
+    control: str  # control-plane commands, keyed by licence so one licence's stay ordered
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
@@ -23,10 +24,11 @@ class Topics:
             raw=settings.topic("events.raw"),
             classified=settings.topic("events.classified"),
             dead_letter=settings.topic("events.dead-letter"),
+            control=settings.topic("control"),
         )
 
     def all(self) -> tuple[str, ...]:
-        return (self.raw, self.classified, self.dead_letter)
+        return (self.raw, self.classified, self.dead_letter, self.control)
 
 
 async def ensure_topics(settings: Settings, topics: Topics) -> None:

@@ -1,0 +1,60 @@
+"""What the control plane's routers share: who acts, the bus, committing a command over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Response, status
+
+from control_plane.bus import ControlBus
+from ero.log_producer import LogUnavailable
+from ero.services import Services, services
+from licences.http import ReaderPrincipal
+from schemas.control import ControlEvent
+
+RETRY_AFTER_SECONDS = 5
+
+
+def _bus(svc: Annotated[Services, Depends(services)]) -> ControlBus:
+    return svc.control
+
+
+Bus = Annotated[ControlBus, Depends(_bus)]
+
+
+def _reader_actor(
+    _: ReaderPrincipal,
+    x_ero_user: Annotated[
+        str | None, Header(max_length=200, description="The dashboard user, for the history.")
+    ] = None,
+) -> str:
+    return f"reader:{x_ero_user}" if x_ero_user else "reader"
+
+
+ReaderActor = Annotated[str, Depends(_reader_actor)]
+
+
+async def commit(bus: ControlBus, events: Sequence[ControlEvent], response: Response) -> None:
+    """Append the command's events; 503 if the log is down, 202 if not yet visible."""
+    try:
+        visible = await bus.commit(events)
+    except LogUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"the control log is unreachable; nothing was changed. "
+            f"Retry in {RETRY_AFTER_SECONDS} s.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
+    if not visible:
+        response.status_code = status.HTTP_202_ACCEPTED
+
+
+def not_found(what: str, identifier: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_404_NOT_FOUND, detail=f"no {what} {identifier!r} in this licence"
+    )
+
+
+def conflict(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=message)
