@@ -7,8 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from control_plane.bus import new_event
-from control_plane.http_common import Bus, ReaderActor, commit
+from control_plane.http_common import Bus, ReaderActor, command
 from licences.http import ReaderPrincipal
 from schemas.control import AccountDoc, AccountRequest, Entity, PcKeyDoc
 
@@ -35,17 +34,10 @@ async def put_account(
     response: Response,
 ) -> AccountDoc:
     account = AccountDoc(**body.model_dump())
-    async with bus.lock(principal.licence_id):
-        before = await bus.store.one(principal.licence_id, Entity.ACCOUNT)
-        event = new_event(
-            licence_id=principal.licence_id,
-            kind="account.updated",
-            actor=actor,
-            entity=Entity.ACCOUNT,
-            before=before,
-            after=account,
+    async with command(bus, principal.licence_id, actor, response) as cmd:
+        await cmd.apply(
+            "account.updated", Entity.ACCOUNT, account, before=await cmd.current(Entity.ACCOUNT)
         )
-        await commit(bus, [event], response)
     return account
 
 
@@ -61,16 +53,12 @@ async def reset_pc_key(
     principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response
 ) -> PcKeyState:
     """Unbinds the licence from its PC: the next machine to sync binds it."""
-    async with bus.lock(principal.licence_id):
-        before = await bus.store.one(principal.licence_id, Entity.PC_KEY)
-        event = new_event(
-            licence_id=principal.licence_id,
-            kind="pc_key.reset",
-            actor=actor,
-            entity=Entity.PC_KEY,
-            before=before,
-            after=PcKeyDoc(pc_key_hash=None, bound_at=None),
+    async with command(bus, principal.licence_id, actor, response) as cmd:
+        await cmd.apply(
+            "pc_key.reset",
+            Entity.PC_KEY,
+            PcKeyDoc(pc_key_hash=None, bound_at=None),
+            before=await cmd.current(Entity.PC_KEY),
             status="unbound",
         )
-        await commit(bus, [event], response)
     return PcKeyState(bound=False, bound_at=None)

@@ -12,11 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
-from control_plane.http_common import Bus, ReaderActor, commit, conflict, not_found
+from control_plane.http_common import Bus, ReaderActor, commit, conflict, invalid, not_found
 from control_plane.store import Revision
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
@@ -82,10 +81,6 @@ async def _current(bus: ControlBus, licence_id: str, action_id: str) -> Revision
     return found
 
 
-def _invalid(field: str, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("body", field), "msg": message, "type": "value_error"}])
-
-
 @router.get("/v1/actions/catalog", response_model=list[ActionLabel])
 async def catalog() -> list[ActionLabel]:
     return [
@@ -123,13 +118,15 @@ async def enqueue_action(
 ) -> ActionOut:
     spec = ACTIONS[body.action]
     if spec.needs_order_reference and not body.order_reference:
-        raise _invalid("order_reference", f"{body.action.value} needs the order's reference")
+        raise invalid("body", "order_reference", f"{body.action.value} needs the order's reference")
     if not spec.needs_order_reference and body.order_reference:
-        raise _invalid("order_reference", f"{body.action.value} takes no order reference")
+        raise invalid("body", "order_reference", f"{body.action.value} takes no order reference")
     if body.source_event_id is not None and not await _event_exists(
         bus, principal.licence_id, body.source_event_id
     ):
-        raise _invalid("source_event_id", "no report line with this event_id in this licence")
+        raise invalid(
+            "body", "source_event_id", "no report line with this event_id in this licence"
+        )
     key = dedup_key(body.action, body.order_reference)
     now = datetime.now(UTC)
     ttl = body.expires_in_seconds or svc.settings.action_ttl_seconds

@@ -11,12 +11,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from control_plane.bus import ControlBus, new_event
+from control_plane.bus import ControlBus
 from control_plane.diff import Change, json_diff
-from control_plane.http_common import Bus, ReaderActor, commit, not_found
+from control_plane.http_common import Bus, ReaderActor, command, invalid, not_found
 from control_plane.store import Revision
 from licences.http import ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
@@ -44,6 +43,7 @@ class ConfigurationDiff(BaseModel):
 
 
 def _out(revision: Revision, active_id: str | None) -> ConfigurationOut:
+    # A just-created configuration is active only once activated.
     doc = revision.doc(ConfigurationDoc)
     return ConfigurationOut(
         configuration_id=doc.configuration_id,
@@ -100,27 +100,11 @@ async def create_configuration(
     doc = ConfigurationDoc(
         configuration_id=configuration_id, name=body.name, document=body.document
     )
-    async with bus.lock(principal.licence_id):
-        event = new_event(
-            licence_id=principal.licence_id,
-            kind="configuration.created",
-            actor=actor,
-            entity=Entity.CONFIGURATION,
-            entity_id=configuration_id,
-            after=doc,
+    async with command(bus, principal.licence_id, actor, response) as cmd:
+        event = await cmd.apply(
+            "configuration.created", Entity.CONFIGURATION, doc, entity_id=configuration_id
         )
-        await commit(bus, [event], response)
-        active_id = await _active_id(bus, principal.licence_id)
-    return ConfigurationOut(
-        configuration_id=configuration_id,
-        name=body.name,
-        version=event.revision,
-        active=active_id == configuration_id,
-        deleted=False,
-        document=body.document,
-        updated_at=event.issued_at,
-        updated_by=actor,
-    )
+    return _out(Revision.written_by(event), active_id=None)
 
 
 @router.get("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
@@ -140,22 +124,20 @@ async def update_configuration(
     bus: Bus,
     response: Response,
 ) -> ConfigurationOut:
-    async with bus.lock(principal.licence_id):
+    doc = ConfigurationDoc(
+        configuration_id=configuration_id, name=body.name, document=body.document
+    )
+    async with command(bus, principal.licence_id, actor, response) as cmd:
         before = await _existing(bus, principal.licence_id, configuration_id)
-        doc = ConfigurationDoc(
-            configuration_id=configuration_id, name=body.name, document=body.document
-        )
-        event = new_event(
-            licence_id=principal.licence_id,
-            kind="configuration.updated",
-            actor=actor,
-            entity=Entity.CONFIGURATION,
+        event = await cmd.apply(
+            "configuration.updated",
+            Entity.CONFIGURATION,
+            doc,
             entity_id=configuration_id,
             before=before,
-            after=doc,
         )
-        await commit(bus, [event], response)
-        return await get_configuration(configuration_id, principal, bus)
+        active_id = await _active_id(bus, principal.licence_id)
+    return _out(Revision.written_by(event), active_id)
 
 
 @router.delete("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
@@ -166,19 +148,16 @@ async def delete_configuration(
     bus: Bus,
     response: Response,
 ) -> ConfigurationOut:
-    async with bus.lock(principal.licence_id):
+    async with command(bus, principal.licence_id, actor, response) as cmd:
         before = await _existing(bus, principal.licence_id, configuration_id)
-        event = new_event(
-            licence_id=principal.licence_id,
-            kind="configuration.deleted",
-            actor=actor,
-            entity=Entity.CONFIGURATION,
+        event = await cmd.apply(
+            "configuration.deleted",
+            Entity.CONFIGURATION,
+            before.doc(ConfigurationDoc),
             entity_id=configuration_id,
             before=before,
-            after=before.doc(ConfigurationDoc),
             deleted=True,
         )
-        await commit(bus, [event], response)
     return _out(Revision.written_by(event), None)
 
 
@@ -191,18 +170,14 @@ async def activate_configuration(
     response: Response,
 ) -> ConfigurationOut:
     """The configuration the connector fetches at its next sync start."""
-    async with bus.lock(principal.licence_id):
+    async with command(bus, principal.licence_id, actor, response) as cmd:
         found = await _existing(bus, principal.licence_id, configuration_id)
-        before = await bus.store.one(principal.licence_id, Entity.ACTIVE_CONFIGURATION)
-        event = new_event(
-            licence_id=principal.licence_id,
-            kind="configuration.activated",
-            actor=actor,
-            entity=Entity.ACTIVE_CONFIGURATION,
-            before=before,
-            after=ActiveConfigurationDoc(configuration_id=configuration_id),
+        await cmd.apply(
+            "configuration.activated",
+            Entity.ACTIVE_CONFIGURATION,
+            ActiveConfigurationDoc(configuration_id=configuration_id),
+            before=await cmd.current(Entity.ACTIVE_CONFIGURATION),
         )
-        await commit(bus, [event], response)
     return _out(found, configuration_id)
 
 
@@ -235,15 +210,11 @@ async def configuration_diff(
     by_version = {revision.revision: revision for revision in history}
     for name, version in (("from_version", from_version), ("to_version", to_version)):
         if version not in by_version:
-            raise RequestValidationError(
-                [
-                    {
-                        "loc": ("query", name),
-                        "msg": f"no version {version}; this configuration has versions "
-                        f"1 to {history[-1].revision}",
-                        "type": "value_error",
-                    }
-                ]
+            raise invalid(
+                "query",
+                name,
+                f"no version {version}; this configuration has versions 1 to "
+                f"{history[-1].revision}",
             )
     return ConfigurationDiff(
         configuration_id=configuration_id,

@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from control_plane.bus import new_event
-from control_plane.http_common import Bus, ReaderActor, commit, not_found
+from control_plane.bus import ControlBus, new_event
+from control_plane.http_common import Bus, ReaderActor, command, commit, invalid, not_found
 from ero.services import Services, services
 from licences.http import Operator, ReaderPrincipal
 from schemas.control import (
@@ -38,7 +37,7 @@ class NotificationFeed(BaseModel):
     items: list[NotificationOut]
 
 
-async def _feed(bus: Bus, licence_id: str) -> NotificationFeed:
+async def _feed(bus: ControlBus, licence_id: str) -> NotificationFeed:
     published = await bus.store.current([licence_id, EVERY_LICENCE], Entity.NOTIFICATION)
     read = {r.entity_id for r in await bus.store.current([licence_id], Entity.NOTIFICATION_READ)}
     docs = sorted(
@@ -61,23 +60,18 @@ async def mark_read(
     bus: Bus,
     response: Response,
 ) -> NotificationFeed:
-    async with bus.lock(principal.licence_id):
+    async with command(bus, principal.licence_id, actor, response) as cmd:
         feed = await _feed(bus, principal.licence_id)
         shown = next((n for n in feed.items if n.notification_id == notification_id), None)
         if shown is None:
             raise not_found("notification", notification_id)
         if not shown.read:
-            event = new_event(
-                licence_id=principal.licence_id,
-                kind="notification.read",
-                actor=actor,
-                entity=Entity.NOTIFICATION_READ,
+            await cmd.apply(
+                "notification.read",
+                Entity.NOTIFICATION_READ,
+                NotificationReadDoc(notification_id=notification_id, read_at=datetime.now(UTC)),
                 entity_id=notification_id,
-                after=NotificationReadDoc(
-                    notification_id=notification_id, read_at=datetime.now(UTC)
-                ),
             )
-            await commit(bus, [event], response)
         return await _feed(bus, principal.licence_id)
 
 
@@ -94,15 +88,7 @@ async def publish(
     audience = body.licence_ids or [EVERY_LICENCE]
     for licence_id in set(body.licence_ids or ()):
         if await svc.licences.record(licence_id) is None:
-            raise RequestValidationError(
-                [
-                    {
-                        "loc": ("body", "licence_ids"),
-                        "msg": f"unknown licence {licence_id!r}",
-                        "type": "value_error",
-                    }
-                ]
-            )
+            raise invalid("body", "licence_ids", f"unknown licence {licence_id!r}")
     doc = NotificationDoc(
         notification_id=str(uuid.uuid4()),
         title=body.title,

@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.configurations_http import active_configuration
 from control_plane.delivery import channels, deliver
-from control_plane.http_common import Bus, ReaderActor, commit
+from control_plane.http_common import Bus, ReaderActor, commit, invalid
 from control_plane.store import Revision
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
@@ -112,15 +111,10 @@ async def create_ticket(
     draft = await draft_of(bus, licence_id)
     email = body.email or draft.email
     if email is None:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("body", "email"),
-                    "msg": "no account e-mail on file: send `email`, "
-                    "or set it with PUT /v1/account",
-                    "type": "value_error",
-                }
-            ]
+        raise invalid(
+            "body",
+            "email",
+            "no account e-mail on file: send `email`, or set it with PUT /v1/account",
         )
     ticket = TicketDoc(
         ticket_id=str(uuid.uuid4()),

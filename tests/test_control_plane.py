@@ -426,3 +426,10 @@ def test_action_from_a_report_line_links_back_to_it(shop: Shop) -> None:
     )
     assert linked.status_code == 201, linked.text
     assert linked.json()["source_event_id"] == event_id
+
+
+def test_set_status_without_a_running_pipeline_is_one_clear_line(tmp_path: Path) -> None:
+    done = Pipeline(tmp_path / "var").ero("licence", "set-status", "some-licence", "revoked")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "start `ero run`" in done.stderr
