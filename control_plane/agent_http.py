@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import structlog
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
@@ -30,6 +31,7 @@ from schemas.control import (
     SyncRequest,
 )
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["connector"])
 
 ACTOR = "connector"
@@ -108,6 +110,12 @@ async def sync(
                 dispatched.append(sent)
         await commit(bus, events, response)
         active = await active_configuration(bus, licence_id)
+    log.info(
+        "agent_synced",
+        dispatched=[doc.action_id for doc in dispatched],
+        configuration_id=active.entity_id if active else None,
+        connector_version=body.connector_version,
+    )
 
     configuration = None
     if active is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
@@ -77,6 +77,11 @@ async def _existing(bus: ControlBus, licence_id: str, configuration_id: str) -> 
     if found is None or found.deleted:
         raise not_found("configuration", configuration_id)
     return found
+
+
+@router.get("/v1/configurations/schema", summary="The JSON Schema every document must satisfy")
+async def configuration_schema() -> dict[str, Any]:
+    return ConnectorConfiguration.model_json_schema()
 
 
 @router.get("/v1/configurations", response_model=list[ConfigurationOut])

@@ -44,6 +44,7 @@ async def set_licence_status(
             after=after,
             status=body.status,
         )
+        # Licences live in their own table, not as revisions: the audit's before is the row.
         event = event.model_copy(update={"before": before.model_dump(mode="json")})
         await commit(svc.control, [event], response)
     svc.licences.forget(licence_id)

@@ -1,12 +1,16 @@
-"""Control-plane contracts without the engines: action names, labels, configuration diffs."""
+"""Control-plane pieces without the engines: action names, labels, diffs, delivery failures."""
 
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
+from control_plane.delivery import WebhookChannel, deliver
 from control_plane.diff import json_diff
+from ero.broker import free_port
 from schemas.actions import ACTIONS, RESET_PC_KEY, ActionName
+from schemas.control import AgentDoc, TicketDoc
 
 RULES = Path(__file__).resolve().parents[1] / "processors" / "rules.toml"
 
@@ -41,3 +45,23 @@ def test_json_diff_names_added_removed_and_changed_paths() -> None:
         ("/new~1key", "added"),
     }
     assert json_diff(before, before) == []
+
+
+async def test_a_failed_delivery_is_reported_not_raised() -> None:
+    closed = f"http://127.0.0.1:{free_port()}/tickets"
+    ticket = TicketDoc(
+        ticket_id="t-1",
+        subject="s",
+        message="m",
+        email="a@b.example",
+        shop_url=None,
+        agent=AgentDoc(),
+        active_configuration=None,
+        error_groups=[],
+        status="open",
+        created_at=datetime.now(UTC),
+        created_by="reader",
+    )
+    [outcome] = await deliver(ticket, [WebhookChannel(closed)])
+    assert (outcome.channel, outcome.ok) == ("webhook", False)
+    assert outcome.detail

@@ -3,6 +3,7 @@ control topic, projected, and visible to the very next call."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from licences import Credentials
 from tests.pipeline import Pipeline, wait_until
@@ -433,3 +435,93 @@ def test_set_status_without_a_running_pipeline_is_one_clear_line(tmp_path: Path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1, done.stderr
     assert "start `ero run`" in done.stderr
+
+
+def _replay_licence_commands(bootstrap: str, topic: str, licence_id: str) -> int:
+    """Send every control record of one licence again, as a redelivery after a crash would."""
+
+    async def replay() -> int:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            await consumer.topics()
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
+            ]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            ends = await consumer.end_offsets(partitions)
+            records = []
+            while any([await consumer.position(tp) < ends[tp] for tp in partitions]):
+                for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                    records += [r for r in batch if r.key == licence_id.encode()]
+        finally:
+            await consumer.stop()
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        try:
+            for record in records:
+                await producer.send_and_wait(topic, record.value, key=record.key)
+        finally:
+            await producer.stop()
+        return len(records)
+
+    return asyncio.run(replay())
+
+
+def test_replayed_commands_change_nothing(pipeline: Pipeline, shop: Shop) -> None:
+    config_id = shop.reader.post(
+        "/v1/configurations", json={"name": "v", "document": CONFIG}
+    ).json()["configuration_id"]
+    shop.reader.put(
+        f"/v1/configurations/{config_id}",
+        json={"name": "v", "document": {**CONFIG, "safety_mode": False}},
+    )
+    shop.reader.post("/v1/actions", json={"action": "clear_cache"})
+    shop.sync()
+
+    def state() -> list[Any]:
+        return [
+            shop.reader.get(path).json()
+            for path in (
+                "/v1/actions",
+                "/v1/configurations",
+                f"/v1/configurations/{config_id}/versions",
+                "/v1/audit",
+            )
+        ]
+
+    before = state()
+    replayed = _replay_licence_commands(
+        pipeline.runtime["kafka_bootstrap"], "ero.control", shop.licence.licence_id
+    )
+    assert replayed == len(before[3]["items"])
+    # A command after the replay: once it is visible, the replayed records (same partition,
+    # earlier offsets) have been projected too.
+    shop.reader.put("/v1/account", json={"email": "replay@shop.example"})
+    after = state()
+    assert after[:3] == before[:3]
+    assert after[3]["items"][1:] == before[3]["items"]
+
+
+def test_control_state_survives_a_restart(tmp_path: Path) -> None:
+    """The embedded broker forgets its topics on stop; ClickHouse keeps the projected state."""
+    own = Pipeline(tmp_path / "var").start()
+    demo = Credentials.model_validate_json((tmp_path / "var" / "demo-licence.json").read_bytes())
+    try:
+        with own.client(demo.reader_token) as reader:
+            action = reader.post("/v1/actions", json={"action": "clean_price_grids"}).json()
+        assert own.stop() == 0
+        own.start()
+        with own.client(demo.reader_token) as reader:
+            assert [a["action_id"] for a in reader.get("/v1/actions").json()] == [
+                action["action_id"]
+            ]
+            again = reader.post("/v1/actions", json={"action": "clean_price_grids"})
+            assert again.status_code == 409
+        with own.client(demo.connector_key) as connector:
+            sent = connector.post("/v1/agent/sync", json={"pc_key": "PC-RESTART-01"}).json()
+        assert [a["action_id"] for a in sent["actions"]] == [action["action_id"]]
+    finally:
+        if own.process is not None:
+            assert own.stop() == 0
