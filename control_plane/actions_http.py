@@ -20,7 +20,14 @@ from control_plane.store import Revision
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
 from schemas.actions import ACTIONS, ActionName
-from schemas.control import ActionRequest, ActionStatus, ControlEvent, Entity, RemoteActionDoc
+from schemas.control import (
+    ActionRequest,
+    ActionStatus,
+    ControlEvent,
+    ControlKind,
+    Entity,
+    RemoteActionDoc,
+)
 
 router = APIRouter(tags=["remote actions"])
 
@@ -82,7 +89,7 @@ async def _current(bus: ControlBus, licence_id: str, action_id: str) -> Revision
 
 
 @router.get("/v1/actions/catalog", response_model=list[ActionLabel])
-async def catalog() -> list[ActionLabel]:
+async def catalog(_: ReaderPrincipal) -> list[ActionLabel]:
     return [
         ActionLabel(
             action=name,
@@ -161,7 +168,11 @@ async def enqueue_action(
 
 
 def action_event(
-    licence_id: str, kind: str, actor: str, doc: RemoteActionDoc, before: Revision | None = None
+    licence_id: str,
+    kind: ControlKind,
+    actor: str,
+    doc: RemoteActionDoc,
+    before: Revision | None = None,
 ) -> ControlEvent:
     return new_event(
         licence_id=licence_id,

@@ -22,7 +22,7 @@ import structlog
 
 from control_plane.store import ControlStore, Revision
 from ero.log_producer import LogProducer
-from schemas.control import ControlEvent, Document, Entity
+from schemas.control import ControlEvent, ControlKind, Document, Entity
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +32,7 @@ _POLL_SECONDS = 0.02
 def new_event(
     *,
     licence_id: str,
-    kind: str,
+    kind: ControlKind,
     actor: str,
     entity: Entity,
     after: Document,

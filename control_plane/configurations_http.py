@@ -80,7 +80,7 @@ async def _existing(bus: ControlBus, licence_id: str, configuration_id: str) -> 
 
 
 @router.get("/v1/configurations/schema", summary="The JSON Schema every document must satisfy")
-async def configuration_schema() -> dict[str, Any]:
+async def configuration_schema(_: ReaderPrincipal) -> dict[str, Any]:
     return ConnectorConfiguration.model_json_schema()
 
 

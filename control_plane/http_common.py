@@ -15,7 +15,7 @@ from control_plane.store import Revision
 from ero.log_producer import LogUnavailable
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
-from schemas.control import ControlEvent, Document, Entity
+from schemas.control import ControlEvent, ControlKind, Document, Entity
 
 RETRY_AFTER_SECONDS = 5
 
@@ -68,7 +68,7 @@ class Command:
 
     async def apply(
         self,
-        kind: str,
+        kind: ControlKind,
         entity: Entity,
         after: Document,
         *,

@@ -43,12 +43,36 @@ class Entity(StrEnum):
     LICENCE = "licence"
 
 
+ControlKind = Literal[
+    "configuration.created",
+    "configuration.updated",
+    "configuration.deleted",
+    "configuration.activated",
+    "action.enqueued",
+    "action.cancelled",
+    "action.dispatched",
+    "action.expired",
+    "action.result",
+    "pc_key.bound",
+    "pc_key.reset",
+    "agent.reported",
+    "account.updated",
+    "licence.status_set",
+    "notification.published",
+    "notification.read",
+    "ticket.created",
+    "ticket.delivered",
+]
+
+
 class ControlEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     command_id: uuid.UUID
     licence_id: str
-    kind: str = Field(description="What happened, e.g. action.enqueued, configuration.updated.")
+    # Written as a ControlKind; read as any string, so a worker older than its API still
+    # projects a kind it does not know (the projection does not depend on the kind).
+    kind: str
     actor: str = Field(description="reader[:user], connector, operator or system.")
     issued_at: datetime
     entity: Entity
