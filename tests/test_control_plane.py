@@ -15,6 +15,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from ero.broker import free_port
 from licences import Credentials
 from tests.pipeline import Pipeline, wait_until
 from tests.receivers import SmtpServer, WebhookReceiver
@@ -525,3 +526,23 @@ def test_control_state_survives_a_restart(tmp_path: Path) -> None:
     finally:
         if own.process is not None:
             assert own.stop() == 0
+
+
+def test_a_command_is_503_with_retry_after_when_the_log_is_unreachable(tmp_path: Path) -> None:
+    api = Pipeline(
+        tmp_path / "var",
+        "api",
+        ERO_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+        ERO_BROKER_TIMEOUT_SECONDS="2",
+    )
+    licence = api.create_licence("offline shop")  # no API yet: written straight to ClickHouse
+    api.start()
+    try:
+        with api.client(licence.reader_token) as reader:
+            response = reader.post("/v1/actions", json={"action": "clear_cache"})
+            assert response.status_code == 503
+            assert int(response.headers["Retry-After"]) > 0
+            assert "nothing was changed" in response.json()["detail"]
+            assert reader.get("/v1/actions").json() == []
+    finally:
+        assert api.stop() == 0
