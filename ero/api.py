@@ -11,6 +11,14 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
+from control_plane.account_http import router as account_router
+from control_plane.actions_http import router as actions_router
+from control_plane.agent_http import router as agent_router
+from control_plane.audit import router as audit_router
+from control_plane.configurations_http import router as configurations_router
+from control_plane.licence_status_http import router as licence_status_router
+from control_plane.notifications_http import router as notifications_router
+from control_plane.tickets_http import router as tickets_router
 from ero.services import Services
 from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
@@ -51,6 +59,14 @@ def create_api(services: Services) -> FastAPI:
         rules_router,
         groups_router,
         fleet_groups_router,
+        configurations_router,
+        actions_router,
+        agent_router,
+        account_router,
+        notifications_router,
+        tickets_router,
+        audit_router,
+        licence_status_router,
     ):
         app.include_router(router)
     return app

@@ -90,10 +90,25 @@ def _cmd_rules_check(args: argparse.Namespace) -> None:
 def _cmd_rules_publish(args: argparse.Namespace) -> None:
     settings = _settings()
     catalog = _read_catalog(args.file)
-    response = _operator_post(settings, "/v1/admin/rules", catalog.model_dump_json().encode())
-    if response is None:
-        raise CliError(f"no ERO API answers at {_api_url(settings)}: start the pipeline first")
+    _running_api_post(settings, "/v1/admin/rules", catalog.model_dump_json().encode())
     print(f"published rules version {catalog.version}: workers apply it to new events")
+
+
+def _running_api_post(settings: Settings, path: str, body: bytes) -> httpx.Response:
+    """POST as the operator to the API that must be running (it owns the change)."""
+    response = _operator_post(settings, path, body)
+    if response is None:
+        raise CliError(
+            f"no ERO API answers at {_api_url(settings)}: start `ero run` (or set ERO_API_URL)"
+        )
+    return response
+
+
+def _cmd_licence_set_status(args: argparse.Namespace) -> None:
+    """A status change is a control command: it needs the running pipeline."""
+    body = orjson.dumps({"status": args.status})
+    _running_api_post(_settings(), f"/v1/admin/licences/{args.licence_id}/status", body)
+    print(f"licence {args.licence_id} is now {args.status}")
 
 
 def _cmd_licence_create(args: argparse.Namespace) -> None:
@@ -204,6 +219,12 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--json", action="store_true", help="print the keys as one JSON object")
     create.set_defaults(func=_cmd_licence_create)
+    set_status = licence.add_parser(
+        "set-status", help="activate, expire or revoke a licence (on the running pipeline)"
+    )
+    set_status.add_argument("licence_id")
+    set_status.add_argument("status", choices=["active", "expired", "revoked"])
+    set_status.set_defaults(func=_cmd_licence_set_status)
 
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="bench_command", required=True

@@ -40,7 +40,8 @@ class DrainService(mode.Service):
     ) -> None:
         super().__init__(**kwargs)
         self._bootstrap = bootstrap
-        self._stages = (topics.raw, topics.classified)  # in pipeline order
+        # In pipeline order; control commands have a stage of their own.
+        self._stages = (topics.raw, topics.classified, topics.control)
         self._progress = progress
         self._timeout = timeout
 

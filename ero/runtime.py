@@ -17,9 +17,12 @@ import mode
 import orjson
 import structlog
 
+from control_plane.bus import ControlBus
+from control_plane.store import ControlStore
 from ero.api import api_server, create_api
 from ero.broker import EmbeddedBroker
 from ero.drain import DrainService, Progress
+from ero.log_producer import LogProducer
 from ero.services import Services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
@@ -34,16 +37,27 @@ log = structlog.get_logger(__name__)
 
 def build_services(settings: Settings, clickhouse: ClickHouse, topics: Topics) -> Services:
     assert settings.kafka_bootstrap is not None
+    producer = LogProducer(
+        settings.kafka_bootstrap,
+        max_record_bytes=settings.max_record_bytes,
+        timeout_seconds=settings.broker_timeout_seconds,
+    )
     return Services(
         settings=settings,
         clickhouse=clickhouse,
         licences=LicenceStore(clickhouse),
+        producer=producer,
         event_log=KafkaEventLog(
-            settings.kafka_bootstrap,
+            producer,
             raw_topic=topics.raw,
             dead_letter_topic=topics.dead_letter,
             max_record_bytes=settings.max_record_bytes,
-            timeout_seconds=settings.broker_timeout_seconds,
+        ),
+        control=ControlBus(
+            producer,
+            topics.control,
+            ControlStore(clickhouse),
+            visible_timeout=settings.control_visible_timeout_seconds,
         ),
         operator_token=operator_token(settings),
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from control_plane.bus import ControlBus
+from ero.log_producer import LogProducer
 from ero.settings import Settings
 from ingest.event_log import KafkaEventLog
 from licences import LicenceStore
@@ -17,7 +19,9 @@ class Services:
     settings: Settings
     clickhouse: ClickHouse
     licences: LicenceStore
+    producer: LogProducer
     event_log: KafkaEventLog
+    control: ControlBus
     operator_token: str
 
 

@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     retention_days: int = 90
     max_future_skew_hours: int = 24
 
+    # Control plane.
+    action_ttl_seconds: int = Field(
+        7 * 86_400, ge=1, description="A remote action not fetched by a sync within this expires."
+    )
+    control_visible_timeout_seconds: float = Field(
+        5.0, description="How long a command's answer waits for the projection to apply it."
+    )
+    smtp_host: str | None = Field(
+        None, description="Where support tickets are e-mailed; unset: no e-mail."
+    )
+    smtp_port: int = 25
+    smtp_sender: str = "ero@localhost"
+    support_email: str | None = Field(None, description="The vendor's support mailbox.")
+    ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
+
     log_level: str = "INFO"
 
     @cached_property

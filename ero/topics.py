@@ -17,6 +17,7 @@ class Topics:
     classified: str
     dead_letter: str
     rules: str
+    control: str  # control-plane commands, keyed by licence so one licence's stay ordered
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
@@ -25,6 +26,7 @@ class Topics:
             classified=settings.topic("events.classified"),
             dead_letter=settings.topic("events.dead-letter"),
             rules=settings.topic("rules"),
+            control=settings.topic("control"),
         )
 
     def declarations(self, settings: Settings) -> list[NewTopic]:
@@ -33,6 +35,7 @@ class Topics:
             NewTopic(self.raw, partitions, replication),
             NewTopic(self.classified, partitions, replication),
             NewTopic(self.dead_letter, partitions, replication),
+            NewTopic(self.control, partitions, replication),
             # One catalog at a time: one partition, compacted to the latest version.
             NewTopic(self.rules, 1, replication, topic_configs={"cleanup.policy": "compact"}),
         ]

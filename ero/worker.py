@@ -10,6 +10,7 @@ import faust
 import mode
 import uvicorn
 
+from control_plane.projection import ControlWriter, register_control_projection
 from ero.drain import Progress
 from ero.settings import Settings
 from ero.topics import Topics
@@ -45,10 +46,11 @@ def create_worker_app(
     def topic(name: str) -> Any:
         return app.topic(name, key_serializer="raw", value_serializer="raw")
 
-    raw, classified, dead_letter = (
+    raw, classified, dead_letter, control = (
         topic(topics.raw),
         topic(topics.classified),
         topic(topics.dead_letter),
+        topic(topics.control),
     )
     store = CatalogStore(clickhouse)
     rules_table = register_rules(app, topic(topics.rules), store)
@@ -71,6 +73,7 @@ def create_worker_app(
         within=settings.sink_flush_seconds,
         on_done=on_done,
     )
+    register_control_projection(app, control, ControlWriter(clickhouse), on_done=on_done)
     return app
 
 

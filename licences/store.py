@@ -18,6 +18,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from projections.clickhouse import ClickHouse
+from schemas.control import LicenceDoc
 
 
 class PrincipalKind(StrEnum):
@@ -87,6 +88,30 @@ class LicenceStore:
 
     def count(self) -> int:
         return int(self._clickhouse.rows("SELECT count() FROM licences FINAL")[0][0])
+
+    async def record(self, licence_id: str) -> LicenceDoc | None:
+        rows = await self._clickhouse.arows(
+            "SELECT licence_id, name, status, created_at, updated_at FROM licences FINAL "
+            "WHERE licence_id = {licence_id:String}",
+            {"licence_id": licence_id},
+        )
+        if not rows:
+            return None
+        licence_id, name, status, created_at, updated_at = rows[0]
+        return LicenceDoc(
+            licence_id=licence_id,
+            name=name,
+            status=status,
+            created_at=created_at.replace(tzinfo=UTC),
+            updated_at=updated_at.replace(tzinfo=UTC),
+        )
+
+    def forget(self, licence_id: str) -> None:
+        """Drop the licence's cached principals: a status change applies at once in this process
+        (other processes see it when their cache entry expires, within `hit_ttl`)."""
+        for key_hash, (_, principal) in list(self._cache.items()):
+            if principal is not None and principal.licence_id == licence_id:
+                self._cache.pop(key_hash, None)
 
     def _lookup(self, key_hash: str) -> Principal | None:
         rows = self._clickhouse.rows(

@@ -8,9 +8,9 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel
 
+from ero.log_producer import LogUnavailable
 from ero.services import Services, services
 from ero.topics import Topics
-from ingest.event_log import LogUnavailable
 from licences.http import Operator
 from processors.catalog import Catalog
 from processors.catalog_store import CatalogStore
@@ -41,7 +41,7 @@ async def publish_rules(catalog: Catalog, svc: Annotated[Services, Depends(servi
         )
     topic = Topics.from_settings(svc.settings).rules
     try:
-        await svc.event_log.publish(CATALOG_KEY, [(topic, catalog.model_dump_json().encode())])
+        await svc.producer.send_all([(topic, CATALOG_KEY, catalog.model_dump_json().encode())])
     except LogUnavailable as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -7,18 +7,17 @@ replays the batch and the ReplacingMergeTree absorbs the repeat.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import structlog
 
+from projections.acking import acked_batches, retry_forever
 from projections.sync_events import SyncEventsWriter
 from schemas import ClassifiedBatch
 
 log = structlog.get_logger(__name__)
-
-MAX_BACKOFF_SECONDS = 30.0
 
 
 def register_projection(
@@ -31,20 +30,9 @@ def register_projection(
 ) -> Any:
     @app.agent(classified_topic, name="project-sync-events")
     async def project(stream: Any) -> None:
-        async for faust_events in stream.noack_take(max_records, within=within):
+        async for faust_events in acked_batches(stream, max_records, within, on_done):
             batches = [ClassifiedBatch.model_validate_json(e.value) for e in faust_events]
-            backoff = 0.5
-            while True:
-                try:
-                    rows = await writer.write(batches)
-                    break
-                except Exception as exc:  # any insert failure: keep the records, retry
-                    log.error("projection_insert_failed", error=str(exc), retry_in=backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-            for faust_event in faust_events:
-                await stream.ack(faust_event)
-                on_done(faust_event)
+            rows = await retry_forever(partial(writer.write, batches), "projection_insert")
             log.debug("projection_inserted", rows=rows, records=len(batches))
 
     return project

@@ -175,6 +175,57 @@ def migrations(retention_days: int) -> tuple[Migration, ...]:
                 """,
             ),
         ),
+        *control_plane_migrations(),
+    )
+
+
+def control_plane_migrations() -> tuple[Migration, ...]:
+    """20-29: the control plane (configurations, remote actions, PC key, tickets, audit)."""
+    return (
+        Migration(
+            20,
+            "control_entities",
+            (
+                # Every revision of every control entity is a row: the history is the table.
+                # A replayed event writes the same (licence, entity, id, revision) again.
+                """
+                CREATE TABLE IF NOT EXISTS control_entities (
+                    licence_id LowCardinality(String),
+                    entity LowCardinality(String),
+                    entity_id String,
+                    revision UInt32,
+                    status LowCardinality(String),
+                    dedup_key String,
+                    deleted Bool,
+                    actor String,
+                    updated_at DateTime64(3, 'UTC'),
+                    body String CODEC(ZSTD(1))
+                ) ENGINE = ReplacingMergeTree
+                ORDER BY (licence_id, entity, entity_id, revision)
+                """,
+            ),
+        ),
+        Migration(
+            21,
+            "control_audit",
+            (
+                """
+                CREATE TABLE IF NOT EXISTS control_audit (
+                    licence_id LowCardinality(String),
+                    issued_at DateTime64(3, 'UTC'),
+                    command_id UUID,
+                    kind LowCardinality(String),
+                    actor String,
+                    entity LowCardinality(String),
+                    entity_id String,
+                    revision UInt32,
+                    before String CODEC(ZSTD(1)),
+                    after String CODEC(ZSTD(1))
+                ) ENGINE = ReplacingMergeTree
+                ORDER BY (licence_id, issued_at, command_id)
+                """,
+            ),
+        ),
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from projections.clickhouse import ClickHouse
 from projections.migrations import migrate
 from tests.pipeline import Pipeline
+from tests.receivers import SmtpServer, WebhookReceiver
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sync_messages.jsonl"
 
@@ -20,12 +21,33 @@ def corpus_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    """One embedded pipeline for the suite; small request limits so 413s are cheap to provoke."""
+def smtp_server() -> Iterator[SmtpServer]:
+    with SmtpServer().running() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver().running() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def pipeline(
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    webhook_receiver: WebhookReceiver,
+) -> Iterator[Pipeline]:
+    """One embedded pipeline for the suite; small request limits so 413s are cheap to provoke;
+    support tickets delivered to the local SMTP server and webhook receiver."""
     running = Pipeline(
         tmp_path_factory.mktemp("pipeline"),
         ERO_MAX_EVENTS_PER_REQUEST="2000",
         ERO_MAX_REQUEST_BYTES=str(1024 * 1024),
+        ERO_SMTP_HOST=smtp_server.host,
+        ERO_SMTP_PORT=str(smtp_server.port),
+        ERO_SUPPORT_EMAIL="support@vendor.example",
+        ERO_TICKET_WEBHOOK_URL=webhook_receiver.url,
     ).start()
     yield running
     assert running.stop() == 0

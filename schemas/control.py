@@ -1,0 +1,244 @@
+"""The control plane's contracts: the events of the control topic and the documents they carry.
+
+A control event records one change of one entity (a configuration, a remote action, the PC-key
+binding...) with the entity's document before and after it. The projection writes `after` as the
+entity's row at `revision`, and the whole event into the audit table; a replay writes the same
+rows again, which the ReplacingMergeTree keys absorb.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from schemas.actions import ActionName
+from schemas.configuration import ConnectorConfiguration
+
+EVERY_LICENCE = "*"  # licence_id of vendor-wide entities (a notification to all licences)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^https?://")
+]
+
+
+class Entity(StrEnum):
+    CONFIGURATION = "configuration"
+    ACTIVE_CONFIGURATION = "active_configuration"
+    ACTION = "action"
+    PC_KEY = "pc_key"
+    AGENT = "agent"
+    ACCOUNT = "account"
+    NOTIFICATION = "notification"
+    NOTIFICATION_READ = "notification_read"
+    TICKET = "ticket"
+    LICENCE = "licence"
+
+
+ControlKind = Literal[
+    "configuration.created",
+    "configuration.updated",
+    "configuration.deleted",
+    "configuration.activated",
+    "action.enqueued",
+    "action.cancelled",
+    "action.dispatched",
+    "action.expired",
+    "action.result",
+    "pc_key.bound",
+    "pc_key.reset",
+    "agent.reported",
+    "account.updated",
+    "licence.status_set",
+    "notification.published",
+    "notification.read",
+    "ticket.created",
+    "ticket.delivered",
+]
+
+
+class ControlEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    command_id: uuid.UUID
+    licence_id: str
+    # Written as a ControlKind; read as any string, so a worker older than its API still
+    # projects a kind it does not know (the projection does not depend on the kind).
+    kind: str
+    actor: str = Field(description="reader[:user], connector, operator or system.")
+    issued_at: datetime
+    entity: Entity
+    entity_id: str
+    revision: int = Field(ge=1, description="The entity's revision after this change.")
+    status: str = ""
+    dedup_key: str = ""
+    deleted: bool = False
+    before: dict[str, Any] | None = None
+    after: dict[str, Any]
+
+
+# Documents of the entities -------------------------------------------------------------------
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ConfigurationDoc(Document):
+    configuration_id: str
+    name: str
+    document: ConnectorConfiguration
+
+
+class ActiveConfigurationDoc(Document):
+    configuration_id: str | None
+
+
+ActionStatus = Literal["pending", "dispatched", "succeeded", "failed", "cancelled", "expired"]
+
+
+class RemoteActionDoc(Document):
+    action_id: str
+    action: ActionName
+    order_reference: str | None = None
+    source_event_id: uuid.UUID | None = None
+    status: ActionStatus
+    created_at: datetime
+    created_by: str
+    expires_at: datetime
+    dispatched_at: datetime | None = None
+    finished_at: datetime | None = None
+    output: str | None = None
+
+
+class PcKeyDoc(Document):
+    pc_key_hash: str | None
+    bound_at: datetime | None
+
+
+class AgentDoc(Document):
+    connector_version: str | None = None
+    erp_version: str | None = None
+    shop_version: str | None = None
+    shop_url: str | None = None
+
+
+class AccountDoc(Document):
+    email: str | None = None
+    shop_url: str | None = None
+
+
+class NotificationDoc(Document):
+    notification_id: str
+    title: str
+    body: str
+    published_at: datetime
+
+
+class NotificationReadDoc(Document):
+    notification_id: str
+    read_at: datetime
+
+
+class DeliveryDoc(Document):
+    channel: Literal["webhook", "email"]
+    ok: bool
+    detail: str
+
+
+class ErrorGroup(Document):
+    fingerprint: str
+    operation: str
+    origin: str
+    count: int
+    last_at: datetime
+    message: str
+    action: str | None
+
+
+class TicketDoc(Document):
+    ticket_id: str
+    subject: str
+    message: str
+    email: str
+    shop_url: str | None
+    agent: AgentDoc
+    active_configuration: ConfigurationDoc | None
+    error_groups: list[ErrorGroup]
+    status: Literal["open", "delivered", "delivery_failed"]
+    created_at: datetime
+    created_by: str
+    deliveries: list[DeliveryDoc] = []
+
+
+class LicenceDoc(Document):
+    licence_id: str
+    name: str
+    status: Literal["active", "expired", "revoked"]
+    created_at: datetime
+    updated_at: datetime
+
+
+# Requests ------------------------------------------------------------------------------------
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActionRequest(Request):
+    action: ActionName
+    order_reference: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None
+    ) = None
+    source_event_id: uuid.UUID | None = Field(
+        None, description="The report line (event_id) that suggested this action."
+    )
+    expires_in_seconds: int | None = Field(
+        None, ge=1, le=90 * 86_400, description="Default: ERO_ACTION_TTL_SECONDS."
+    )
+
+
+class SyncRequest(Request):
+    pc_key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=512)]
+    connector_version: Annotated[str, StringConstraints(max_length=64)] | None = None
+    erp_version: Annotated[str, StringConstraints(max_length=64)] | None = None
+    shop_version: Annotated[str, StringConstraints(max_length=64)] | None = None
+    shop_url: Url | None = None
+
+
+class ActionResultRequest(Request):
+    success: bool
+    output: Annotated[str, StringConstraints(max_length=1_000_000)] = ""
+
+
+class AccountRequest(Request):
+    email: Email | None = None
+    shop_url: Url | None = None
+
+
+class TicketRequest(Request):
+    subject: Text
+    message: LongText
+    email: Email | None = Field(None, description="Default: the account e-mail.")
+    shop_url: Url | None = Field(None, description="Default: the account's or connector's.")
+
+
+class NotificationRequest(Request):
+    title: Text
+    body: LongText
+    licence_ids: list[Text] | None = Field(
+        None, min_length=1, description="Omit to publish to every licence."
+    )
+
+
+class LicenceStatusRequest(Request):
+    status: Literal["active", "expired", "revoked"]
