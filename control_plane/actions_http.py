@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
-from control_plane.http_common import Bus, ReaderActor, commit, conflict, invalid, not_found
+from control_plane.http_common import Bus, ReaderActor, commit, conflict, not_found
 from control_plane.store import Revision
+from ero.http_errors import invalid
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
 from schemas.actions import ACTIONS, ActionName

@@ -15,8 +15,9 @@ from pydantic import BaseModel
 
 from control_plane.bus import ControlBus
 from control_plane.diff import Change, json_diff
-from control_plane.http_common import Bus, ReaderActor, command, invalid, not_found
+from control_plane.http_common import Bus, ReaderActor, command, not_found
 from control_plane.store import Revision
+from ero.http_errors import invalid
 from licences.http import ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
 from schemas.control import ActiveConfigurationDoc, ConfigurationDoc, Entity

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Response, status
-from fastapi.exceptions import RequestValidationError
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.store import Revision
@@ -101,11 +100,6 @@ async def command(
 ) -> AsyncIterator[Command]:
     async with bus.lock(licence_id):
         yield Command(bus, licence_id, actor, response)
-
-
-def invalid(where: str, field: str, message: str) -> RequestValidationError:
-    """A 422 naming the field, shaped like FastAPI's own validation errors."""
-    return RequestValidationError([{"loc": (where, field), "msg": message, "type": "value_error"}])
 
 
 def not_found(what: str, identifier: str) -> HTTPException:

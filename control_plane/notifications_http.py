@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
-from control_plane.http_common import Bus, ReaderActor, command, commit, invalid, not_found
+from control_plane.http_common import Bus, ReaderActor, command, commit, not_found
+from ero.http_errors import invalid
 from ero.services import Services, services
 from licences.http import Operator, ReaderPrincipal
 from schemas.control import (

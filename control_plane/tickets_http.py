@@ -13,8 +13,9 @@ from pydantic import BaseModel
 from control_plane.bus import ControlBus, new_event
 from control_plane.configurations_http import active_configuration
 from control_plane.delivery import channels, deliver
-from control_plane.http_common import Bus, ReaderActor, commit, invalid
+from control_plane.http_common import Bus, ReaderActor, commit
 from control_plane.store import Revision
+from ero.http_errors import invalid
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
 from schemas.control import (

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas import Level, Origin
-from schemas.remote_actions import RemoteAction
+from schemas.actions import SuggestedAction
 
 DEFAULT_CATALOG = Path(__file__).with_name("rules.toml")
 
@@ -32,7 +32,7 @@ class Rule(BaseModel):
     levels: tuple[Level, ...] = (Level.ALERT, Level.ERROR)
     origin: Origin
     priority: int = 10
-    action: RemoteAction | None = None
+    action: SuggestedAction | None = None
     kb: str = Field(min_length=1)
     hint_fr: str = Field(min_length=1)
     hint_en: str = Field(min_length=1)
@@ -60,7 +60,7 @@ class Fallback(BaseModel):
     kb: str = Field(min_length=1)
     hint_fr: str = Field(min_length=1)
     hint_en: str = Field(min_length=1)
-    action: RemoteAction | None = None
+    action: SuggestedAction | None = None
 
 
 class Catalog(BaseModel):

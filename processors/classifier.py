@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from processors.catalog import Catalog, Rule
 from processors.fingerprint import fingerprint, template
 from schemas import ClassifiedEvent, Level, Origin, Remediation, SyncEvent
-from schemas.remote_actions import RemoteAction
+from schemas.actions import SuggestedAction
 from schemas.text import fold
 
 # Status words as connectors write them, folded (lower case, no accents).
@@ -150,13 +150,13 @@ class Classifier:
         self._cache: dict[tuple[str, str | None, str | None, str], Classification] = {}
 
     def _remediation(
-        self, kb: str, hint_fr: str, hint_en: str, action: RemoteAction | None
+        self, kb: str, hint_fr: str, hint_en: str, action: SuggestedAction | None
     ) -> Remediation:
         return Remediation(
             hint=hint_fr,
             hint_en=hint_en,
             url=self.catalog.kb_url(kb),
-            action=action.value if action else None,
+            action=action,
         )
 
     def explain(

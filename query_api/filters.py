@@ -7,9 +7,9 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Query
-from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from ero.http_errors import invalid
 from query_api.scope import Conditions
 from schemas import Level, Origin
 from schemas.text import fold
@@ -91,9 +91,7 @@ def report_filters(
     until: Annotated[AwareDatetime | None, Query(description="RFC 3339, exclusive")] = None,
 ) -> ReportFilters:
     if since and until and since >= until:
-        raise RequestValidationError(
-            [{"loc": ("query", "until"), "msg": "until must be after since", "type": "value_error"}]
-        )
+        raise invalid("query", "until", "until must be after since")
     return ReportFilters(
         level=level,
         origin=origin,

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel
 
+from ero.http_errors import invalid
 from ero.services import Services, services
 from licences.http import Operator, ReaderPrincipal
 from query_api.filters import ReportFilters
@@ -74,9 +74,7 @@ def _window(
     until = (until or datetime.now(UTC)).astimezone(UTC)
     since = (since or until - default).astimezone(UTC)
     if since >= until:
-        raise RequestValidationError(
-            [{"loc": ("query", "until"), "msg": "until must be after since", "type": "value_error"}]
-        )
+        raise invalid("query", "until", "until must be after since")
     hour = timedelta(hours=1)
     start = since.replace(minute=0, second=0, microsecond=0)
     end = until.replace(minute=0, second=0, microsecond=0)

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from ero.http_errors import invalid
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters, report_filters
@@ -121,14 +121,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         )
         return datetime.fromisoformat(occurred_at).astimezone(UTC), uuid.UUID(event_id)
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", "cursor"),
-                    "msg": "malformed cursor: pass back the next_cursor of the previous page as is",
-                    "type": "value_error",
-                }
-            ]
+        raise invalid(
+            "query", "cursor", "malformed cursor: pass back the next_cursor of the previous page"
         ) from exc
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated, Final
+
+from pydantic import AfterValidator
 
 
 class ActionName(StrEnum):
@@ -22,7 +25,19 @@ class ActionName(StrEnum):
     DISABLE_SAFETY_MODE = "disable_safety_mode"
 
 
-RESET_PC_KEY = "reset_pc_key"
+RESET_PC_KEY: Final = "reset_pc_key"
+
+SUGGESTIBLE: Final = frozenset({*ActionName, RESET_PC_KEY})
+
+
+def _suggestible(name: str) -> str:
+    if name not in SUGGESTIBLE:
+        raise ValueError(f"unknown action {name!r}; known: {', '.join(sorted(SUGGESTIBLE))}")
+    return name
+
+
+# What a remediation may suggest: a remote action to queue, or resetting the PC key.
+SuggestedAction = Annotated[str, AfterValidator(_suggestible)]
 
 
 @dataclass(frozen=True)
