@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent
 T = TypeVar("T")
 
 
-def wait_until(check: Callable[[], T | None], timeout: float = 30.0, every: float = 0.1) -> T:
+def wait_until(check: Callable[[], T | None], timeout: float = 60.0, every: float = 0.1) -> T:
     deadline = time.monotonic() + timeout
     while True:
         result = check()
