@@ -15,8 +15,10 @@ from ero.services import Services
 from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
 from query_api.dashboard import router as dashboard_router
+from query_api.export import router as export_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
+from query_api.trends import router as trends_router
 
 
 def create_api(services: Services) -> FastAPI:
@@ -39,7 +41,15 @@ def create_api(services: Services) -> FastAPI:
         structlog.contextvars.bind_contextvars(path=request.url.path)
         return await call_next(request)
 
-    for router in (ingest_router, dashboard_router, reports_router, health_router, admin_router):
+    for router in (
+        ingest_router,
+        dashboard_router,
+        export_router,  # before reports: /v1/reports/export is not a report id
+        reports_router,
+        trends_router,
+        health_router,
+        admin_router,
+    ):
         app.include_router(router)
     return app
 
