@@ -105,6 +105,12 @@ def _cmd_bench_post(args: argparse.Namespace) -> None:
     print(figures.table())
 
 
+def _cmd_bench_queries(args: argparse.Namespace) -> None:
+    from ero.bench_queries import bench_queries
+
+    print(bench_queries(_settings(), args.events, args.repeat))
+
+
 def _cmd_schema_export(args: argparse.Namespace) -> None:
     from schemas.json_schema import SYNC_EVENT_SCHEMA_FILE, export_sync_event_schema
 
@@ -145,6 +151,14 @@ def parser() -> argparse.ArgumentParser:
     post.add_argument("--batch", type=int, default=500)
     post.add_argument("--concurrency", type=int, default=4)
     post.set_defaults(func=_cmd_bench_post)
+    queries = bench.add_parser(
+        "queries",
+        help="load N synthetic events into ERO_DATA_DIR/bench-queries (reused when N matches);"
+        " time each query endpoint and the SQL behind it",
+    )
+    queries.add_argument("--events", type=int, default=50_000_000)
+    queries.add_argument("--repeat", type=int, default=30, help="calls per endpoint")
+    queries.set_defaults(func=_cmd_bench_queries)
 
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import BaseModel
 
-from query_api.filters import ReportFilters, utc_wall
+from query_api.filters import ReportFilters, iso, utc_wall
 from query_api.scope import Statement
 from query_api.windows import Window, floor_to
 from schemas import Level
@@ -87,18 +88,21 @@ def series(
         buckets.append(at)
         at += step
     levels = filters.level or list(Level)
+    # Thousands of points: build the shared parts of their report URLs once.
+    shared = filters.model_copy(update={"level": [], "since": None, "until": None}).report_url()
+    joiner = "" if shared.endswith("?") else "&"
+    bounds = {
+        start: urlencode(
+            {"since": iso(max(start, window.since)), "until": iso(min(start + step, window.until))}
+        )
+        for start in buckets
+    }
     return {
         level: [
             Point(
                 at=bucket,
                 count=counts.get((bucket, level), 0),
-                report_url=filters.model_copy(
-                    update={
-                        "level": [level],
-                        "since": max(bucket, window.since),
-                        "until": min(bucket + step, window.until),
-                    }
-                ).report_url(),
+                report_url=f"{shared}{joiner}level={level.value}&{bounds[bucket]}",
             )
             for bucket in buckets
         ]
