@@ -23,10 +23,10 @@ import httpx
 import orjson
 
 from ero.api import api_server, create_api
+from ero.bench import progress
 from ero.broker import free_port
-from ero.services import Services
+from ero.services import Services, read_only
 from ero.settings import Settings
-from ingest.event_log import KafkaEventLog
 from licences import Credentials, LicenceStore
 from processors.fingerprint import fingerprint, template
 from projections.clickhouse import ClickHouse
@@ -146,11 +146,6 @@ def _template_parameters() -> dict[str, Any]:
     }
 
 
-def _progress(label: str, done: int, total: int) -> None:
-    sys.stderr.write(f"\r{label} {done:,}/{total:,} ({100 * done // max(total, 1)} %)")
-    sys.stderr.flush()
-
-
 @dataclass(frozen=True)
 class Dataset:
     events: int
@@ -206,7 +201,7 @@ def load(clickhouse: ClickHouse, events: int, dataset_file: Path) -> Dataset:
         clickhouse.command(
             _INSERT, {**parameters, "start": start, "count": min(CHUNK, events - start)}
         )
-        _progress("loading", min(start + CHUNK, events), events)
+        progress("loading", min(start + CHUNK, events), events)
     sys.stderr.write(f"\nloaded in {time.perf_counter() - started:.0f} s; waiting for merges\n")
     _settle(clickhouse)
     dataset = Dataset(events, now, credentials)
@@ -438,21 +433,7 @@ def bench_queries(settings: Settings, events: int, repeat: int) -> str:
     clickhouse = ClickHouse(f"chdb://{(root / 'clickhouse').resolve()}")
     migrate(clickhouse, settings.retention_days, settings.rollup_retention_days)
     dataset = load(clickhouse, events, root / "dataset.json")
-    services = Services(
-        settings=settings,
-        clickhouse=clickhouse,
-        licences=LicenceStore(clickhouse),
-        # The benchmark only reads: this log is never connected to.
-        event_log=KafkaEventLog(
-            "127.0.0.1:9",
-            raw_topic="unused",
-            dead_letter_topic="unused",
-            max_record_bytes=1024,
-            timeout_seconds=1,
-        ),
-        operator_token="unused",
-    )
-    url, stop = _serve(services)
+    url, stop = _serve(read_only(settings, clickhouse))
     try:
         bench = Bench(clickhouse, dataset, url)
         rows = []

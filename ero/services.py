@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -24,3 +25,21 @@ class Services:
 def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
+
+
+def read_only(settings: Settings, clickhouse: ClickHouse) -> Services:
+    """What the query API needs, for a process that never ingests (benchmarks, query tests):
+    its event log is never connected to, and no operator endpoint accepts a token."""
+    return Services(
+        settings=settings,
+        clickhouse=clickhouse,
+        licences=LicenceStore(clickhouse),
+        event_log=KafkaEventLog(
+            "127.0.0.1:9",
+            raw_topic="unused",
+            dead_letter_topic="unused",
+            max_record_bytes=1024,
+            timeout_seconds=1,
+        ),
+        operator_token=secrets.token_urlsafe(32),
+    )

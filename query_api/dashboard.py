@@ -19,7 +19,6 @@ from query_api.scope import Statement
 from query_api.series import (
     Count,
     Point,
-    in_window,
     level_counts,
     rollup_where,
     series,
@@ -167,7 +166,7 @@ async def dashboard(
             for statement in dashboard_statements(principal.licence_id, window)
         )
     )
-    scope = in_window(ReportFilters(), window)
+    scope = ReportFilters(since=window.since, until=window.until)
     totals: dict[Level, int] = {}
     for _, level, n, *_ in connector_rows:
         totals[Level(level)] = totals.get(Level(level), 0) + n

@@ -38,11 +38,6 @@ def level_counts(base: ReportFilters, counts: dict[Level, int]) -> dict[Level, C
     }
 
 
-def in_window(filters: ReportFilters, window: Window) -> ReportFilters:
-    """The filters, on the window's bounds: what a report URL for a rollup figure carries."""
-    return filters.model_copy(update={"since": window.since, "until": window.until})
-
-
 def rollup_where(licence_id: str, filters: ReportFilters, window: Window) -> Statement:
     """The filters' rollup dimensions (level, origin, connector, operation) over the window."""
     where = ReportFilters(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from ero.services import Services, services
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters, invalid
 from query_api.series import Point, series, series_statement
-from query_api.windows import Window, window_params
+from query_api.windows import Window, duration, window_params
 from schemas import Level, Origin
 
 router = APIRouter(tags=["trends"])
@@ -28,16 +28,6 @@ class Interval(StrEnum):
     HOUR = "1h"
     SIX_HOURS = "6h"
     DAY = "1d"
-
-
-STEP = {
-    Interval.MINUTE: timedelta(minutes=1),
-    Interval.FIVE_MINUTES: timedelta(minutes=5),
-    Interval.QUARTER: timedelta(minutes=15),
-    Interval.HOUR: timedelta(hours=1),
-    Interval.SIX_HOURS: timedelta(hours=6),
-    Interval.DAY: timedelta(days=1),
-}
 
 
 class Trends(BaseModel):
@@ -60,9 +50,9 @@ async def trends(
     connector_id: Annotated[list[str], Query(description="repeatable")] = [],  # noqa: B006
     operation: Annotated[list[str], Query(description="e.g. order.import; repeatable")] = [],  # noqa: B006
 ) -> Trends:
-    step, span = STEP[interval], window.until - window.since
+    step, span = duration(interval), window.until - window.since
     if span / step > MAX_POINTS:
-        coarse = [i.value for i in Interval if span / STEP[i] <= MAX_POINTS]
+        coarse = [i.value for i in Interval if span / duration(i) <= MAX_POINTS]
         raise invalid(
             "interval",
             f"more than {MAX_POINTS} points over this window: use one of {', '.join(coarse)}",

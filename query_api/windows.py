@@ -26,13 +26,12 @@ class Preset(StrEnum):
     MONTH = "30d"
 
 
-DURATION = {
-    Preset.HOUR: timedelta(hours=1),
-    Preset.DAY: timedelta(days=1),
-    Preset.TWO_DAYS: timedelta(days=2),
-    Preset.WEEK: timedelta(days=7),
-    Preset.MONTH: timedelta(days=30),
-}
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def duration(name: str) -> timedelta:
+    """A preset's or an interval's name ('15m', '48h', '7d') as a timedelta."""
+    return int(name[:-1]) * _UNITS[name[-1]]
 
 
 class Window(BaseModel):
@@ -66,6 +65,6 @@ def window_params(
 ) -> Window:
     check_range(since, until)
     end = _ceil_minute(until or datetime.now(UTC))
-    start = floor_to(since, MINUTE) if since else end - DURATION[window]
+    start = floor_to(since, MINUTE) if since else end - duration(window)
     check_range(start, end)
     return Window(since=start, until=end)

@@ -16,9 +16,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from ero.api import create_api
-from ero.services import Services
+from ero.services import read_only
 from ero.settings import Settings
-from ingest.event_log import KafkaEventLog
 from licences import Credentials, LicenceStore
 from projections.clickhouse import ClickHouse
 from projections.migrations import migrate
@@ -114,27 +113,12 @@ class QueryStore:
         self.settings = Settings(data_dir=data_dir)
         self.clickhouse = ClickHouse(self.settings.resolved_clickhouse_dsn)
         migrate(self.clickhouse, self.settings.retention_days, self.settings.rollup_retention_days)
-        self.licences = LicenceStore(self.clickhouse)
         self.writer = SyncEventsWriter(self.clickhouse)
         self.rows: list[Row] = []
-        services = Services(
-            settings=self.settings,
-            clickhouse=self.clickhouse,
-            licences=self.licences,
-            # Never used by the read side; it connects only when something is appended.
-            event_log=KafkaEventLog(
-                "127.0.0.1:9",
-                raw_topic="unused",
-                dead_letter_topic="unused",
-                max_record_bytes=1024,
-                timeout_seconds=1,
-            ),
-            operator_token="unused",
-        )
-        self.api = TestClient(create_api(services))
+        self.api = TestClient(create_api(read_only(self.settings, self.clickhouse)))
 
     def licence(self, name: str) -> Credentials:
-        return self.licences.create(name)
+        return LicenceStore(self.clickhouse).create(name)
 
     def write(self, licence_id: str, events: list[ClassifiedEvent]) -> int:
         written = asyncio.run(self.writer.write(batches(licence_id, events)))

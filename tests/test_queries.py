@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from licences import Credentials
+from projections.migrations import migrate
 from query_api import export
 from query_api.filters import iso
 from schemas import ClassifiedEvent, Level
@@ -383,3 +384,13 @@ def test_bad_parameters_are_422_naming_the_parameter_and_allowed_values(
     errors = [e for e in response.json()["detail"] if e["loc"][1] == name]
     assert errors, response.text
     assert hint in errors[0]["msg"], errors[0]["msg"]
+
+
+def test_migrations_are_idempotent(world: World) -> None:
+    settings = world.store.settings
+    clickhouse = world.store.clickhouse
+    assert migrate(clickhouse, settings.retention_days, settings.rollup_retention_days) == []
+    tables = {row[0] for row in clickhouse.rows("SELECT name FROM system.tables")}
+    assert {"sync_events", "sync_minutes", "fingerprint_minutes"} <= tables
+    applied = clickhouse.rows("SELECT version FROM schema_migrations FINAL")
+    assert {1, 2, 10} <= {version for (version,) in applied}
