@@ -55,8 +55,9 @@ def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migrati
             "sync_events",
             (
                 # Keyed so that a replay reproduces the same key: the event's own time and id,
-                # never ingest time. Readers use FINAL so a re-sent event_id is counted once;
-                # the day partition derives from the key, so FINAL never merges across days.
+                # never ingest time. The writer inserts an event_id once (first insert wins); the
+                # engine still folds any duplicate that slipped past it (in the same day
+                # partition, since the partition derives from the key) when parts merge.
                 # Sorted by licence then time: every read is one licence over a time range, and
                 # reports page newest first in exactly this order.
                 # Skip indexes: `q` words are substrings of the folded message (LIKE '%w%'),

@@ -315,7 +315,7 @@ def test_replayed_and_resent_events_are_counted_once_everywhere(world: World) ->
     groups = dashboard["top_error_groups"]
     assert sum(g["events"]["count"] for g in groups) == truth["alert"] + truth["error"]
     raw, rolled = store.clickhouse.rows(
-        "SELECT (SELECT count() FROM sync_events FINAL WHERE licence_id = {l:String}),"
+        "SELECT (SELECT count() FROM sync_events WHERE licence_id = {l:String}),"
         " (SELECT sum(events) FROM sync_minutes WHERE licence_id = {l:String})",
         {"l": licence.licence_id},
     )[0]
