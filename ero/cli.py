@@ -106,8 +106,10 @@ def _cmd_bench_post(args: argparse.Namespace) -> None:
 
 
 def _cmd_bench_queries(args: argparse.Namespace) -> None:
-    from ero.bench_queries import bench_queries
+    from ero.bench_queries import LICENCES, bench_queries
 
+    if args.events < 100 * LICENCES or args.repeat < 2:
+        raise CliError(f"use --events {100 * LICENCES} or more and --repeat 2 or more")
     print(bench_queries(_settings(), args.events, args.repeat))
 
 
