@@ -135,9 +135,9 @@ def test_pagination_with_concurrent_inserts_never_skips_or_repeats(world: World)
     before = event_ids(world.events())
     generator = Generator(3, NOW)
     seen: list[dict[str, Any]] = []
-    for page_number, item in enumerate(store.pages(shop, page=200, level="alert")):
+    for index, item in enumerate(store.pages(shop, page=200, level="alert")):
         seen.append(item)
-        if page_number % 200 == 0:  # new events between pages: newer, older and at the cursor
+        if index % 200 == 0:  # between pages: new events newer, older and at the cursor
             cursor_at = at(item["occurred_at"])
             store.write(
                 shop.licence_id,
