@@ -34,7 +34,9 @@ class Format(StrEnum):
 
 class Dialect(StrEnum):
     STANDARD = "standard"
-    EXCEL_FR = "excel-fr"  # French Excel: ';' separators, UTF-8 BOM so accents open right
+    # French Excel: ';' separators, a UTF-8 BOM so accents open right, and no cell that Excel
+    # would run as a formula (a message is connector text, possibly shop-customer text).
+    EXCEL_FR = "excel-fr"
 
 
 CSV_COLUMNS = (
@@ -72,6 +74,14 @@ def csv_row(item: ReportItem) -> list[str]:
     return ["" if values[column] is None else str(values[column]) for column in CSV_COLUMNS]
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """The cell as Excel shows it as text: a leading quote disarms a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def _csv_lines(rows: Iterable[list[str]], delimiter: str) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
@@ -102,7 +112,10 @@ async def export_bytes(
     yield bom + b"# ero export " + orjson.dumps(about) + b"\r\n"
     yield _csv_lines([list(CSV_COLUMNS)], delimiter)
     async for items in pages:
-        yield _csv_lines((csv_row(item) for item in items), delimiter)
+        rows = (csv_row(item) for item in items)
+        if dialect is Dialect.EXCEL_FR:
+            rows = ([inert(cell) for cell in row] for row in rows)
+        yield _csv_lines(rows, delimiter)
 
 
 @router.get(

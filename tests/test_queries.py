@@ -394,3 +394,20 @@ def test_migrations_are_idempotent(world: World) -> None:
     assert {"sync_events", "sync_minutes", "fingerprint_minutes"} <= tables
     applied = clickhouse.rows("SELECT version FROM schema_migrations FINAL")
     assert {1, 2, 10} <= {version for (version,) in applied}
+
+
+def test_excel_export_never_hands_excel_a_formula(world: World) -> None:
+    licence = world.store.licence("formulas")
+    event = (
+        Generator(6, NOW)
+        .event()
+        .model_copy(update={"message": '=HYPERLINK("https://evil.example")', "reference": "-1+1"})
+    )
+    world.store.write(licence.licence_id, [event])
+    body = _export(world, licence, format="csv", dialect="excel-fr")
+    row = next(
+        csv.DictReader(io.StringIO(body.decode("utf-8-sig").split("\r\n", 1)[1]), delimiter=";")
+    )
+    assert (row["message"], row["reference"]) == ("'" + event.message, "'-1+1")
+    standard = _export(world, licence, format="csv").decode().split("\r\n", 1)[1]
+    assert next(csv.DictReader(io.StringIO(standard)))["message"] == event.message
