@@ -24,10 +24,12 @@ from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
 from processors.http import router as rules_router
 from query_api.dashboard import router as dashboard_router
+from query_api.export import router as export_router
 from query_api.groups import operator_router as fleet_groups_router
 from query_api.groups import router as groups_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
+from query_api.trends import router as trends_router
 
 
 def create_api(services: Services) -> FastAPI:
@@ -53,7 +55,9 @@ def create_api(services: Services) -> FastAPI:
     for router in (
         ingest_router,
         dashboard_router,
+        export_router,  # before reports: /v1/reports/export is not a report id
         reports_router,
+        trends_router,
         health_router,
         admin_router,
         rules_router,

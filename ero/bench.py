@@ -64,7 +64,7 @@ def _batch(start: int, size: int, now: datetime) -> bytes:
     return orjson.dumps(lines)
 
 
-def _progress(label: str, done: int, total: int) -> None:
+def progress(label: str, done: int, total: int) -> None:
     sys.stderr.write(f"\r{label} {done:,}/{total:,} ({100 * done // max(total, 1)} %)")
     sys.stderr.flush()
 
@@ -92,7 +92,7 @@ async def bench_post(
                 if response.status_code != 202:
                     raise RuntimeError(f"POST /v1/events: {response.status_code} {response.text}")
                 posted += response.json()["accepted"]
-                _progress("posting", posted, events)
+                progress("posting", posted, events)
 
         started = time.perf_counter()
         await asyncio.gather(*(sender() for _ in range(concurrency)))
@@ -104,7 +104,7 @@ async def bench_post(
         while counted < events:
             dashboard = (await client.get("/v1/dashboard", headers=reader)).json()
             counted = sum(level["count"] for level in dashboard["levels"].values())
-            _progress("queryable", counted, events)
+            progress("queryable", counted, events)
             if counted < events:
                 await asyncio.sleep(0.05)
         end_to_end = time.perf_counter() - started

@@ -190,6 +190,14 @@ def _cmd_bench_classify(args: argparse.Namespace) -> None:
     print(bench_classify(load_catalog(), events, shapes).table())
 
 
+def _cmd_bench_queries(args: argparse.Namespace) -> None:
+    from ero.bench_queries import LICENCES, bench_queries
+
+    if args.events < 100 * LICENCES or args.repeat < 2:
+        raise CliError(f"use --events {100 * LICENCES} or more and --repeat 2 or more")
+    print(bench_queries(_settings(), args.events, args.repeat))
+
+
 def _cmd_schema_export(args: argparse.Namespace) -> None:
     from schemas.json_schema import SYNC_EVENT_SCHEMA_FILE, export_sync_event_schema
 
@@ -255,6 +263,15 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--catalog", help="a catalog file (default: the bundled one)")
     evaluate.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     evaluate.set_defaults(func=_cmd_rules_eval)
+
+    queries = bench.add_parser(
+        "queries",
+        help="load N synthetic events into ERO_DATA_DIR/bench-queries (reused when N matches);"
+        " time each query endpoint and the SQL behind it",
+    )
+    queries.add_argument("--events", type=int, default=50_000_000)
+    queries.add_argument("--repeat", type=int, default=30, help="calls per endpoint")
+    queries.set_defaults(func=_cmd_bench_queries)
 
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True

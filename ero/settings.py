@@ -51,7 +51,11 @@ class Settings(BaseSettings):
     sink_max_records: int = 2_000
     sink_flush_seconds: float = 1.0
     drain_timeout_seconds: float = 60.0
-    retention_days: int = 90
+    retention_days: int = Field(90, description="Raw events are dropped after this many days.")
+    rollup_retention_days: int = Field(
+        730,
+        description="Per-minute rollups (dashboard, trends) outlive raw events: kept this long.",
+    )
     max_future_skew_hours: int = 24
 
     # Control plane.

@@ -22,7 +22,7 @@ class Migration:
     statements: tuple[str, ...]
 
 
-def migrations(retention_days: int) -> tuple[Migration, ...]:
+def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migration, ...]:
     return (
         Migration(
             1,
@@ -55,34 +55,44 @@ def migrations(retention_days: int) -> tuple[Migration, ...]:
             "sync_events",
             (
                 # Keyed so that a replay reproduces the same key: the event's own time and id,
-                # never ingest time. Readers use FINAL so a re-sent event_id is counted once.
+                # never ingest time. The writer inserts an event_id once (first insert wins); the
+                # engine still folds any duplicate that slipped past it (in the same day
+                # partition, since the partition derives from the key) when parts merge.
+                # Sorted by licence then time: every read is one licence over a time range, and
+                # reports page newest first in exactly this order.
+                # Skip indexes: `q` words are substrings of the folded message (LIKE '%w%'),
+                # served by n-grams; a reference is looked up exactly (bloom filter) or by
+                # prefix (LIKE 'p%', n-grams).
                 f"""
                 CREATE TABLE IF NOT EXISTS sync_events (
                     licence_id LowCardinality(String),
                     connector_id LowCardinality(String),
                     event_id UUID,
-                    occurred_at DateTime64(3, 'UTC'),
-                    received_at DateTime64(3, 'UTC'),
+                    occurred_at DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+                    received_at DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
                     operation LowCardinality(String),
-                    reference String,
+                    reference String CODEC(ZSTD(1)),
                     status LowCardinality(String),
                     code LowCardinality(String),
-                    message String CODEC(ZSTD(1)),
-                    message_folded String CODEC(ZSTD(1)),
-                    sync_id String,
-                    config_id String,
-                    attributes Map(String, String),
+                    message String CODEC(ZSTD(3)),
+                    message_folded String CODEC(ZSTD(3)),
+                    sync_id String CODEC(ZSTD(1)),
+                    config_id String CODEC(ZSTD(1)),
+                    attributes Map(String, String) CODEC(ZSTD(1)),
                     level Enum8('success' = 1, 'alert' = 2, 'error' = 3),
                     origin Enum8('cms' = 1, 'erp' = 2, 'connector' = 3),
                     rule_id LowCardinality(String),
                     rule_version UInt32,
                     fingerprint UInt64,
-                    remediation_hint String CODEC(ZSTD(1)),
+                    remediation_hint String CODEC(ZSTD(3)),
                     remediation_url LowCardinality(String),
                     remediation_action LowCardinality(String),
                     version UInt64,
-                    INDEX idx_message message_folded TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 4,
-                    INDEX idx_reference reference TYPE bloom_filter(0.01) GRANULARITY 4
+                    INDEX idx_message message_folded TYPE ngrambf_v1(3, 65536, 2, 0) GRANULARITY 1,
+                    INDEX idx_reference reference TYPE bloom_filter(0.01) GRANULARITY 1,
+                    INDEX idx_reference_prefix reference TYPE ngrambf_v1(3, 8192, 2, 0)
+                        GRANULARITY 1,
+                    INDEX idx_fingerprint fingerprint TYPE bloom_filter(0.01) GRANULARITY 1
                 ) ENGINE = ReplacingMergeTree(version)
                 PARTITION BY toDate(occurred_at)
                 ORDER BY (licence_id, occurred_at, event_id)
@@ -175,6 +185,92 @@ def migrations(retention_days: int) -> tuple[Migration, ...]:
                 """,
             ),
         ),
+        Migration(
+            10,
+            "rollups",
+            (
+                # Per-minute counts the dashboard and trends read instead of raw rows. The
+                # materialized view counts every row inserted into sync_events; exactness on
+                # replays comes from the writer, which inserts an event_id only the first time
+                # (projections/sync_events.py), so a replay never reaches the view.
+                f"""
+                CREATE TABLE IF NOT EXISTS sync_minutes (
+                    licence_id LowCardinality(String),
+                    minute DateTime('UTC'),
+                    connector_id LowCardinality(String),
+                    level Enum8('success' = 1, 'alert' = 2, 'error' = 3),
+                    origin Enum8('cms' = 1, 'erp' = 2, 'connector' = 3),
+                    operation LowCardinality(String),
+                    events SimpleAggregateFunction(sum, UInt64),
+                    last_event_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+                    last_sync_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+                    last_sync_id AggregateFunction(argMax, String, DateTime64(3, 'UTC'))
+                ) ENGINE = AggregatingMergeTree
+                PARTITION BY toYYYYMM(minute)
+                ORDER BY (licence_id, minute, connector_id, level, origin, operation)
+                TTL minute + INTERVAL {int(rollup_retention_days)} DAY
+                SETTINGS ttl_only_drop_parts = 1
+                """,
+                # Events without a sync_id sort at the epoch, so they never win "last sync".
+                """
+                CREATE MATERIALIZED VIEW IF NOT EXISTS sync_minutes_mv TO sync_minutes AS
+                SELECT
+                    licence_id,
+                    toStartOfMinute(occurred_at) AS minute,
+                    connector_id,
+                    level,
+                    origin,
+                    operation,
+                    count() AS events,
+                    max(occurred_at) AS last_event_at,
+                    max(if(sync_id = '', toDateTime64(0, 3, 'UTC'), occurred_at)) AS last_sync_at,
+                    argMaxState(sync_id, if(sync_id = '', toDateTime64(0, 3, 'UTC'), occurred_at))
+                        AS last_sync_id
+                FROM sync_events
+                GROUP BY licence_id, minute, connector_id, level, origin, operation
+                """,
+                # Alerts and errors per error group (fingerprint), with a sample message and its
+                # remediation, for the dashboard's top error groups.
+                f"""
+                CREATE TABLE IF NOT EXISTS fingerprint_minutes (
+                    licence_id LowCardinality(String),
+                    minute DateTime('UTC'),
+                    fingerprint UInt64,
+                    level Enum8('success' = 1, 'alert' = 2, 'error' = 3),
+                    events SimpleAggregateFunction(sum, UInt64),
+                    last_event_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+                    message SimpleAggregateFunction(anyLast, String) CODEC(ZSTD(3)),
+                    rule_id SimpleAggregateFunction(anyLast, String),
+                    remediation_hint SimpleAggregateFunction(anyLast, String) CODEC(ZSTD(3)),
+                    remediation_url SimpleAggregateFunction(anyLast, String),
+                    remediation_action SimpleAggregateFunction(anyLast, String)
+                ) ENGINE = AggregatingMergeTree
+                PARTITION BY toYYYYMM(minute)
+                ORDER BY (licence_id, minute, fingerprint, level)
+                TTL minute + INTERVAL {int(rollup_retention_days)} DAY
+                SETTINGS ttl_only_drop_parts = 1
+                """,
+                """
+                CREATE MATERIALIZED VIEW IF NOT EXISTS fingerprint_minutes_mv
+                TO fingerprint_minutes AS
+                SELECT
+                    licence_id,
+                    toStartOfMinute(occurred_at) AS minute,
+                    fingerprint,
+                    level,
+                    count() AS events,
+                    max(occurred_at) AS last_event_at,
+                    anyLast(message) AS message,
+                    anyLast(toString(rule_id)) AS rule_id,
+                    anyLast(remediation_hint) AS remediation_hint,
+                    anyLast(toString(remediation_url)) AS remediation_url,
+                    anyLast(toString(remediation_action)) AS remediation_action
+                FROM sync_events
+                WHERE level != 'success'
+                GROUP BY licence_id, minute, fingerprint, level
+                """,
+            ),
+        ),
         *control_plane_migrations(),
     )
 
@@ -229,7 +325,7 @@ def control_plane_migrations() -> tuple[Migration, ...]:
     )
 
 
-def migrate(clickhouse: ClickHouse, retention_days: int) -> list[int]:
+def migrate(clickhouse: ClickHouse, retention_days: int, rollup_retention_days: int) -> list[int]:
     """Apply the migrations not applied yet; return the versions applied now."""
     clickhouse.command(
         """
@@ -240,7 +336,7 @@ def migrate(clickhouse: ClickHouse, retention_days: int) -> list[int]:
     )
     applied = {row[0] for row in clickhouse.rows("SELECT version FROM schema_migrations FINAL")}
     done: list[int] = []
-    for migration in migrations(retention_days):
+    for migration in migrations(retention_days, rollup_retention_days):
         if migration.version in applied:
             continue
         for statement in migration.statements:

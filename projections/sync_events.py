@@ -1,8 +1,18 @@
-"""The sync_events table: classified events turned into columns and inserted in one block."""
+"""The sync_events table: classified events turned into columns and inserted in one block.
+
+An event_id is inserted once: the first time it is seen. A replayed batch (at-least-once
+delivery) or a connector's retry changes nothing, so the rollups the materialized views feed
+from these inserts (projections/migrations.py) count every event exactly once. This holds
+because one writer handles a licence at a time: records are keyed by licence, and a partition
+is consumed by one agent, which writes its batches one after the other.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from projections.clickhouse import ClickHouse
@@ -43,9 +53,44 @@ _EXTRACT: dict[str, Callable[[_Pair], Any]] = {
 COLUMNS = tuple(_EXTRACT)
 
 
-def to_columns(batches: Iterable[ClassifiedBatch]) -> list[list[Any]]:
-    pairs = [(batch, event) for batch in batches for event in batch.events]
+def to_columns(pairs: Sequence[_Pair]) -> list[list[Any]]:
     return [[extract(pair) for pair in pairs] for extract in _EXTRACT.values()]
+
+
+_KNOWN = """
+SELECT DISTINCT event_id FROM sync_events
+WHERE licence_id IN {licences:Array(String)}
+  AND occurred_at BETWEEN {first:DateTime64(3, 'UTC')} AND {last:DateTime64(3, 'UTC')}
+  AND event_id IN {ids:Array(UUID)}
+"""
+
+
+def _utc_wall(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def first_seen(clickhouse: ClickHouse, batches: Iterable[ClassifiedBatch]) -> list[_Pair]:
+    """The (record, event) pairs whose event_id is neither stored nor earlier in these batches."""
+    pairs: dict[uuid.UUID, _Pair] = {}
+    for batch in batches:
+        for event in batch.events:
+            assert event.event_id is not None  # ingest gives every event its id
+            pairs.setdefault(event.event_id, (batch, event))
+    if not pairs:
+        return []
+    times = [event.occurred_at for _, event in pairs.values()]
+    known = clickhouse.rows(
+        _KNOWN,
+        {
+            "licences": sorted({batch.licence_id for batch, _ in pairs.values()}),
+            "first": _utc_wall(min(times)),
+            "last": _utc_wall(max(times)),
+            "ids": list(pairs),
+        },
+    )
+    for (event_id,) in known:
+        pairs.pop(event_id, None)
+    return list(pairs.values())
 
 
 class SyncEventsWriter:
@@ -53,7 +98,8 @@ class SyncEventsWriter:
         self._clickhouse = clickhouse
 
     async def write(self, batches: Iterable[ClassifiedBatch]) -> int:
-        columns = to_columns(batches)
-        if columns[0]:
-            await self._clickhouse.ainsert_columns("sync_events", COLUMNS, columns)
-        return len(columns[0])
+        """Insert the events not stored yet; return how many were new."""
+        pairs = await asyncio.to_thread(first_seen, self._clickhouse, batches)
+        if pairs:
+            await self._clickhouse.ainsert_columns("sync_events", COLUMNS, to_columns(pairs))
+        return len(pairs)

@@ -27,7 +27,7 @@ MAX_GROUPS = 200
 
 
 class ErrorGroup(BaseModel):
-    fingerprint: str
+    fingerprint: str  # decimal UInt64: JSON numbers lose precision past 2**53
     operation: str
     origin: Origin
     level: Level
@@ -89,7 +89,7 @@ def _group(row: tuple[Any, ...]) -> dict[str, Any]:
     (fp, operation, origin, level, count, connectors, first, last, tpl, sample, remedy) = row[:11]
     rule_id, hint, hint_en, url, action = remedy
     return {
-        "fingerprint": f"{fp:016x}",
+        "fingerprint": str(fp),
         "operation": operation,
         "origin": origin,
         "level": level,
@@ -137,7 +137,7 @@ async def groups(
             ErrorGroup(
                 **(group := _group(row)),
                 report_url=window.model_copy(
-                    update={"fingerprint": group["fingerprint"]}
+                    update={"fingerprint": [int(group["fingerprint"])]}
                 ).report_url(),
             )
             for row in rows

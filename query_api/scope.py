@@ -26,3 +26,11 @@ class Conditions:
     @property
     def sql(self) -> str:
         return " AND ".join(self.clauses)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """SQL with its bound parameters: what an endpoint runs (and the benchmark runs raw)."""
+
+    sql: str
+    parameters: dict[str, Any]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from ero.settings import Settings
 from projections.clickhouse import ClickHouse
 from projections.migrations import migrate
 from tests.pipeline import Pipeline
@@ -58,6 +59,7 @@ def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouse]
     """The test process's own chdb (one data path per process: every in-process test shares it),
     migrated like a real deployment."""
     engine = ClickHouse(f"chdb://{tmp_path_factory.mktemp('chdb')}")
-    migrate(engine, retention_days=90)
+    settings = Settings()
+    migrate(engine, settings.retention_days, settings.rollup_retention_days)
     yield engine
     engine.close()

@@ -211,6 +211,10 @@ def test_one_licence_never_sees_or_touches_another(pipeline: Pipeline, loaded: L
         assert all(c["count"] == 0 for c in reader.get("/v1/dashboard").json()["levels"].values())
         for event in loaded.events[:3]:
             assert all_items(reader, reference=event["reference"]) == []
+        trends = reader.get("/v1/trends", params={"window": "24h"}).json()
+        assert all(p["count"] == 0 for points in trends["series"].values() for p in points)
+        exported = reader.get("/v1/reports/export", params={"format": "ndjson"}).text
+        assert exported.count("\n") == 1  # the header line only
     # The other licence's connector writes: it lands in its own licence only.
     event = without_expectations(loaded.events[:1])[0] | {"event_id": str(uuid.uuid4())}
     with pipeline.client(other.connector_key) as connector:
@@ -226,7 +230,9 @@ def test_one_licence_never_sees_or_touches_another(pipeline: Pipeline, loaded: L
         assert reader.post("/v1/events", json=[event]).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/v1/events", "/v1/reports", "/v1/dashboard"])
+@pytest.mark.parametrize(
+    "path", ["/v1/events", "/v1/reports", "/v1/dashboard", "/v1/trends", "/v1/reports/export"]
+)
 def test_unknown_or_missing_key_is_401(pipeline: Pipeline, path: str) -> None:
     method = "POST" if path == "/v1/events" else "GET"
     unknown = httpx.request(

@@ -1,0 +1,72 @@
+"""GET /v1/trends: counts per level at a chosen interval over a window, from the rollup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from ero.http_errors import invalid
+from ero.services import Services, services
+from licences.http import ReaderPrincipal
+from query_api.filters import ReportFilters
+from query_api.series import Point, series, series_statement
+from query_api.windows import Window, duration, window_params
+from schemas import Level, Origin
+
+router = APIRouter(tags=["trends"])
+
+MAX_POINTS = 2_000
+
+
+class Interval(StrEnum):
+    MINUTE = "1m"
+    FIVE_MINUTES = "5m"
+    QUARTER = "15m"
+    HOUR = "1h"
+    SIX_HOURS = "6h"
+    DAY = "1d"
+
+
+class Trends(BaseModel):
+    since: datetime
+    until: datetime
+    interval: Interval
+    series: dict[Level, list[Point]]
+
+
+@router.get("/v1/trends", response_model=Trends, summary="Counts per level over time")
+async def trends(
+    principal: ReaderPrincipal,
+    svc: Annotated[Services, Depends(services)],
+    window: Annotated[Window, Depends(window_params)],
+    interval: Annotated[Interval, Query(description="1m | 5m | 15m | 1h | 6h | 1d")] = (
+        Interval.HOUR
+    ),
+    level: Annotated[list[Level], Query(description="success | alert | error; repeatable")] = [],  # noqa: B006
+    origin: Annotated[list[Origin], Query(description="cms | erp | connector; repeatable")] = [],  # noqa: B006
+    connector_id: Annotated[list[str], Query(description="repeatable")] = [],  # noqa: B006
+    operation: Annotated[list[str], Query(description="e.g. order.import; repeatable")] = [],  # noqa: B006
+) -> Trends:
+    step, span = duration(interval), window.until - window.since
+    if span / step > MAX_POINTS:
+        coarse = [i.value for i in Interval if span / duration(i) <= MAX_POINTS]
+        raise invalid(
+            "query",
+            "interval",
+            f"more than {MAX_POINTS} points over this window: use one of {', '.join(coarse)}",
+        )
+    filters = ReportFilters(
+        level=level, origin=origin, connector_id=connector_id, operation=operation
+    )
+    statement = series_statement(principal.licence_id, filters, window, step)
+    rows = await svc.clickhouse.arows(statement.sql, statement.parameters)
+    return Trends(
+        since=window.since,
+        until=window.until,
+        interval=interval,
+        series=series(rows, filters, window, step),
+    )
