@@ -17,50 +17,17 @@ import mode
 import orjson
 import structlog
 
-from control_plane.bus import ControlBus
-from control_plane.store import ControlStore
 from ero.api import api_server, create_api
 from ero.broker import EmbeddedBroker
 from ero.drain import DrainService, Progress
-from ero.log_producer import LogProducer
-from ero.services import Services
+from ero.services import build_services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
 from ero.topics import Topics, ensure_topics
 from ero.worker import ApiService, PipelineWorker, create_worker_app
-from ingest.event_log import KafkaEventLog
-from licences import Credentials, LicenceStore
-from projections.clickhouse import ClickHouse
+from licences import Credentials
 
 log = structlog.get_logger(__name__)
-
-
-def build_services(settings: Settings, clickhouse: ClickHouse, topics: Topics) -> Services:
-    assert settings.kafka_bootstrap is not None
-    producer = LogProducer(
-        settings.kafka_bootstrap,
-        max_record_bytes=settings.max_record_bytes,
-        timeout_seconds=settings.broker_timeout_seconds,
-    )
-    return Services(
-        settings=settings,
-        clickhouse=clickhouse,
-        licences=LicenceStore(clickhouse),
-        producer=producer,
-        event_log=KafkaEventLog(
-            producer,
-            raw_topic=topics.raw,
-            dead_letter_topic=topics.dead_letter,
-            max_record_bytes=settings.max_record_bytes,
-        ),
-        control=ControlBus(
-            producer,
-            topics.control,
-            ControlStore(clickhouse),
-            visible_timeout=settings.control_visible_timeout_seconds,
-        ),
-        operator_token=operator_token(settings),
-    )
 
 
 @contextlib.contextmanager
@@ -114,7 +81,7 @@ def run_all(settings: Settings) -> None:
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
-        services = build_services(settings, clickhouse, topics)
+        services = build_services(settings, clickhouse, topics, operator_token(settings))
         print_banner(settings, demo_licence(settings, services.licences))
         progress = Progress()
         app = create_worker_app(settings, topics, clickhouse, progress)
@@ -149,7 +116,9 @@ def run_api(settings: Settings) -> None:
     _ensure_port_free(settings)
     with _broker(settings, allow_embedded=False) as (settings, _):
         topics = Topics.from_settings(settings)
-        services = build_services(settings, open_clickhouse(settings), topics)
+        services = build_services(
+            settings, open_clickhouse(settings), topics, operator_token(settings)
+        )
         server = api_server(
             create_api(services), settings.api_host, settings.api_port, hosted=False
         )

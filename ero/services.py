@@ -11,6 +11,7 @@ from control_plane.bus import ControlBus
 from control_plane.store import ControlStore
 from ero.log_producer import LogProducer
 from ero.settings import Settings
+from ero.topics import Topics
 from ingest.event_log import KafkaEventLog
 from licences import LicenceStore
 from projections.clickhouse import ClickHouse
@@ -32,18 +33,40 @@ def services(request: Request) -> Services:
     return found
 
 
-def read_only(settings: Settings, clickhouse: ClickHouse) -> Services:
-    """What the query API needs, for a process that never ingests (benchmarks, query tests):
-    its event log is never connected to, and no operator endpoint accepts a token."""
-    producer = LogProducer("127.0.0.1:9", max_record_bytes=1024, timeout_seconds=1)
+def build_services(
+    settings: Settings, clickhouse: ClickHouse, topics: Topics, operator_token: str
+) -> Services:
+    assert settings.kafka_bootstrap is not None
+    producer = LogProducer(
+        settings.kafka_bootstrap,
+        max_record_bytes=settings.max_record_bytes,
+        timeout_seconds=settings.broker_timeout_seconds,
+    )
     return Services(
         settings=settings,
         clickhouse=clickhouse,
         licences=LicenceStore(clickhouse),
         producer=producer,
         event_log=KafkaEventLog(
-            producer, raw_topic="unused", dead_letter_topic="unused", max_record_bytes=1024
+            producer,
+            raw_topic=topics.raw,
+            dead_letter_topic=topics.dead_letter,
+            max_record_bytes=settings.max_record_bytes,
         ),
-        control=ControlBus(producer, "unused", ControlStore(clickhouse), visible_timeout=1),
-        operator_token=secrets.token_urlsafe(32),
+        control=ControlBus(
+            producer,
+            topics.control,
+            ControlStore(clickhouse),
+            visible_timeout=settings.control_visible_timeout_seconds,
+        ),
+        operator_token=operator_token,
+    )
+
+
+def read_only(settings: Settings, clickhouse: ClickHouse) -> Services:
+    """What the query API needs, for a process that never ingests (benchmarks, query tests):
+    its log producer points nowhere and is never connected to, and no operator token works."""
+    nowhere = settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:9"})
+    return build_services(
+        nowhere, clickhouse, Topics.from_settings(settings), secrets.token_urlsafe(32)
     )
