@@ -158,15 +158,59 @@ def _cmd_bench_post(args: argparse.Namespace) -> None:
     print(figures.table())
 
 
+def _corpora() -> list[Path]:
+    """The bundled labelled corpora, and the shared one when it is there."""
+    from processors.evaluation import BUNDLED_CORPORA
+
+    shared = Path("../shared/corpus/sync_messages.jsonl")
+    return [*BUNDLED_CORPORA, shared] if shared.exists() else list(BUNDLED_CORPORA)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from bench.fleet import Fleet, FleetShape, Templates, progress_line
+
+    settings = _settings()
+    shape = FleetShape(
+        licences=args.licences,
+        connectors_per_licence=args.connectors,
+        runs=args.runs,
+        min_lines=args.min_lines,
+        max_lines=args.max_lines,
+        pause_seconds=args.pause,
+    )
+    if not 1 <= shape.min_lines <= shape.max_lines <= settings.max_events_per_request:
+        raise CliError(f"need 1 <= --min-lines <= --max-lines <= {settings.max_events_per_request}")
+    licences = [create_licence(settings, f"fleet {n}") for n in range(shape.licences)]
+    expected = shape.connectors * shape.runs * (shape.min_lines + shape.max_lines) // 2
+    fleet = Fleet(
+        _api_url(settings),
+        licences,
+        shape,
+        Templates(_corpora()),
+        rate=args.rate,
+        progress=progress_line("simulating", expected),
+    )
+    figures = asyncio.run(fleet.run())
+    sys.stderr.write("\n")
+    print(f"connectors     {shape.connectors} ({shape.licences} licences)")
+    print(f"lines sent     {figures.lines:,} in {figures.seconds:.1f} s")
+    print(f"accepted       {figures.accepted:,} ({figures.accepted / figures.seconds:,.0f}/s)")
+    print(f"rejected       {figures.rejected:,}   retries {figures.retries:,}")
+    print(
+        f"request p50    {figures.percentile(0.5) * 1000:.0f} ms   "
+        f"p99 {figures.percentile(0.99) * 1000:.0f} ms"
+    )
+
+
 def _cmd_rules_eval(args: argparse.Namespace) -> None:
     from processors.classifier import Classifier
-    from processors.evaluation import BUNDLED_CORPORA, evaluate, table
+    from processors.evaluation import evaluate, table
 
     catalog = _read_catalog(args.catalog) if args.catalog else load_catalog()
     classifier = Classifier(catalog)
-    shared = Path("../shared/corpus/sync_messages.jsonl")
-    defaults = [*BUNDLED_CORPORA, shared] if shared.exists() else list(BUNDLED_CORPORA)
-    corpora = [Path(p) for p in args.corpus] or defaults
+    corpora = [Path(p) for p in args.corpus] or _corpora()
     results = []
     for path in corpora:
         try:
@@ -247,6 +291,18 @@ def parser() -> argparse.ArgumentParser:
     classify = bench.add_parser("classify", help="microseconds of classification per event")
     classify.add_argument("--events", type=int, default=200_000)
     classify.set_defaults(func=_cmd_bench_classify)
+
+    simulate = commands.add_parser(
+        "simulate", help="a fleet of connectors posting sync runs to the running pipeline"
+    )
+    simulate.add_argument("--licences", type=int, default=10)
+    simulate.add_argument("--connectors", type=int, default=5, help="per licence")
+    simulate.add_argument("--runs", type=int, default=20, help="sync runs per connector")
+    simulate.add_argument("--min-lines", type=int, default=50, help="lines per run, at least")
+    simulate.add_argument("--max-lines", type=int, default=500, help="lines per run, at most")
+    simulate.add_argument("--pause", type=float, default=1.0, help="seconds between runs")
+    simulate.add_argument("--rate", type=float, default=None, help="fleet-wide lines/s cap")
+    simulate.set_defaults(func=_cmd_simulate)
 
     rules = commands.add_parser("rules", help="the classification rule catalog").add_subparsers(
         dest="rules_command", required=True

@@ -25,6 +25,16 @@ def test_ndjson_lines_are_numbered_physically_and_blank_lines_skipped() -> None:
     assert orjson.loads(parsed.rejects[0].raw)["operation"] == ""
 
 
+def test_an_all_valid_array_reads_as_its_lines_do() -> None:
+    lines = [line(message=f"ligne {i}", connector_id=f" shop-{i} ") for i in range(5)]
+    whole = parse_body(orjson.dumps(lines), ndjson=False, max_events=10, bounds=BOUNDS)
+    by_line = parse_body(
+        b"\n".join(orjson.dumps(x) for x in lines), ndjson=True, max_events=10, bounds=BOUNDS
+    )
+    assert whole.events == by_line.events
+    assert whole.rejects == by_line.rejects == []
+
+
 def test_json_array_positions_are_one_based() -> None:
     body = orjson.dumps([line(), line(message=""), {"nothing": 1}])
     parsed = parse_body(body, ndjson=False, max_events=10, bounds=BOUNDS)

@@ -1,0 +1,1 @@
+"""Load generation and benchmarks: the connector fleet simulator and `ero bench pipeline`."""
