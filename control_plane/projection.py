@@ -14,7 +14,7 @@ import orjson
 import structlog
 from pydantic import ValidationError
 
-from projections.acking import acked_batches, retry_forever
+from ero.acking import acked_batches, retry_forever
 from projections.clickhouse import ClickHouse
 from schemas.control import ControlEvent, Entity, LicenceDoc
 

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from ero.acking import acked_batches
 from processors.classifier import Classifier
 from schemas import DeadLetter, RawBatch
 from schemas.dead_letter import field_errors
@@ -34,7 +35,7 @@ def register_classification(
 ) -> Any:
     @app.agent(raw_topic, name="classify-sync-events")
     async def classify(stream: Any) -> None:
-        async for faust_events in stream.noack_take(max_records, within=0.05):
+        async for faust_events in acked_batches(stream, max_records, 0.05, on_done):
             deliveries = []
             for faust_event in faust_events:
                 try:
@@ -55,9 +56,6 @@ def register_classification(
                         await classified_topic.send(key=faust_event.key, value=record)
                     )
             await asyncio.gather(*deliveries)
-            for faust_event in faust_events:
-                await stream.ack(faust_event)
-                on_done(faust_event)
 
     return classify
 

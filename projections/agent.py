@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from projections.acking import acked_batches, retry_forever
+from ero.acking import acked_batches, retry_forever
 from projections.sync_events import SyncEventsWriter
 from schemas import ClassifiedBatch
 
