@@ -91,6 +91,11 @@ class Pipeline:
             check=False,
         )
 
+    @property
+    def demo_licence(self) -> Credentials:
+        """The licence `ero run` creates on its first start."""
+        return Credentials.model_validate_json((self.data_dir / "demo-licence.json").read_bytes())
+
     def create_licence(self, name: str) -> Credentials:
         done = self.ero("licence", "create", name, "--json")
         assert done.returncode == 0, done.stderr

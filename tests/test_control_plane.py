@@ -508,7 +508,7 @@ def test_replayed_commands_change_nothing(pipeline: Pipeline, shop: Shop) -> Non
 def test_control_state_survives_a_restart(tmp_path: Path) -> None:
     """The embedded broker forgets its topics on stop; ClickHouse keeps the projected state."""
     own = Pipeline(tmp_path / "var").start()
-    demo = Credentials.model_validate_json((tmp_path / "var" / "demo-licence.json").read_bytes())
+    demo = own.demo_licence
     try:
         with own.client(demo.reader_token) as reader:
             action = reader.post("/v1/actions", json={"action": "clean_price_grids"}).json()

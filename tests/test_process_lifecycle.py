@@ -11,7 +11,6 @@ import orjson
 import pytest
 
 from ero.broker import free_port
-from licences import Credentials
 from tests.factories import sync_line
 from tests.pipeline import Pipeline, wait_until
 
@@ -31,7 +30,7 @@ def _broker_alive(bootstrap: str) -> bool:
 
 def test_restart_keeps_clickhouse_data_and_leaves_no_broker_behind(tmp_path: Path) -> None:
     pipeline = Pipeline(tmp_path / "var").start()
-    demo = Credentials.model_validate_json((tmp_path / "var" / "demo-licence.json").read_bytes())
+    demo = pipeline.demo_licence
     first = [_event(f"avant redémarrage {i}") for i in range(10)]
     with pipeline.client(demo.connector_key) as connector:
         assert connector.post("/v1/events", json=first).status_code == 202
@@ -57,7 +56,7 @@ def test_restart_keeps_clickhouse_data_and_leaves_no_broker_behind(tmp_path: Pat
 def test_ctrl_c_right_after_accepting_still_projects_everything(tmp_path: Path) -> None:
     """The embedded broker keeps records in memory: a clean stop drains the log first."""
     pipeline = Pipeline(tmp_path / "var").start()
-    demo = Credentials.model_validate_json((tmp_path / "var" / "demo-licence.json").read_bytes())
+    demo = pipeline.demo_licence
     events = [_event(f"juste avant l'arrêt {i}") for i in range(2000)]
     with pipeline.client(demo.connector_key) as connector:
         assert connector.post("/v1/events", json=events).status_code == 202
