@@ -40,8 +40,8 @@ class DrainService(mode.Service):
     ) -> None:
         super().__init__(**kwargs)
         self._bootstrap = bootstrap
-        # In pipeline order; control commands have a stage of their own.
-        self._stages = (topics.raw, topics.classified, topics.control)
+        # In pipeline order; control commands and rule catalogs have stages of their own.
+        self._stages = (topics.raw, topics.classified, topics.control, topics.rules)
         self._progress = progress
         self._timeout = timeout
 

@@ -53,7 +53,7 @@ def create_worker_app(
         topic(topics.control),
     )
     store = CatalogStore(clickhouse)
-    rules_table = register_rules(app, topic(topics.rules), store)
+    rules_table = register_rules(app, topic(topics.rules), store, on_done=on_done)
     live_rules = LiveRules(initial_catalog(store, load_catalog()), rules_table)
     register_classification(
         app,

@@ -4,7 +4,7 @@ batch."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import faust
@@ -39,7 +39,12 @@ class LiveRules:
         return self._classifier
 
 
-def register_rules(app: Any, rules_topic: Any, store: CatalogStore) -> Any:
+def register_rules(
+    app: Any,
+    rules_topic: Any,
+    store: CatalogStore,
+    on_done: Callable[[Any], None] = lambda _: None,
+) -> Any:
     """The GlobalTable holding the catalog, and the agent that fills it (and ClickHouse)."""
     table = app.GlobalTable(
         "rules",
@@ -48,27 +53,30 @@ def register_rules(app: Any, rules_topic: Any, store: CatalogStore) -> Any:
         schema=faust.Schema(key_serializer="raw", value_serializer="raw"),
     )
 
+    async def applied(faust_event: Any) -> int | None:
+        """The version this record made current, or None when it is refused."""
+        try:
+            catalog = Catalog.model_validate_json(faust_event.value)
+        except ValidationError as exc:
+            # The API validates before publishing; a record from elsewhere is refused loudly.
+            log.error("rule_catalog_unreadable", offset=faust_event.message.offset, error=str(exc))
+            return None
+        held = table.get(CATALOG_KEY)
+        if held is not None and Catalog.model_validate_json(held).version >= catalog.version:
+            log.warning("rule_catalog_stale", version=catalog.version)
+            return None
+        await store.asave(catalog)
+        table[CATALOG_KEY] = faust_event.value
+        log.info("rule_catalog_received", version=catalog.version)
+        return catalog.version
+
     @app.agent(rules_topic, name="apply-rule-catalogs")
     async def apply(stream: Any) -> AsyncIterator[int | None]:
         """Yields the version applied (None when refused): what a test context waits for."""
         async for faust_event in stream.events():
-            try:
-                catalog = Catalog.model_validate_json(faust_event.value)
-            except ValidationError as exc:
-                # The API validates before publishing; a record from elsewhere is refused loudly.
-                message = faust_event.message
-                log.error("rule_catalog_unreadable", offset=message.offset, error=str(exc))
-                yield None
-                continue
-            held = table.get(CATALOG_KEY)
-            if held is not None and Catalog.model_validate_json(held).version >= catalog.version:
-                log.warning("rule_catalog_stale", version=catalog.version)
-                yield None
-                continue
-            await store.asave(catalog)
-            table[CATALOG_KEY] = faust_event.value
-            log.info("rule_catalog_received", version=catalog.version)
-            yield catalog.version
+            version = await applied(faust_event)
+            on_done(faust_event)
+            yield version
 
     return table
 
