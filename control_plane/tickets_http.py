@@ -18,6 +18,8 @@ from control_plane.store import Revision
 from ero.http_errors import invalid
 from ero.services import Services, services
 from licences.http import ReaderPrincipal
+from query_api.groups import licence_groups
+from schemas import Level
 from schemas.control import (
     AccountDoc,
     AgentDoc,
@@ -33,17 +35,6 @@ router = APIRouter(tags=["support tickets"])
 ERROR_WINDOW = timedelta(hours=48)
 MAX_ERROR_GROUPS = 20
 
-_ERROR_GROUPS = """
-SELECT fingerprint, any(operation), any(origin), count(), max(occurred_at), any(message),
-    any(remediation_action)
-FROM sync_events FINAL
-WHERE licence_id = {licence_id:String} AND level = 'error'
-    AND occurred_at >= {since:DateTime64(3, 'UTC')}
-GROUP BY fingerprint
-ORDER BY count() DESC, fingerprint
-LIMIT {limit:UInt32}
-"""
-
 
 class TicketDraft(BaseModel):
     email: str | None
@@ -54,21 +45,22 @@ class TicketDraft(BaseModel):
 
 
 async def _error_groups(bus: ControlBus, licence_id: str) -> list[ErrorGroup]:
-    since = (datetime.now(UTC) - ERROR_WINDOW).replace(tzinfo=None)
-    rows = await bus.store.clickhouse.arows(
-        _ERROR_GROUPS, {"licence_id": licence_id, "since": since, "limit": MAX_ERROR_GROUPS}
+    """The licence's error groups of the last 48 h, as the ticket keeps them."""
+    until = datetime.now(UTC)
+    groups = await licence_groups(
+        bus.store.clickhouse, licence_id, until - ERROR_WINDOW, until, MAX_ERROR_GROUPS, Level.ERROR
     )
     return [
         ErrorGroup(
-            fingerprint=str(fingerprint),
-            operation=operation,
-            origin=origin,
-            count=count,
-            last_at=last_at.replace(tzinfo=UTC),
-            message=message,
-            action=action or None,
+            fingerprint=group.fingerprint,
+            operation=group.operation,
+            origin=group.origin.value,
+            count=group.count,
+            last_at=group.last_seen,
+            message=group.sample_message,
+            action=group.remediation.action,
         )
-        for fingerprint, operation, origin, count, last_at, message, action in rows
+        for group in groups
     ]
 
 

@@ -124,64 +124,11 @@ def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migrati
         ),
         Migration(
             4,
-            "error groups",
+            "message templates",
             (
                 """
                 ALTER TABLE sync_events
                 ADD COLUMN IF NOT EXISTS message_template String CODEC(ZSTD(1)) AFTER fingerprint
-                """,
-                # Per licence, group and hour. Counts are sets of event ids (uniqExact), so a
-                # replayed or re-sent event is counted once; first/last seen are min/max.
-                f"""
-                CREATE TABLE IF NOT EXISTS error_groups (
-                    licence_id LowCardinality(String),
-                    fingerprint UInt64,
-                    hour DateTime('UTC'),
-                    -- operation and origin are part of the fingerprint: any() is exact.
-                    operation SimpleAggregateFunction(any, LowCardinality(String)),
-                    origin SimpleAggregateFunction(
-                        any, Enum8('cms' = 1, 'erp' = 2, 'connector' = 3)
-                    ),
-                    worst_level SimpleAggregateFunction(
-                        max, Enum8('success' = 1, 'alert' = 2, 'error' = 3)
-                    ),
-                    events AggregateFunction(uniqExact, UUID),
-                    connectors AggregateFunction(groupUniqArray, String),
-                    first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
-                    last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
-                    template SimpleAggregateFunction(any, String),
-                    sample AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
-                    remediation AggregateFunction(
-                        argMax, Tuple(String, String, String, String, String), DateTime64(3, 'UTC')
-                    )
-                ) ENGINE = AggregatingMergeTree
-                PARTITION BY toYYYYMM(hour)
-                ORDER BY (licence_id, fingerprint, hour)
-                TTL hour + INTERVAL {int(retention_days)} DAY
-                """,
-                """
-                CREATE MATERIALIZED VIEW IF NOT EXISTS error_groups_mv TO error_groups AS
-                SELECT
-                    licence_id,
-                    fingerprint,
-                    toStartOfHour(occurred_at) AS hour,
-                    any(operation) AS operation,
-                    any(origin) AS origin,
-                    max(level) AS worst_level,
-                    uniqExactState(event_id) AS events,
-                    groupUniqArrayState(toString(connector_id)) AS connectors,
-                    min(occurred_at) AS first_seen,
-                    max(occurred_at) AS last_seen,
-                    any(message_template) AS template,
-                    argMaxState(message, occurred_at) AS sample,
-                    argMaxState(
-                        (toString(rule_id), remediation_hint, remediation_hint_en,
-                         toString(remediation_url), toString(remediation_action)),
-                        occurred_at
-                    ) AS remediation
-                FROM sync_events
-                WHERE level != 'success'
-                GROUP BY licence_id, fingerprint, hour
                 """,
             ),
         ),
@@ -230,18 +177,28 @@ def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migrati
                 GROUP BY licence_id, minute, connector_id, level, origin, operation
                 """,
                 # Alerts and errors per error group (fingerprint), with a sample message and its
-                # remediation, for the dashboard's top error groups.
+                # remediation: the dashboard's top error groups, /v1/groups (per licence and
+                # fleet-wide) and support tickets all read it.
                 f"""
                 CREATE TABLE IF NOT EXISTS fingerprint_minutes (
                     licence_id LowCardinality(String),
                     minute DateTime('UTC'),
                     fingerprint UInt64,
                     level Enum8('success' = 1, 'alert' = 2, 'error' = 3),
+                    -- operation and origin are part of the fingerprint: any() is exact.
+                    operation SimpleAggregateFunction(any, LowCardinality(String)),
+                    origin SimpleAggregateFunction(
+                        any, Enum8('cms' = 1, 'erp' = 2, 'connector' = 3)
+                    ),
+                    template SimpleAggregateFunction(any, String) CODEC(ZSTD(3)),
+                    connectors AggregateFunction(groupUniqArray, String),
                     events SimpleAggregateFunction(sum, UInt64),
+                    first_event_at SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
                     last_event_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
                     message SimpleAggregateFunction(anyLast, String) CODEC(ZSTD(3)),
                     rule_id SimpleAggregateFunction(anyLast, String),
                     remediation_hint SimpleAggregateFunction(anyLast, String) CODEC(ZSTD(3)),
+                    remediation_hint_en SimpleAggregateFunction(anyLast, String) CODEC(ZSTD(3)),
                     remediation_url SimpleAggregateFunction(anyLast, String),
                     remediation_action SimpleAggregateFunction(anyLast, String)
                 ) ENGINE = AggregatingMergeTree
@@ -258,11 +215,17 @@ def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migrati
                     toStartOfMinute(occurred_at) AS minute,
                     fingerprint,
                     level,
+                    any(operation) AS operation,
+                    any(origin) AS origin,
+                    any(message_template) AS template,
+                    groupUniqArrayState(toString(connector_id)) AS connectors,
                     count() AS events,
+                    min(occurred_at) AS first_event_at,
                     max(occurred_at) AS last_event_at,
                     anyLast(message) AS message,
                     anyLast(toString(rule_id)) AS rule_id,
                     anyLast(remediation_hint) AS remediation_hint,
+                    anyLast(remediation_hint_en) AS remediation_hint_en,
                     anyLast(toString(remediation_url)) AS remediation_url,
                     anyLast(toString(remediation_action)) AS remediation_action
                 FROM sync_events

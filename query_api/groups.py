@@ -1,8 +1,8 @@
 """Error groups: identical problems (same fingerprint) counted together.
 
 Readers see their licence's groups; vendor operators see the fleet's, ranked by licences
-affected ("which ERP or CMS change broke 300 shops today"). Windows are whole hours: the groups
-table is bucketed by hour.
+affected ("which ERP or CMS change broke 300 shops today"). Both read the per-minute rollup
+`fingerprint_minutes`, as the dashboard's top groups do; windows are whole minutes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel
 from ero.http_errors import invalid
 from ero.services import Services, services
 from licences.http import Operator, ReaderPrincipal
+from projections.clickhouse import ClickHouse
 from query_api.filters import ReportFilters
 from query_api.scope import Conditions
 from schemas import Level, Origin, Remediation
@@ -60,25 +61,27 @@ class FleetGroupPage(BaseModel):
 
 
 _COLUMNS = """
-    fingerprint, any(operation), any(origin), max(worst_level), uniqExactMerge(events) AS count,
-    groupUniqArrayMerge(connectors) AS connector_ids, min(first_seen), max(last_seen),
-    any(template), argMaxMerge(sample), argMaxMerge(remediation)
+    fingerprint, any(operation), any(origin), max(level), sum(events) AS count,
+    groupUniqArrayMerge(connectors), min(first_event_at), max(last_event_at), any(template),
+    argMax(message, last_event_at),
+    argMax((rule_id, remediation_hint, remediation_hint_en, remediation_url, remediation_action),
+           last_event_at)
 """
+_IN_WINDOW = "minute >= {since:DateTime} AND minute < {until:DateTime}"
 
 
 def _window(
     since: datetime | None, until: datetime | None, default: timedelta
 ) -> tuple[datetime, datetime]:
-    """The window widened to whole hours, the groups' granularity, so that the counts and the
-    report_url of a group cover exactly the same events."""
+    """The window widened to whole minutes, the rollup's granularity, so that the counts and
+    the report_url of a group cover exactly the same events."""
     until = (until or datetime.now(UTC)).astimezone(UTC)
     since = (since or until - default).astimezone(UTC)
     if since >= until:
         raise invalid("query", "until", "until must be after since")
-    hour = timedelta(hours=1)
-    start = since.replace(minute=0, second=0, microsecond=0)
-    end = until.replace(minute=0, second=0, microsecond=0)
-    return start, end if end == until else end + hour
+    start = since.replace(second=0, microsecond=0)
+    end = until.replace(second=0, microsecond=0)
+    return start, end if end == until else end + timedelta(minutes=1)
 
 
 def _bounds(since: datetime, until: datetime) -> dict[str, Any]:
@@ -107,6 +110,36 @@ def _group(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+async def licence_groups(
+    clickhouse: ClickHouse,
+    licence_id: str,
+    since: datetime,
+    until: datetime,
+    limit: int,
+    level: Level | None = None,
+) -> list[ErrorGroup]:
+    """The licence's groups over [since, until) (whole minutes), largest first; with `level`,
+    only that level's lines are counted."""
+    where = Conditions(licence_id).add(_IN_WINDOW, **_bounds(since, until))
+    if level is not None:
+        where.add("level = {level:String}", level=level.value)
+    window = ReportFilters(since=since, until=until, level=[level] if level else [])
+    rows = await clickhouse.arows(
+        f"SELECT {_COLUMNS} FROM fingerprint_minutes WHERE {where.sql} GROUP BY fingerprint "
+        "ORDER BY count DESC, fingerprint LIMIT {limit:UInt32}",
+        {**where.parameters, "limit": limit},
+    )
+    return [
+        ErrorGroup(
+            **(group := _group(row)),
+            report_url=window.model_copy(
+                update={"fingerprint": [int(group["fingerprint"])]}
+            ).report_url(),
+        )
+        for row in rows
+    ]
+
+
 Since = Annotated[AwareDatetime | None, Query(description="RFC 3339; default: until - 48 h")]
 Until = Annotated[AwareDatetime | None, Query(description="RFC 3339; default: now")]
 Limit = Annotated[int, Query(ge=1, le=MAX_GROUPS)]
@@ -121,28 +154,8 @@ async def groups(
     limit: Limit = 50,
 ) -> GroupPage:
     since, until = _window(since, until, timedelta(hours=48))
-    where = Conditions(principal.licence_id).add(
-        "hour >= {since:DateTime} AND hour < {until:DateTime}", **_bounds(since, until)
-    )
-    rows = await svc.clickhouse.arows(
-        f"SELECT {_COLUMNS} FROM error_groups WHERE {where.sql} GROUP BY fingerprint "
-        "ORDER BY count DESC, fingerprint LIMIT {limit:UInt32}",
-        {**where.parameters, "limit": limit},
-    )
-    window = ReportFilters(since=since, until=until)
-    return GroupPage(
-        since=since,
-        until=until,
-        groups=[
-            ErrorGroup(
-                **(group := _group(row)),
-                report_url=window.model_copy(
-                    update={"fingerprint": [int(group["fingerprint"])]}
-                ).report_url(),
-            )
-            for row in rows
-        ],
-    )
+    found = await licence_groups(svc.clickhouse, principal.licence_id, since, until, limit)
+    return GroupPage(since=since, until=until, groups=found)
 
 
 @operator_router.get(
@@ -160,8 +173,8 @@ async def fleet_groups(
 ) -> FleetGroupPage:
     since, until = _window(since, until, timedelta(hours=24))
     rows = await svc.clickhouse.arows(
-        f"SELECT {_COLUMNS}, uniqExact(licence_id) AS licences FROM error_groups "
-        "WHERE hour >= {since:DateTime} AND hour < {until:DateTime} GROUP BY fingerprint "
+        f"SELECT {_COLUMNS}, uniqExact(licence_id) AS licences FROM fingerprint_minutes "
+        f"WHERE {_IN_WINDOW} GROUP BY fingerprint "
         "ORDER BY licences DESC, count DESC, fingerprint LIMIT {limit:UInt32}",
         {**_bounds(since, until), "limit": limit},
     )
