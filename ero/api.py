@@ -36,7 +36,7 @@ def create_api(services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await services.event_log.stop()
+        await services.producer.stop()
 
     app = FastAPI(
         title="ERO",

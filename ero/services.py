@@ -12,7 +12,7 @@ from control_plane.store import ControlStore
 from ero.log_producer import LogProducer
 from ero.settings import Settings
 from ero.topics import Topics
-from ingest.event_log import KafkaEventLog
+from ingest.event_log import EventLog, KafkaEventLog
 from licences import LicenceStore
 from projections.clickhouse import ClickHouse
 
@@ -23,7 +23,7 @@ class Services:
     clickhouse: ClickHouse
     licences: LicenceStore
     producer: LogProducer
-    event_log: KafkaEventLog
+    event_log: EventLog
     control: ControlBus
     operator_token: str
 

@@ -40,12 +40,6 @@ class KafkaEventLog:
         self._dead_letter_topic = dead_letter_topic
         self._max_record_bytes = max_record_bytes
 
-    async def stop(self) -> None:
-        await self._producer.stop()
-
-    async def ready(self) -> bool:
-        return await self._producer.ready()
-
     async def append(
         self,
         licence_id: str,

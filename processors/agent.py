@@ -37,6 +37,7 @@ def register_classification(
     async def classify(stream: Any) -> None:
         async for faust_events in acked_batches(stream, max_records, 0.05, on_done):
             deliveries = []
+            classify_one = classifier().classify  # one catalog version per batch
             for faust_event in faust_events:
                 try:
                     batch = RawBatch.model_validate_json(faust_event.value)
@@ -47,7 +48,6 @@ def register_classification(
                         )
                     )
                     continue
-                classify_one = classifier().classify
                 classified = [classify_one(event) for event in batch.events]
                 for record in encode_batches(
                     batch.licence_id, batch.received_at, classified, max_record_bytes

@@ -20,7 +20,7 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", summary="The broker and ClickHouse are reachable")
 async def readyz(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     checks = {
-        "broker": await svc.event_log.ready(),
+        "broker": await svc.producer.ready(),
         "clickhouse": await svc.clickhouse.ping(),
     }
     ready = all(checks.values())
