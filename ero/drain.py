@@ -27,8 +27,11 @@ class Progress:
 
     def mark(self, faust_event: Any) -> None:
         message = faust_event.message
-        key = (message.topic, message.partition)
-        self._done[key] = max(self._done.get(key, 0), message.offset + 1)
+        self.mark_offset(message.topic, message.partition, message.offset + 1)
+
+    def mark_offset(self, topic: str, partition: int, next_offset: int) -> None:
+        key = (topic, partition)
+        self._done[key] = max(self._done.get(key, 0), next_offset)
 
     def caught_up(self, topic: str, ends: dict[int, int]) -> bool:
         return all(self._done.get((topic, p), 0) >= end for p, end in ends.items() if end > 0)
@@ -40,8 +43,9 @@ class DrainService(mode.Service):
     ) -> None:
         super().__init__(**kwargs)
         self._bootstrap = bootstrap
-        # In pipeline order; control commands and rule catalogs have stages of their own.
-        self._stages = (topics.raw, topics.classified, topics.control, topics.rules)
+        # The raw topic's stage stores what it classifies; control commands and rule catalogs
+        # have stages of their own.
+        self._stages = (topics.raw, topics.control, topics.rules)
         self._progress = progress
         self._timeout = timeout
 

@@ -1,4 +1,5 @@
-"""The stream-processing side: a Faust app with the classification and projection agents."""
+"""The stream-processing side: a Faust app hosting the hot stage (raw -> classified, stored), the
+rules table and the control plane's agent."""
 
 from __future__ import annotations
 
@@ -12,21 +13,23 @@ import uvicorn
 
 from control_plane.projection import ControlWriter, register_control_projection
 from ero.drain import Progress
+from ero.log_producer import LogProducer
 from ero.settings import Settings
 from ero.topics import Topics
-from processors.agent import register_classification
 from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
 from processors.live_rules import LiveRules, initial_catalog, register_rules
-from projections.agent import register_projection
+from processors.stage import ClassifyAndStore
 from projections.clickhouse import ClickHouse
 from projections.sync_events import SyncEventsWriter
+from streaming.batch_consumer import BatchConsumer, BatchLimits
 
 
 def create_worker_app(
     settings: Settings, topics: Topics, clickhouse: ClickHouse, progress: Progress | None = None
 ) -> Any:
     on_done = progress.mark if progress is not None else (lambda _: None)
+    on_offset = progress.mark_offset if progress is not None else (lambda *_: None)
     assert settings.kafka_bootstrap is not None
     app = faust.App(
         f"{settings.topic_prefix}-pipeline",
@@ -46,34 +49,40 @@ def create_worker_app(
     def topic(name: str) -> Any:
         return app.topic(name, key_serializer="raw", value_serializer="raw")
 
-    raw, classified, dead_letter, control = (
-        topic(topics.raw),
-        topic(topics.classified),
-        topic(topics.dead_letter),
-        topic(topics.control),
-    )
     store = CatalogStore(clickhouse)
     rules_table = register_rules(app, topic(topics.rules), store, on_done=on_done)
     live_rules = LiveRules(initial_catalog(store, load_catalog()), rules_table)
-    register_classification(
-        app,
-        raw,
-        classified,
-        dead_letter,
-        live_rules.classifier,
-        max_records=256,
-        max_record_bytes=settings.max_record_bytes,
-        on_done=on_done,
+    register_control_projection(
+        app, topic(topics.control), ControlWriter(clickhouse), on_done=on_done
     )
-    register_projection(
-        app,
-        classified,
-        SyncEventsWriter(clickhouse),
-        max_records=settings.sink_max_records,
-        within=settings.sink_flush_seconds,
-        on_done=on_done,
+    hot_stage = BatchConsumer(
+        name="classify-and-store",
+        bootstrap=settings.kafka_bootstrap,
+        group_id=f"{settings.topic_prefix}-classify-and-store",
+        topic=topics.raw,
+        step=ClassifyAndStore(
+            classifier=live_rules.classifier,
+            writer=SyncEventsWriter(clickhouse),
+            producer=LogProducer(
+                settings.kafka_bootstrap,
+                settings.max_record_bytes,
+                settings.broker_timeout_seconds,
+            ),
+            classified_topic=topics.classified,
+            dead_letter_topic=topics.dead_letter,
+            max_record_bytes=settings.max_record_bytes,
+        ),
+        limits=BatchLimits(
+            max_records=settings.sink_max_records,
+            max_bytes=settings.sink_max_bytes,
+            flush_seconds=settings.sink_flush_seconds,
+        ),
+        session_timeout_seconds=settings.broker_session_timeout_seconds,
+        on_done=on_offset,
     )
-    register_control_projection(app, control, ControlWriter(clickhouse), on_done=on_done)
+    # A service of the app: started once the rules table is recovered, so the first events are
+    # classified with the newest rules.
+    app.service(hot_stage)  # type: ignore[arg-type]  # Faust starts instances as well as classes
     return app
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from processors.catalog import Catalog, Rule
 from processors.fingerprint import fingerprint, template
-from schemas import ClassifiedEvent, Level, Origin, Remediation, SyncEvent
+from schemas import Classification, ClassifiedEvent, Level, Origin, Remediation, SyncEvent
 from schemas.actions import SuggestedAction
 from schemas.text import fold
 
@@ -66,19 +66,6 @@ _NUMBERS = re.compile(r"(?<!\d)(?![45]\d\d(?!\d))\d+")
 _CACHE_LIMIT = 100_000
 
 _NO_REMEDIATION = Remediation()
-
-
-@dataclass(frozen=True, slots=True)
-class Classification:
-    """What classification adds to an event; shared by every line of one shape."""
-
-    level: Level
-    origin: Origin
-    rule_id: str
-    rule_version: int
-    remediation: Remediation
-    template: str
-    fingerprint: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,49 +12,82 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from projections.clickhouse import ClickHouse
-from schemas import ClassifiedBatch, ClassifiedEvent
+from schemas import Classification, ClassifiedBatch, SyncEvent
 from schemas.text import fold
 
-_Pair = tuple[ClassifiedBatch, ClassifiedEvent]
 
-# Column name -> how to read it off (record, event). One table, so names and values cannot drift.
-_EXTRACT: dict[str, Callable[[_Pair], Any]] = {
-    "licence_id": lambda p: p[0].licence_id,
-    "connector_id": lambda p: p[1].connector_id,
-    "event_id": lambda p: p[1].event_id,
-    "occurred_at": lambda p: p[1].occurred_at,
-    "received_at": lambda p: p[0].received_at,
-    "operation": lambda p: p[1].operation,
-    "reference": lambda p: p[1].reference,
-    "status": lambda p: p[1].status or "",
-    "code": lambda p: p[1].code or "",
-    "message": lambda p: p[1].message,
-    "message_folded": lambda p: fold(p[1].message),
-    "sync_id": lambda p: p[1].sync_id or "",
-    "config_id": lambda p: p[1].config_id or "",
-    "attributes": lambda p: p[1].attributes,
-    "level": lambda p: p[1].level.value,
-    "origin": lambda p: p[1].origin.value,
-    "rule_id": lambda p: p[1].rule_id,
-    "rule_version": lambda p: p[1].rule_version,
-    "fingerprint": lambda p: p[1].fingerprint,
-    "message_template": lambda p: p[1].template,
-    "remediation_hint": lambda p: p[1].remediation.hint or "",
-    "remediation_hint_en": lambda p: p[1].remediation.hint_en or "",
-    "remediation_url": lambda p: p[1].remediation.url or "",
-    "remediation_action": lambda p: p[1].remediation.action or "",
-    # The version is the accept time: a replay of the same record writes the same row.
-    "version": lambda p: int(p[0].received_at.timestamp() * 1000),
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """When and for which licence a record of events was accepted: shared by its events."""
+
+    licence_id: str
+    received_at: datetime
+    # The row version is the accept time: a replay of the same record writes the same row.
+    version: int = field(init=False)
+    json_field: bytes = field(init=False, repr=False)
+    """`"received_at": ...` for the events' JSON on the classified topic."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "version", int(self.received_at.timestamp() * 1000))
+        object.__setattr__(
+            self, "json_field", orjson.dumps({"received_at": self.received_at})[1:-1]
+        )
+
+
+Row = tuple[Accepted, SyncEvent, Classification]
+
+# Column name -> how to read it off a row. One table, so names and values cannot drift.
+_EXTRACT: dict[str, Callable[[Row], Any]] = {
+    "licence_id": lambda r: r[0].licence_id,
+    "connector_id": lambda r: r[1].connector_id,
+    "event_id": lambda r: r[1].event_id,
+    "occurred_at": lambda r: r[1].occurred_at,
+    "received_at": lambda r: r[0].received_at,
+    "operation": lambda r: r[1].operation,
+    "reference": lambda r: r[1].reference,
+    "status": lambda r: r[1].status or "",
+    "code": lambda r: r[1].code or "",
+    "message": lambda r: r[1].message,
+    "message_folded": lambda r: fold(r[1].message),
+    "sync_id": lambda r: r[1].sync_id or "",
+    "config_id": lambda r: r[1].config_id or "",
+    "attributes": lambda r: r[1].attributes,
+    "level": lambda r: r[2].level.value,
+    "origin": lambda r: r[2].origin.value,
+    "rule_id": lambda r: r[2].rule_id,
+    "rule_version": lambda r: r[2].rule_version,
+    "fingerprint": lambda r: r[2].fingerprint,
+    "message_template": lambda r: r[2].template,
+    "remediation_hint": lambda r: r[2].remediation.hint or "",
+    "remediation_hint_en": lambda r: r[2].remediation.hint_en or "",
+    "remediation_url": lambda r: r[2].remediation.url or "",
+    "remediation_action": lambda r: r[2].remediation.action or "",
+    "version": lambda r: r[0].version,
 }
 COLUMNS = tuple(_EXTRACT)
 
 
-def to_columns(pairs: Sequence[_Pair]) -> list[list[Any]]:
-    return [[extract(pair) for pair in pairs] for extract in _EXTRACT.values()]
+def to_columns(rows: Sequence[Row]) -> list[list[Any]]:
+    return [[extract(row) for row in rows] for extract in _EXTRACT.values()]
+
+
+def rows_of(batch: ClassifiedBatch) -> list[Row]:
+    """The rows of a record of the classified topic (a replay of it, tests)."""
+    accepted: dict[datetime, Accepted] = {}
+    rows: list[Row] = []
+    for event in batch.events:
+        at = event.received_at or batch.received_at
+        if at not in accepted:
+            accepted[at] = Accepted(batch.licence_id, at)
+        rows.append((accepted[at], event, Classification.of(event)))
+    return rows
 
 
 _KNOWN = """
@@ -69,37 +102,36 @@ def _utc_wall(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def first_seen(clickhouse: ClickHouse, batches: Iterable[ClassifiedBatch]) -> list[_Pair]:
-    """The (record, event) pairs whose event_id is neither stored nor earlier in these batches."""
-    pairs: dict[uuid.UUID, _Pair] = {}
-    for batch in batches:
-        for event in batch.events:
-            assert event.event_id is not None  # ingest gives every event its id
-            pairs.setdefault(event.event_id, (batch, event))
-    if not pairs:
+def first_seen(clickhouse: ClickHouse, rows: Iterable[Row]) -> list[Row]:
+    """The rows whose event_id is neither stored nor earlier in `rows`."""
+    unique: dict[uuid.UUID, Row] = {}
+    for row in rows:
+        assert row[1].event_id is not None  # every event has its id before it is classified
+        unique.setdefault(row[1].event_id, row)
+    if not unique:
         return []
-    times = [event.occurred_at for _, event in pairs.values()]
+    times = [event.occurred_at for _, event, _ in unique.values()]
     known = clickhouse.rows(
         _KNOWN,
         {
-            "licences": sorted({batch.licence_id for batch, _ in pairs.values()}),
+            "licences": sorted({accepted.licence_id for accepted, _, _ in unique.values()}),
             "first": _utc_wall(min(times)),
             "last": _utc_wall(max(times)),
-            "ids": list(pairs),
+            "ids": list(unique),
         },
     )
     for (event_id,) in known:
-        pairs.pop(event_id, None)
-    return list(pairs.values())
+        unique.pop(event_id, None)
+    return list(unique.values())
 
 
 class SyncEventsWriter:
     def __init__(self, clickhouse: ClickHouse) -> None:
         self._clickhouse = clickhouse
 
-    async def write(self, batches: Iterable[ClassifiedBatch]) -> int:
+    async def write(self, rows: Iterable[Row]) -> int:
         """Insert the events not stored yet; return how many were new."""
-        pairs = await asyncio.to_thread(first_seen, self._clickhouse, batches)
-        if pairs:
-            await self._clickhouse.ainsert_columns("sync_events", COLUMNS, to_columns(pairs))
-        return len(pairs)
+        new = await asyncio.to_thread(first_seen, self._clickhouse, rows)
+        if new:
+            await self._clickhouse.ainsert_columns("sync_events", COLUMNS, to_columns(new))
+        return len(new)

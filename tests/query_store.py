@@ -20,7 +20,7 @@ from ero.services import read_only
 from ero.settings import Settings
 from licences import Credentials, LicenceStore
 from projections.clickhouse import ClickHouse
-from projections.sync_events import SyncEventsWriter
+from projections.sync_events import SyncEventsWriter, rows_of
 from schemas import ClassifiedBatch, ClassifiedEvent, Level, Origin, Remediation
 
 CONNECTORS = ("shop-a", "shop-b", "shop-c")
@@ -119,7 +119,8 @@ class QueryStore:
         return LicenceStore(self.clickhouse).create(name)
 
     def write(self, licence_id: str, events: list[ClassifiedEvent]) -> int:
-        written = asyncio.run(self.writer.write(batches(licence_id, events)))
+        rows = [row for batch in batches(licence_id, events) for row in rows_of(batch)]
+        written = asyncio.run(self.writer.write(rows))
         known = {row.event.event_id for row in self.rows}
         self.rows += [Row(licence_id, e) for e in events if e.event_id not in known]
         return written

@@ -1,0 +1,114 @@
+"""The hot stage: raw records in; classified events stored in ClickHouse, published on the
+classified topic; unreadable records kept as dead letters. Then, and only then, the input is
+committed (streaming/batch_consumer.py).
+
+One hop: the events are stored by the process that classified them, from memory, instead of
+being encoded, sent through the broker, fetched and decoded once more by a second stage; the
+classified topic stays the pipeline's output feed (other consumers, replays). Per event: one
+pydantic validation (a raw record may come from a direct producer, not only from the gateway),
+one classification looked up by message shape, one JSON encoding for the feed, the columns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import structlog
+from aiokafka import ConsumerRecord
+from pydantic import ValidationError
+
+from ero.acking import retry_forever
+from ero.log_producer import LogProducer, Record
+from processors.classifier import Classifier
+from projections.sync_events import Accepted, Row, SyncEventsWriter
+from schemas import DeadLetter, RawBatch, SyncEvent
+from schemas.dead_letter import field_errors
+from schemas.records import pack_records
+
+log = structlog.get_logger(__name__)
+
+
+class ClassifyAndStore:
+    """The step of the raw topic's BatchConsumer."""
+
+    def __init__(
+        self,
+        *,
+        classifier: Callable[[], Classifier],
+        writer: SyncEventsWriter,
+        producer: LogProducer,
+        classified_topic: str,
+        dead_letter_topic: str,
+        max_record_bytes: int,
+    ) -> None:
+        self._classifier = classifier
+        self._writer = writer
+        self._producer = producer
+        self._classified_topic = classified_topic
+        self._dead_letter_topic = dead_letter_topic
+        self._max_record_bytes = max_record_bytes
+
+    async def __call__(self, records: Sequence[ConsumerRecord]) -> None:
+        explain = self._classifier().explain  # one catalog version per batch
+        to_json = SyncEvent.__pydantic_serializer__.to_json
+        rows: list[Row] = []
+        feed: dict[str, list[bytes]] = {}
+        received: dict[str, datetime] = {}
+        letters: list[Record] = []
+        for record in records:
+            try:
+                batch = RawBatch.model_validate_json(record.value)
+            except ValidationError as exc:
+                letters.append(
+                    (self._dead_letter_topic, record.key or b"", _dead_letter(record, exc))
+                )
+                continue
+            accepted = Accepted(batch.licence_id, batch.received_at)
+            encoded = feed.setdefault(batch.licence_id, [])
+            received[batch.licence_id] = max(
+                batch.received_at, received.get(batch.licence_id, batch.received_at)
+            )
+            for raw_event in batch.events:
+                event = raw_event.with_identity(batch.licence_id)
+                found = explain(event.operation, event.status, event.code, event.message)
+                rows.append((accepted, event, found))
+                # A ClassifiedEvent's JSON, spliced from parts encoded once per shape / record.
+                encoded.append(
+                    to_json(event)[:-1]
+                    + b","
+                    + found.json_fields
+                    + b","
+                    + accepted.json_field
+                    + b"}"
+                )
+        # The events of every record of one licence go out in as few records as fit.
+        out = [
+            (self._classified_topic, licence_id.encode(), value)
+            for licence_id, events in feed.items()
+            for value in pack_records(
+                licence_id, received[licence_id], events, self._max_record_bytes
+            )
+        ]
+        await asyncio.gather(
+            retry_forever(lambda: self._writer.write(rows), "sync_events_insert"),
+            retry_forever(lambda: self._producer.send_all(out + letters), "classified_publish"),
+        )
+
+    async def close(self) -> None:
+        await self._producer.stop()
+
+
+def _dead_letter(record: ConsumerRecord, exc: ValidationError) -> bytes:
+    """A raw record we cannot read (e.g. from a direct producer) is kept, with why."""
+    log.warning("raw_record_unreadable", partition=record.partition, offset=record.offset)
+    letter = DeadLetter(
+        licence_id=(record.key or b"").decode("utf-8", "replace"),
+        received_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
+        source=f"kafka:{record.topic}/{record.partition}@{record.offset}",
+        line=1,
+        raw=bytes(record.value or b"").decode("utf-8", "replace"),
+        errors=field_errors(exc),
+    )
+    return letter.__pydantic_serializer__.to_json(letter)

@@ -1,0 +1,1 @@
+"""Consuming a topic in batches: the piece every hot stage of the pipeline shares."""
