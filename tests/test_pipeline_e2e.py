@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from licences import Credentials
 from tests.factories import sync_line
@@ -262,7 +262,7 @@ def test_too_many_events_or_bytes_is_413_with_the_limit(pipeline: Pipeline) -> N
         assert all_items(reader) == []
 
 
-def dead_letters(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+def read_topic(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     async def read() -> list[dict[str, Any]]:
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         await consumer.start()
@@ -317,7 +317,7 @@ def test_bad_lines_are_rejected_by_line_and_field_and_kept_on_the_dead_letter_to
 
     letters = [
         letter
-        for letter in dead_letters(pipeline.runtime["kafka_bootstrap"], "ero.events.dead-letter")
+        for letter in read_topic(pipeline.runtime["kafka_bootstrap"], "ero.events.dead-letter")
         if letter["licence_id"] == licence.licence_id
     ]
     assert {
@@ -328,6 +328,72 @@ def test_bad_lines_are_rejected_by_line_and_field_and_kept_on_the_dead_letter_to
         wait_until(
             lambda: {i["event_id"] for i in all_items(reader)} == {g["event_id"] for g in good}
         )
+
+
+def test_records_of_a_direct_producer_are_stored_once_classified_on_the_feed_or_dead_lettered(
+    pipeline: Pipeline,
+) -> None:
+    """A connector producing straight to Kafka: one event per record, no event_id, a record sent
+    twice, and a record that is not a SyncEvent batch."""
+    licence = pipeline.create_licence("direct producer")
+    bootstrap = pipeline.runtime["kafka_bootstrap"]
+    received_at = datetime.now(UTC).isoformat()
+    lines = [
+        a_line(message="Commande 0001 importée", status="ok"),
+        a_line(message="Article ABC-1 absent de la gestion commerciale", status="erreur"),
+    ]
+    records = [
+        orjson.dumps(
+            {"licence_id": licence.licence_id, "received_at": received_at, "events": [line]}
+        )
+        for line in lines
+    ]
+    unreadable = orjson.dumps({"licence_id": licence.licence_id, "events": [{"message": "?"}]})
+
+    async def produce() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        try:
+            for value in [*records, records[0], unreadable]:  # the first one twice
+                await producer.send_and_wait(
+                    "ero.events.raw", value, key=licence.licence_id.encode()
+                )
+        finally:
+            await producer.stop()
+
+    asyncio.run(produce())
+    with pipeline.client(licence.reader_token) as reader:
+        wait_until(lambda: len(all_items(reader)) == 2)
+        items = all_items(reader)
+        assert sorted(item["level"] for item in items) == ["error", "success"]
+
+        def feed() -> list[dict[str, Any]]:
+            return [
+                event
+                for record in read_topic(bootstrap, "ero.events.classified")
+                if record["licence_id"] == licence.licence_id
+                for event in record["events"]
+            ]
+
+        wait_until(lambda: len(feed()) >= 2)
+        classified = feed()
+        assert {event["event_id"] for event in classified} == {item["event_id"] for item in items}
+        error = next(event for event in classified if event["level"] == "error")
+        assert error["origin"] == "erp"
+        assert error["remediation"]["hint"]
+        assert datetime.fromisoformat(error["received_at"]) == datetime.fromisoformat(received_at)
+
+        letters = [
+            letter
+            for letter in read_topic(bootstrap, "ero.events.dead-letter")
+            if letter["licence_id"] == licence.licence_id
+        ]
+        assert len(letters) == 1
+        assert letters[0]["source"].startswith("kafka:ero.events.raw/")
+        assert {error["field"] for error in letters[0]["errors"]} >= {"received_at"}
+        assert orjson.loads(letters[0]["raw"]) == orjson.loads(unreadable)
+        # The dead letter came after the repeated record: the repeat is behind us, and was absorbed.
+        assert len(all_items(reader)) == 2
 
 
 def test_a_resent_event_is_counted_once(pipeline: Pipeline) -> None:
