@@ -234,6 +234,21 @@ def _cmd_bench_classify(args: argparse.Namespace) -> None:
     print(bench_classify(load_catalog(), events, shapes).table())
 
 
+def _cmd_bench_pipeline(args: argparse.Namespace) -> None:
+    from bench.pipeline import bench_pipeline
+
+    if args.sustain_minutes < 0 or args.repeat < 1:
+        raise CliError("need --sustain-minutes >= 0 and --repeat >= 1")
+    try:
+        import quixstreams  # noqa: F401
+    except ImportError as exc:
+        raise CliError("the peers are a dev extra: pip install -e '.[bench]'") from exc
+    figures = bench_pipeline(
+        _corpora(), args.http_events, args.job_events, args.sustain_minutes * 60, args.repeat
+    )
+    print(figures.table())
+
+
 def _cmd_bench_queries(args: argparse.Namespace) -> None:
     from ero.bench_queries import LICENCES, bench_queries
 
@@ -288,6 +303,17 @@ def parser() -> argparse.ArgumentParser:
     post.add_argument("--batch", type=int, default=500)
     post.add_argument("--concurrency", type=int, default=4)
     post.set_defaults(func=_cmd_bench_post)
+    pipeline = bench.add_parser(
+        "pipeline",
+        help="ingest, end to end, freshness, RSS, and the job against peers (own broker + chdb)",
+    )
+    pipeline.add_argument("--http-events", type=int, default=200_000, help="0: skip HTTP")
+    pipeline.add_argument("--job-events", type=int, default=500_000, help="0: skip the jobs")
+    pipeline.add_argument(
+        "--sustain-minutes", type=float, default=10.0, help="sustained load for freshness and RSS"
+    )
+    pipeline.add_argument("--repeat", type=int, default=3, help="runs of each job (median)")
+    pipeline.set_defaults(func=_cmd_bench_pipeline)
     classify = bench.add_parser("classify", help="microseconds of classification per event")
     classify.add_argument("--events", type=int, default=200_000)
     classify.set_defaults(func=_cmd_bench_classify)

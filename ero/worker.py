@@ -30,6 +30,7 @@ def create_worker_app(
 ) -> Any:
     on_done = progress.mark if progress is not None else (lambda _: None)
     on_offset = progress.mark_offset if progress is not None else (lambda *_: None)
+    on_batch = progress.batch_started if progress is not None else (lambda _: None)
     assert settings.kafka_bootstrap is not None
     app = faust.App(
         f"{settings.topic_prefix}-pipeline",
@@ -79,6 +80,7 @@ def create_worker_app(
         ),
         session_timeout_seconds=settings.broker_session_timeout_seconds,
         on_done=on_offset,
+        on_batch=on_batch,
     )
     # A service of the app: started once the rules table is recovered, so the first events are
     # classified with the newest rules.

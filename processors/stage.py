@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -22,12 +23,19 @@ from pydantic import ValidationError
 from ero.acking import retry_forever
 from ero.log_producer import LogProducer, Record
 from processors.classifier import Classifier
-from projections.sync_events import Accepted, Row, SyncEventsWriter
+from projections.sync_events import Accepted, Block, Row, SyncEventsWriter
 from schemas import DeadLetter, RawBatch, SyncEvent
 from schemas.dead_letter import field_errors
 from schemas.records import pack_records
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    block: Block
+    records: list[Record]
+    """Classified records for the feed, and dead letters."""
 
 
 class ClassifyAndStore:
@@ -50,28 +58,29 @@ class ClassifyAndStore:
         self._dead_letter_topic = dead_letter_topic
         self._max_record_bytes = max_record_bytes
 
-    async def __call__(self, records: Sequence[ConsumerRecord]) -> None:
+    def prepare(self, records: Sequence[ConsumerRecord]) -> Prepared:
         explain = self._classifier().explain  # one catalog version per batch
         to_json = SyncEvent.__pydantic_serializer__.to_json
         rows: list[Row] = []
         feed: dict[str, list[bytes]] = {}
-        received: dict[str, datetime] = {}
+        accepted_by: dict[tuple[str, datetime], Accepted] = {}
         letters: list[Record] = []
         for record in records:
             try:
                 batch = RawBatch.model_validate_json(record.value)
             except ValidationError as exc:
-                letters.append(
-                    (self._dead_letter_topic, record.key or b"", _dead_letter(record, exc))
-                )
+                letter = _dead_letter(record, exc)
+                letters.append((self._dead_letter_topic, record.key or b"", letter))
                 continue
-            accepted = Accepted(batch.licence_id, batch.received_at)
-            encoded = feed.setdefault(batch.licence_id, [])
-            received[batch.licence_id] = max(
-                batch.received_at, received.get(batch.licence_id, batch.received_at)
-            )
+            licence_id = batch.licence_id
+            accepted = accepted_by.get((licence_id, batch.received_at))
+            if accepted is None:
+                accepted = accepted_by[licence_id, batch.received_at] = Accepted(
+                    licence_id, batch.received_at
+                )
+            encoded = feed.setdefault(licence_id, [])
             for raw_event in batch.events:
-                event = raw_event.with_identity(batch.licence_id)
+                event = raw_event.with_identity(licence_id)
                 found = explain(event.operation, event.status, event.code, event.message)
                 rows.append((accepted, event, found))
                 # A ClassifiedEvent's JSON, spliced from parts encoded once per shape / record.
@@ -83,17 +92,23 @@ class ClassifyAndStore:
                     + accepted.json_field
                     + b"}"
                 )
+        newest: dict[str, datetime] = {}
+        for licence_id, received_at in accepted_by:
+            newest[licence_id] = max(received_at, newest.get(licence_id, received_at))
         # The events of every record of one licence go out in as few records as fit.
         out = [
             (self._classified_topic, licence_id.encode(), value)
             for licence_id, events in feed.items()
             for value in pack_records(
-                licence_id, received[licence_id], events, self._max_record_bytes
+                licence_id, newest[licence_id], events, self._max_record_bytes
             )
         ]
+        return Prepared(self._writer.prepare(rows), out + letters)
+
+    async def store(self, prepared: Prepared) -> None:
         await asyncio.gather(
-            retry_forever(lambda: self._writer.write(rows), "sync_events_insert"),
-            retry_forever(lambda: self._producer.send_all(out + letters), "classified_publish"),
+            retry_forever(lambda: self._writer.store(prepared.block), "sync_events_insert"),
+            retry_forever(lambda: self._producer.send_all(prepared.records), "classified_publish"),
         )
 
     async def close(self) -> None:

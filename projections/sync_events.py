@@ -98,40 +98,73 @@ WHERE licence_id IN {licences:Array(String)}
 """
 
 
+# Ids per lookup: ClickHouse slows down sharply past ~50 000 (measured: 7 us/id at 50 000,
+# 300 us/id at 100 000).
+_LOOKUP_CHUNK = 10_000
+
+
 def _utc_wall(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def first_seen(clickhouse: ClickHouse, rows: Iterable[Row]) -> list[Row]:
-    """The rows whose event_id is neither stored nor earlier in `rows`."""
-    unique: dict[uuid.UUID, Row] = {}
-    for row in rows:
-        assert row[1].event_id is not None  # every event has its id before it is classified
-        unique.setdefault(row[1].event_id, row)
-    if not unique:
-        return []
-    times = [event.occurred_at for _, event, _ in unique.values()]
-    known = clickhouse.rows(
-        _KNOWN,
-        {
-            "licences": sorted({accepted.licence_id for accepted, _, _ in unique.values()}),
-            "first": _utc_wall(min(times)),
-            "last": _utc_wall(max(times)),
-            "ids": list(unique),
-        },
-    )
-    for (event_id,) in known:
-        unique.pop(event_id, None)
-    return list(unique.values())
+@dataclass(frozen=True)
+class Block:
+    """Rows ready to insert: one per event_id, and their columns."""
+
+    rows: list[Row]
+    columns: list[list[Any]]
+
+
+def known_ids(clickhouse: ClickHouse, rows: Sequence[Row]) -> set[uuid.UUID]:
+    """The event_ids of `rows` already stored."""
+    known: set[uuid.UUID] = set()
+    for start in range(0, len(rows), _LOOKUP_CHUNK):
+        chunk = rows[start : start + _LOOKUP_CHUNK]
+        times = [event.occurred_at for _, event, _ in chunk]
+        found = clickhouse.rows(
+            _KNOWN,
+            {
+                "licences": sorted({accepted.licence_id for accepted, _, _ in chunk}),
+                "first": _utc_wall(min(times)),
+                "last": _utc_wall(max(times)),
+                "ids": [event.event_id for _, event, _ in chunk],
+            },
+        )
+        known.update(event_id for (event_id,) in found)
+    return known
 
 
 class SyncEventsWriter:
+    """First insert wins: an event_id already stored (or earlier in the same block) is skipped."""
+
     def __init__(self, clickhouse: ClickHouse) -> None:
         self._clickhouse = clickhouse
 
+    @staticmethod
+    def prepare(rows: Iterable[Row]) -> Block:
+        """The CPU half of a write, independent of what is stored: it may run while the previous
+        block is being stored."""
+        unique: dict[uuid.UUID, Row] = {}
+        for row in rows:
+            assert row[1].event_id is not None  # every event has its id before it is classified
+            unique.setdefault(row[1].event_id, row)
+        kept = list(unique.values())
+        return Block(kept, to_columns(kept))
+
+    async def store(self, block: Block) -> int:
+        """Insert the block's events not stored yet; return how many were new. Blocks must be
+        stored one after the other: each one's lookup must see the previous one's insert."""
+        if not block.rows:
+            return 0
+        known = await asyncio.to_thread(known_ids, self._clickhouse, block.rows)
+        columns = block.columns
+        if known:
+            keep = [i for i, (_, event, _) in enumerate(block.rows) if event.event_id not in known]
+            if not keep:
+                return 0
+            columns = [[column[i] for i in keep] for column in columns]
+        await self._clickhouse.ainsert_columns("sync_events", COLUMNS, columns)
+        return len(columns[0])
+
     async def write(self, rows: Iterable[Row]) -> int:
-        """Insert the events not stored yet; return how many were new."""
-        new = await asyncio.to_thread(first_seen, self._clickhouse, rows)
-        if new:
-            await self._clickhouse.ainsert_columns("sync_events", COLUMNS, to_columns(new))
-        return len(new)
+        return await self.store(self.prepare(rows))

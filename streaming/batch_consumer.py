@@ -1,15 +1,18 @@
-"""Consume a topic in batches, hand each batch to a step, commit only once the step returned.
+"""Consume a topic in batches; prepare each batch, store it, commit it only once it is stored.
 
 Why not a Faust agent for the hot path: Faust's Stream costs ~80-100 us per record (NOTES.md),
 more than all our per-event work; one `getmany` here hands over a whole fetch for a few us per
 record. The Faust app still hosts this consumer (as one of its services), the rules table and
 the low-volume agents.
 
-Guarantees, in arroyo's order (consume -> batch -> step -> commit):
-- a batch's offsets are committed only after `step` returned, so a crash replays it;
-- batches run one after the other, and before partitions move to another consumer the batch in
-  hand is finished and committed (the rebalance listener waits for it), so each partition has
-  one writer at a time: what the first-insert-wins writer of sync_events relies on.
+Two phases per batch, overlapped: while batch N is being stored (ClickHouse works in C++ and
+releases the GIL), batch N+1 is prepared (Python) in a thread of its own, so the event loop
+stays free for the API and heartbeats. Guarantees, in arroyo's order (consume -> batch -> store
+-> commit):
+- a batch's offsets are committed only after its `store` returned, so a crash replays it;
+- batches are stored one at a time, in order, and before partitions move to another consumer
+  every batch in hand is stored and committed (the rebalance listener waits for it): each
+  partition has one writer at a time, what the first-insert-wins writer of sync_events needs.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import mode
 import structlog
@@ -27,18 +30,23 @@ from aiokafka.errors import CommitFailedError
 
 log = structlog.get_logger(__name__)
 
+Prepared = TypeVar("Prepared")
 
-class Step(Protocol):
-    async def __call__(self, records: Sequence[ConsumerRecord]) -> None:
-        """Do the stage's work on a batch; return only once its results are safely stored.
-        Raising stops the consumer with nothing committed: the records are replayed."""
+
+class Step(Protocol[Prepared]):
+    def prepare(self, records: Sequence[ConsumerRecord]) -> Prepared:
+        """CPU work on a batch (runs in a worker thread, one batch at a time, in order)."""
+
+    async def store(self, prepared: Prepared) -> None:
+        """Make a prepared batch durable; return only once it is. One at a time, in order.
+        Raising stops the consumer with nothing of the batch committed: it is replayed."""
 
     async def close(self) -> None:
         """Called once, after the consumer stopped: release what the step holds."""
 
 
 OnDone = Callable[[str, int, int], None]
-"""Told (topic, partition, next offset) once records are worked on and committed."""
+"""Told (topic, partition, next offset) once records are stored and committed."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,13 @@ class BatchLimits:
     """How long the first record of a batch may wait for more."""
 
 
-class BatchConsumer(mode.Service):
+@dataclass
+class _Storing:
+    task: asyncio.Task[None]
+    offsets: dict[TopicPartition, int]
+
+
+class BatchConsumer(mode.Service, Generic[Prepared]):
     def __init__(
         self,
         *,
@@ -59,18 +73,21 @@ class BatchConsumer(mode.Service):
         bootstrap: str,
         group_id: str,
         topic: str,
-        step: Step,
+        step: Step[Prepared],
         limits: BatchLimits,
         session_timeout_seconds: float,
         on_done: OnDone = lambda *_: None,
+        on_batch: Callable[[int], None] = lambda _: None,
         **kwargs: Any,
     ) -> None:
+        """`on_batch` is told the number of records of each batch as it is handed over."""
         super().__init__(**kwargs)
         self.name = name
         self._topic = topic
         self._step = step
         self._limits = limits
         self._on_done = on_done
+        self._on_batch = on_batch
         self._config: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "group_id": group_id,
@@ -84,15 +101,21 @@ class BatchConsumer(mode.Service):
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: list[ConsumerRecord] = []
         self._pending_bytes = 0
-        self._in_hand = asyncio.Lock()
+        self._storing: _Storing | None = None
+        self._handing_over = asyncio.Lock()
 
     async def on_start(self) -> None:
         # aiokafka clients bind to the running loop: built here, not in __init__.
         self._consumer = AIOKafkaConsumer(**self._config)
-        self._consumer.subscribe([self._topic], listener=_FinishBeforeRevoke(self))
+        self._consumer.subscribe([self._topic], listener=_StoreBeforeRevoke(self))
         await self._consumer.start()
 
     async def on_stop(self) -> None:
+        try:
+            async with self._handing_over:
+                await self._settle()  # the batch being stored: committed now, not replayed
+        except Exception as exc:  # its store failed: nothing committed, it is replayed next start
+            log.error("batch_not_stored_at_stop", stage=self.name, error=str(exc))
         if self._consumer is not None:
             await self._consumer.stop()
         await self._step.close()
@@ -114,26 +137,42 @@ class BatchConsumer(mode.Service):
                 len(self._pending) >= limits.max_records or self._pending_bytes >= limits.max_bytes
             )
             if self._pending and (full or time.monotonic() >= deadline):
-                await self.finish_batch()
+                await self.hand_over(settle=False)
+            elif self._storing is not None and self._storing.task.done():
+                async with self._handing_over:
+                    await self._settle()
 
-    async def finish_batch(self) -> None:
-        """Run the step on the records in hand, then commit them."""
-        async with self._in_hand:
+    async def hand_over(self, *, settle: bool) -> None:
+        """Prepare the records in hand and start storing them once the previous batch is
+        stored and committed; with `settle`, also wait until this batch is."""
+        async with self._handing_over:
             batch, self._pending, self._pending_bytes = self._pending, [], 0
-            if not batch:
-                return
-            await self._step(batch)
-            assert self._consumer is not None
-            offsets = _next_offsets(batch)
-            try:
-                await self._consumer.commit(offsets)
-            except CommitFailedError as exc:
-                # The group moved on without us (e.g. we were too slow): the new owner replays
-                # these records, and the sink's idempotence absorbs the repeat.
-                log.warning("batch_commit_failed", stage=self.name, error=str(exc))
-                return
-            for tp, offset in offsets.items():
-                self._on_done(tp.topic, tp.partition, offset)
+            if batch:
+                self._on_batch(len(batch))
+                prepared = await asyncio.to_thread(self._step.prepare, batch)
+                await self._settle()
+                self._storing = _Storing(
+                    asyncio.create_task(self._step.store(prepared)), _next_offsets(batch)
+                )
+            if settle:
+                await self._settle()
+
+    async def _settle(self) -> None:
+        """Wait for the batch being stored, then commit it."""
+        storing, self._storing = self._storing, None
+        if storing is None:
+            return
+        await storing.task  # raises what the store raised: nothing of the batch is committed
+        assert self._consumer is not None
+        try:
+            await self._consumer.commit(storing.offsets)
+        except CommitFailedError as exc:
+            # The group moved on without us (e.g. we were too slow): the new owner replays
+            # these records, and the sink's idempotence absorbs the repeat.
+            log.warning("batch_commit_failed", stage=self.name, error=str(exc))
+            return
+        for tp, offset in storing.offsets.items():
+            self._on_done(tp.topic, tp.partition, offset)
 
 
 def _next_offsets(batch: Sequence[ConsumerRecord]) -> dict[TopicPartition, int]:
@@ -144,14 +183,14 @@ def _next_offsets(batch: Sequence[ConsumerRecord]) -> dict[TopicPartition, int]:
     return ends
 
 
-class _FinishBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Partitions leave only once the batch in hand is stored and committed."""
+class _StoreBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions leave only once every batch in hand is stored and committed."""
 
-    def __init__(self, consumer: BatchConsumer) -> None:
+    def __init__(self, consumer: BatchConsumer[Any]) -> None:
         self._consumer = consumer
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        await self._consumer.finish_batch()
+        await self._consumer.hand_over(settle=True)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         log.info("partitions_assigned", stage=self._consumer.name, partitions=len(assigned))

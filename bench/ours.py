@@ -1,0 +1,51 @@
+"""Our worker, unchanged, as a contender: `ero worker`'s hot stage, which also publishes every
+classified event on the feed topic (work the peers do not do)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from bench.job import JobSpec, Stopwatch, finish
+from ero.drain import Progress
+from ero.settings import Settings
+from ero.state import open_clickhouse
+from ero.topics import Topics, end_offsets, ensure_topics
+from ero.worker import PipelineWorker, create_worker_app
+
+
+class _TimedProgress(Progress):
+    def __init__(self, stopwatch: Stopwatch) -> None:
+        super().__init__()
+        self._stopwatch = stopwatch
+
+    def batch_started(self, records: int) -> None:
+        self._stopwatch.record_in()
+
+
+def run_ours(spec: JobSpec) -> None:
+    settings = Settings(
+        kafka_bootstrap=spec.bootstrap,
+        topic_prefix=f"bench-ours-{spec.run}",
+        data_dir=spec.data_dir,
+        sink_max_records=spec.max_records,
+        sink_flush_seconds=spec.flush_seconds,
+        log_level="WARNING",
+        broker_session_timeout_seconds=6.0,  # Kafka's minimum, as in the tests: shorter joins
+    )
+    topics = dataclasses.replace(Topics.from_settings(settings), raw=spec.topic)
+    asyncio.run(ensure_topics(settings, topics))
+    stopwatch = Stopwatch("ours", spec.events)
+    progress = _TimedProgress(stopwatch)
+    app = create_worker_app(settings, topics, open_clickhouse(settings), progress)
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def done_when_projected() -> None:
+        """The stage committed everything the topic held: every event is inserted."""
+        ends = await end_offsets(spec.bootstrap, topics.raw)
+        while not progress.caught_up(topics.raw, ends):  # noqa: ASYNC110  # marked by the stage
+            await asyncio.sleep(0.005)
+        stopwatch.inserted_now(spec.events)
+        finish()
+
+    PipelineWorker(app, loglevel="warning", override_logging=False).execute_from_commandline()

@@ -1,0 +1,59 @@
+"""The Quix Streams job: an `Application`, a JSON topic, a StreamingDataFrame that expands each
+record into its classified events, and a `BatchingSink` inserting into ClickHouse.
+
+As Quix's documentation recommends for a custom destination: subclass `BatchingSink`, write the
+batch in `write()`; Quix commits offsets only after the sink has flushed (at each checkpoint).
+The checkpoint interval is set to our flush interval, so blocks are the same size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quixstreams import Application
+from quixstreams.sinks import BatchingSink, SinkBatch
+
+from bench.job import JobSpec, Stopwatch, classified_rows, finish
+from ero.settings import Settings
+from ero.state import open_clickhouse
+from processors.catalog import load_catalog
+from processors.classifier import Classifier
+from projections.clickhouse import ClickHouse
+from projections.sync_events import COLUMNS, Row, to_columns
+
+
+class ClickHouseSink(BatchingSink):  # type: ignore[misc,unused-ignore]  # untyped without the bench extra
+    def __init__(self, clickhouse: ClickHouse, stopwatch: Stopwatch) -> None:
+        super().__init__()
+        self._clickhouse = clickhouse
+        self._stopwatch = stopwatch
+
+    def write(self, batch: SinkBatch) -> None:
+        columns = to_columns([item.value for item in batch])
+        self._clickhouse.insert_columns("sync_events", COLUMNS, columns)
+        if self._stopwatch.inserted_now(len(columns[0])):
+            finish()
+
+
+def run_quix(spec: JobSpec) -> None:
+    clickhouse = open_clickhouse(Settings(data_dir=spec.data_dir))
+    classifier = Classifier(load_catalog())
+    stopwatch = Stopwatch("quix", spec.events)
+    app = Application(
+        broker_address=spec.bootstrap,
+        consumer_group=f"bench-quix-peer-{spec.run}",
+        auto_offset_reset="earliest",
+        commit_interval=spec.flush_seconds,
+        commit_every=spec.max_records,
+        auto_create_topics=False,
+        use_changelog_topics=False,
+    )
+    topic = app.topic(spec.topic, value_deserializer="json")
+
+    def classify(record: dict[str, Any]) -> list[Row]:
+        stopwatch.record_in()
+        return classified_rows(classifier, [record])
+
+    sdf = app.dataframe(topic).apply(classify, expand=True)
+    sdf.sink(ClickHouseSink(clickhouse, stopwatch))
+    app.run()

@@ -1,0 +1,329 @@
+"""`ero bench pipeline`: ingest, end to end, freshness, the job against peers, and worker RSS,
+in one run, on one embedded broker and the chdb engine. Progress on stderr, the table on stdout.
+
+1. HTTP: a fleet (the SDK) posts as fast as the API accepts -> accepted events/s, request
+   latency, and end to end (first POST -> every event counted by /v1/dashboard).
+2. Sustained load at 50 % of that end-to-end rate for `sustain` seconds: freshness probes
+   (one event posted, then polled in /v1/reports until visible) and the RSS of the `ero run`
+   process (worker + API) sampled throughout.
+3. The job alone (consume -> classify -> insert) by ours and by each peer, on both workload
+   shapes, each contender a fresh process reading the same preloaded topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import orjson
+
+from bench.fleet import Fleet, FleetShape, Templates, percentile, progress_line
+from bench.job import JobResult, rss_mb
+from bench.workload import SHAPES, events, produce
+from ero.broker import EmbeddedBroker, free_port
+from licences import Credentials
+
+CONTENDERS = ("ours", "quix", "faust", "floor")
+LABELS = {
+    "ours": "ours (ero worker: classify + project stages)",
+    "quix": "Quix Streams",
+    "faust": "Faust, per event",
+    "floor": "floor: aiokafka + insert, no classify",
+}
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+@dataclass
+class Figures:
+    load_start: str = field(default_factory=load_average)
+    ingest_rate: float = 0.0
+    ingest_p50: float = 0.0
+    ingest_p99: float = 0.0
+    end_to_end_rate: float = 0.0
+    sustained_rate: float = 0.0
+    sustained_seconds: float = 0.0
+    fresh_p50: float = 0.0
+    fresh_p99: float = 0.0
+    probes: int = 0
+    rss: list[tuple[float, float]] = field(default_factory=list)
+    jobs: dict[tuple[str, str], list[JobResult]] = field(default_factory=dict)
+
+    def table(self) -> str:
+        rows = [
+            "| | |",
+            "|---|---|",
+            f"| ingest HTTP, accepted (fleet, runs of 500 lines) | {self.ingest_rate:,.0f} ev/s |",
+            f"| ingest request latency p50 / p99 | {self.ingest_p50 * 1000:.0f} / "
+            f"{self.ingest_p99 * 1000:.0f} ms |",
+            f"| end to end (first POST -> all counted by /v1/dashboard) | "
+            f"{self.end_to_end_rate:,.0f} ev/s |",
+            f"| freshness (accept -> in /v1/reports) p50 / p99 at {self.sustained_rate:,.0f} ev/s"
+            f" ({self.probes} probes) | {self.fresh_p50:.2f} / {self.fresh_p99:.2f} s |",
+        ]
+        if self.rss:
+            trend = ", ".join(f"{mb:.0f}" for _, mb in self.rss)
+            rows.append(
+                f"| `ero run` RSS, MB: start -> after {self.sustained_seconds / 60:.1f} min "
+                f"| {self.rss[0][1]:.0f} -> {self.rss[-1][1]:.0f} (samples: {trend}) |"
+            )
+        rows += ["", "| job: consume -> classify -> insert | " + " | ".join(SHAPES) + " |"]
+        rows.append("|---|" + "---|" * len(SHAPES))
+        for contender in CONTENDERS:
+            cells = []
+            for shape in SHAPES:
+                results = self.jobs.get((contender, shape), [])
+                if results:
+                    rate = statistics.median(result.rate for result in results)
+                    rss = max(result.rss_mb for result in results)
+                    cells.append(f"{rate:,.0f} ev/s ({rss:.0f} MB)")
+                else:
+                    cells.append("n/a")
+            rows.append(f"| {LABELS[contender]} | " + " | ".join(cells) + " |")
+        ratios = []
+        for shape in SHAPES:
+            ours, quix = self.jobs.get(("ours", shape)), self.jobs.get(("quix", shape))
+            if ours and quix:
+                ratio = statistics.median(r.rate for r in ours) / statistics.median(
+                    r.rate for r in quix
+                )
+                ratios.append(f"{ratio:.2f}x")
+            else:
+                ratios.append("n/a")
+        rows.append("| ours / Quix Streams | " + " | ".join(ratios) + " |")
+        rows += [
+            "",
+            f"load average (1, 5, 15 min): {self.load_start} at start, {load_average()} at the end",
+        ]
+        return "\n".join(rows)
+
+
+# --- 3. the job against peers -------------------------------------------------------------
+
+
+def run_jobs(
+    figures: Figures, bootstrap: str, workdir: Path, count: int, repeat: int, corpora: list[Path]
+) -> None:
+    workload = events(corpora, count)
+    for shape, per_record in SHAPES.items():
+        topic = f"bench.{shape}"
+        asyncio.run(produce(bootstrap, topic, workload, per_record))
+        for attempt in range(repeat):
+            for contender in CONTENDERS:
+                run = f"{shape}-{attempt}-{uuid.uuid4().hex[:6]}"
+                result = _run_job(
+                    contender, bootstrap, topic, count, workdir / contender / run, run
+                )
+                figures.jobs.setdefault((contender, shape), []).append(result)
+                _say(
+                    f"job {shape:8} {contender:6} {result.rate:10,.0f} ev/s  "
+                    f"({result.seconds:.2f} s, RSS {result.rss_mb:.0f} MB, load {load_average()})"
+                )
+
+
+def _run_job(
+    contender: str, bootstrap: str, topic: str, count: int, data: Path, run: str
+) -> JobResult:
+    data.mkdir(parents=True)
+    command = [sys.executable, "-m", "bench.job", contender, "--bootstrap", bootstrap]
+    command += ["--topic", topic, "--events", str(count), "--data", str(data), "--run", run]
+    with (data / "job.log").open("wb") as log:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, timeout=900, check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        tail = (data / "job.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"contender {contender} failed ({done.returncode}): {tail}")
+    return JobResult(**orjson.loads(done.stdout.splitlines()[-1]))
+
+
+# --- 1 and 2. HTTP, end to end, freshness, RSS --------------------------------------------
+
+
+class RunningPipeline:
+    """`ero run` as a child process on the bench's broker, as a user starts it."""
+
+    def __init__(self, bootstrap: str, data_dir: Path) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.operator_token = "ero_op_" + secrets.token_urlsafe(16)
+        env = {
+            **os.environ,
+            "ERO_DATA_DIR": str(data_dir),
+            "ERO_API_PORT": self.url.rsplit(":", 1)[1],
+            "ERO_KAFKA_BOOTSTRAP": bootstrap,
+            "ERO_OPERATOR_TOKEN": self.operator_token,
+            "ERO_LOG_LEVEL": "WARNING",
+        }
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with (data_dir / "run.log").open("ab") as log:
+            ero = Path(sys.executable).parent / "ero"
+            self.process = subprocess.Popen([str(ero), "run"], env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 120
+        while not self._healthy():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"`ero run` did not start: see {data_dir / 'run.log'}")
+            time.sleep(0.2)
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def licence(self, name: str) -> Credentials:
+        response = httpx.post(
+            f"{self.url}/v1/admin/licences",
+            json={"name": name},
+            headers={"Authorization": f"Bearer {self.operator_token}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return Credentials.model_validate_json(response.content)
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def _counted(client: httpx.AsyncClient, licences: list[Credentials]) -> int:
+    total = 0
+    for licence in licences:
+        headers = {"Authorization": f"Bearer {licence.reader_token}"}
+        dashboard = (await client.get("/v1/dashboard", headers=headers)).json()
+        total += sum(level["count"] for level in dashboard["levels"].values())
+    return total
+
+
+async def measure_http(
+    figures: Figures, pipeline: RunningPipeline, count: int, corpora: list[Path]
+) -> None:
+    licences = [pipeline.licence(f"bench fleet {n}") for n in range(4)]
+    shape = FleetShape(
+        licences=4,
+        connectors_per_licence=2,
+        runs=max(1, count // (8 * 500)),
+        min_lines=500,
+        max_lines=500,
+    )
+    total = shape.connectors * shape.runs * 500
+    templates = Templates(corpora)
+    fleet = Fleet(pipeline.url, licences, shape, templates, progress=progress_line("ingest", total))
+    started = time.perf_counter()
+    posted = await fleet.run(pregenerate=True)
+    _say("")
+    figures.ingest_rate = posted.accepted / posted.seconds
+    figures.ingest_p50, figures.ingest_p99 = posted.percentile(0.5), posted.percentile(0.99)
+    async with httpx.AsyncClient(base_url=pipeline.url, timeout=60) as client:
+        while (counted := await _counted(client, licences)) < posted.accepted:
+            sys.stderr.write(f"\rqueryable {counted:,}/{posted.accepted:,}  ")
+            await asyncio.sleep(0.05)
+    figures.end_to_end_rate = posted.accepted / (time.perf_counter() - started)
+    _say(f"\ningest {figures.ingest_rate:,.0f} ev/s, end to end {figures.end_to_end_rate:,.0f}")
+
+
+async def measure_sustained(
+    figures: Figures, pipeline: RunningPipeline, seconds: float, corpora: list[Path]
+) -> None:
+    """50 % of the end-to-end maximum for `seconds`: freshness probes and RSS samples."""
+    figures.sustained_rate = figures.end_to_end_rate / 2
+    figures.sustained_seconds = seconds
+    licences = [pipeline.licence(f"bench sustained {n}") for n in range(10)]
+    shape = FleetShape(licences=10, connectors_per_licence=4, runs=1_000_000, pause_seconds=0)
+    fleet = Fleet(
+        pipeline.url,
+        licences,
+        shape,
+        Templates(corpora),
+        rate=figures.sustained_rate,
+        stop_after=seconds,
+        progress=progress_line(f"sustained {seconds:.0f} s", int(figures.sustained_rate * seconds)),
+    )
+    probe = pipeline.licence("bench freshness probe")
+    figures.rss.append((0.0, pipeline.rss_mb()))
+    load = asyncio.create_task(fleet.run())
+    delays: list[float] = []
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=pipeline.url, timeout=60) as client:
+        next_rss = 30.0
+        while not load.done():
+            delays.append(await _probe(client, probe))
+            elapsed = time.monotonic() - started
+            if elapsed >= next_rss:
+                figures.rss.append((elapsed, pipeline.rss_mb()))
+                next_rss += 30.0
+            await asyncio.sleep(0.25)
+    await load
+    figures.rss.append((time.monotonic() - started, pipeline.rss_mb()))
+    _say("")
+    figures.probes = len(delays)
+    figures.fresh_p50, figures.fresh_p99 = percentile(delays, 0.5), percentile(delays, 0.99)
+
+
+async def _probe(client: httpx.AsyncClient, licence: Credentials) -> float:
+    reference = f"PROBE-{uuid.uuid4().hex[:12]}"
+    line = {
+        "connector_id": "probe",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "operation": "order.import",
+        "reference": reference,
+        "status": "ok",
+        "message": f"Commande {reference} importée",
+    }
+    writer = {"Authorization": f"Bearer {licence.connector_key}"}
+    reader = {"Authorization": f"Bearer {licence.reader_token}"}
+    response = await client.post("/v1/events", json=[line], headers=writer)
+    response.raise_for_status()
+    accepted = time.perf_counter()
+    while True:
+        found = await client.get(
+            "/v1/reports", params={"reference": reference, "limit": 1}, headers=reader
+        )
+        if found.json()["items"]:
+            return time.perf_counter() - accepted
+        await asyncio.sleep(0.01)
+
+
+def bench_pipeline(
+    corpora: list[Path], http_events: int, job_events: int, sustain: float, repeat: int
+) -> Figures:
+    figures = Figures()
+    _say(f"load average {figures.load_start}")
+    with tempfile.TemporaryDirectory(prefix="ero-bench-") as tmp, EmbeddedBroker() as broker:
+        workdir = Path(tmp)
+        if http_events:
+            pipeline = RunningPipeline(broker.bootstrap, workdir / "run")
+            try:
+                asyncio.run(measure_http(figures, pipeline, http_events, corpora))
+                if sustain:
+                    asyncio.run(measure_sustained(figures, pipeline, sustain, corpora))
+            finally:
+                pipeline.stop()
+        if job_events:
+            run_jobs(figures, broker.bootstrap, workdir / "jobs", job_events, repeat, corpora)
+    return figures
