@@ -36,7 +36,7 @@ class JobSpec:
     data_dir: Path
     run: str
     """Names this run's consumer groups (and our intermediate topic): runs never share them."""
-    max_records: int = 2_000
+    max_records: int = 20_000
     flush_seconds: float = 1.0
 
     @property
@@ -49,11 +49,17 @@ class JobResult:
     contender: str
     events: int
     seconds: float
+    cpu_seconds: float
+    """CPU time of the contender's process (all its threads), first record to last insert."""
     rss_mb: float
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
+
+    @property
+    def cpu_us_per_event(self) -> float:
+        return self.cpu_seconds / self.events * 1e6
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -70,11 +76,13 @@ class Stopwatch:
         self._contender = contender
         self._events = events
         self._first: float | None = None
+        self._first_cpu = 0.0
         self.inserted = 0
 
     def record_in(self) -> None:
         if self._first is None:
             self._first = time.perf_counter()
+            self._first_cpu = time.process_time()
 
     def inserted_now(self, rows: int) -> bool:
         """Count inserted rows; True once all are in (and the result is printed)."""
@@ -83,7 +91,11 @@ class Stopwatch:
             return False
         assert self._first is not None
         result = JobResult(
-            self._contender, self.inserted, time.perf_counter() - self._first, rss_mb()
+            self._contender,
+            self.inserted,
+            time.perf_counter() - self._first,
+            time.process_time() - self._first_cpu,
+            rss_mb(),
         )
         sys.stdout.write(orjson.dumps(asdict(result)).decode() + "\n")
         sys.stdout.flush()

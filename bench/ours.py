@@ -8,6 +8,7 @@ import dataclasses
 
 from bench.job import JobSpec, Stopwatch, finish
 from ero.drain import Progress
+from ero.runtime import tune_garbage_collector
 from ero.settings import Settings
 from ero.state import open_clickhouse
 from ero.topics import Topics, end_offsets, ensure_topics
@@ -38,6 +39,7 @@ def run_ours(spec: JobSpec) -> None:
     stopwatch = Stopwatch("ours", spec.events)
     progress = _TimedProgress(stopwatch)
     app = create_worker_app(settings, topics, open_clickhouse(settings), progress)
+    tune_garbage_collector()  # as `ero worker` does
 
     @app.task  # type: ignore[untyped-decorator]
     async def done_when_projected() -> None:

@@ -37,7 +37,7 @@ from licences import Credentials
 
 CONTENDERS = ("ours", "quix", "faust", "floor")
 LABELS = {
-    "ours": "ours (ero worker: classify + project stages)",
+    "ours": "ours (ero worker: hot stage, feed published too)",
     "quix": "Quix Streams",
     "faust": "Faust, per event",
     "floor": "floor: aiokafka + insert, no classify",
@@ -94,8 +94,9 @@ class Figures:
                 results = self.jobs.get((contender, shape), [])
                 if results:
                     rate = statistics.median(result.rate for result in results)
+                    cpu = statistics.median(result.cpu_us_per_event for result in results)
                     rss = max(result.rss_mb for result in results)
-                    cells.append(f"{rate:,.0f} ev/s ({rss:.0f} MB)")
+                    cells.append(f"{rate:,.0f} ev/s, {cpu:.1f} us CPU/ev ({rss:.0f} MB)")
                 else:
                     cells.append("n/a")
             rows.append(f"| {LABELS[contender]} | " + " | ".join(cells) + " |")
@@ -136,7 +137,8 @@ def run_jobs(
                 figures.jobs.setdefault((contender, shape), []).append(result)
                 _say(
                     f"job {shape:8} {contender:6} {result.rate:10,.0f} ev/s  "
-                    f"({result.seconds:.2f} s, RSS {result.rss_mb:.0f} MB, load {load_average()})"
+                    f"({result.seconds:.2f} s, {result.cpu_us_per_event:.1f} us CPU/event, "
+                    f"RSS {result.rss_mb:.0f} MB, load {load_average()})"
                 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import socket
 import sys
@@ -73,6 +74,16 @@ def _write_runtime_file(settings: Settings) -> None:
     )
 
 
+def tune_garbage_collector() -> None:
+    """For a process that builds tens of thousands of objects per batch and keeps them until the
+    batch is stored: with the default thresholds the cyclic collector runs every 700
+    allocations and re-scans the batch each time, 45 % of the hot stage's time (measured). Our
+    objects rarely form cycles; reference counting frees them. Collected 70x less often, and
+    what start-up built is left out of every scan."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def run_all(settings: Settings) -> None:
     """Broker (embedded unless configured) + ClickHouse + worker + API in one process."""
     _ensure_port_free(settings)
@@ -85,6 +96,7 @@ def run_all(settings: Settings) -> None:
         print_banner(settings, demo_licence(settings, services.licences))
         progress = Progress()
         app = create_worker_app(settings, topics, clickhouse, progress)
+        tune_garbage_collector()
         api = ApiService(
             api_server(create_api(services), settings.api_host, settings.api_port, hosted=True)
         )
@@ -109,6 +121,7 @@ def run_worker(settings: Settings) -> None:
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
         app = create_worker_app(settings, topics, clickhouse)
+        tune_garbage_collector()
         _execute(PipelineWorker(app, loglevel=settings.log_level, override_logging=False))
 
 

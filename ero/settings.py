@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     broker_timeout_seconds: float = 10.0
 
     # One batch of the hot stage = one ClickHouse insert: bounded by records, bytes and time.
-    sink_max_records: int = 2_000
+    sink_max_records: int = 20_000
     sink_max_bytes: int = 16 * 1024 * 1024
     sink_flush_seconds: float = 1.0
     drain_timeout_seconds: float = 60.0

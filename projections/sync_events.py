@@ -43,39 +43,40 @@ class Accepted:
 
 Row = tuple[Accepted, SyncEvent, Classification]
 
-# Column name -> how to read it off a row. One table, so names and values cannot drift.
-_EXTRACT: dict[str, Callable[[Row], Any]] = {
-    "licence_id": lambda r: r[0].licence_id,
-    "connector_id": lambda r: r[1].connector_id,
-    "event_id": lambda r: r[1].event_id,
-    "occurred_at": lambda r: r[1].occurred_at,
-    "received_at": lambda r: r[0].received_at,
-    "operation": lambda r: r[1].operation,
-    "reference": lambda r: r[1].reference,
-    "status": lambda r: r[1].status or "",
-    "code": lambda r: r[1].code or "",
-    "message": lambda r: r[1].message,
-    "message_folded": lambda r: fold(r[1].message),
-    "sync_id": lambda r: r[1].sync_id or "",
-    "config_id": lambda r: r[1].config_id or "",
-    "attributes": lambda r: r[1].attributes,
-    "level": lambda r: r[2].level.value,
-    "origin": lambda r: r[2].origin.value,
-    "rule_id": lambda r: r[2].rule_id,
-    "rule_version": lambda r: r[2].rule_version,
-    "fingerprint": lambda r: r[2].fingerprint,
-    "message_template": lambda r: r[2].template,
-    "remediation_hint": lambda r: r[2].remediation.hint or "",
-    "remediation_hint_en": lambda r: r[2].remediation.hint_en or "",
-    "remediation_url": lambda r: r[2].remediation.url or "",
-    "remediation_action": lambda r: r[2].remediation.action or "",
-    "version": lambda r: r[0].version,
+# Column name -> its values for the rows. One table, so names and values cannot drift; one
+# comprehension per column, a third of the cost of a function call per value.
+_EXTRACT: dict[str, Callable[[Sequence[Row]], list[Any]]] = {
+    "licence_id": lambda rows: [r[0].licence_id for r in rows],
+    "connector_id": lambda rows: [r[1].connector_id for r in rows],
+    "event_id": lambda rows: [r[1].event_id for r in rows],
+    "occurred_at": lambda rows: [r[1].occurred_at for r in rows],
+    "received_at": lambda rows: [r[0].received_at for r in rows],
+    "operation": lambda rows: [r[1].operation for r in rows],
+    "reference": lambda rows: [r[1].reference for r in rows],
+    "status": lambda rows: [r[1].status or "" for r in rows],
+    "code": lambda rows: [r[1].code or "" for r in rows],
+    "message": lambda rows: [r[1].message for r in rows],
+    "message_folded": lambda rows: [fold(r[1].message) for r in rows],
+    "sync_id": lambda rows: [r[1].sync_id or "" for r in rows],
+    "config_id": lambda rows: [r[1].config_id or "" for r in rows],
+    "attributes": lambda rows: [r[1].attributes for r in rows],
+    "level": lambda rows: [r[2].level.value for r in rows],
+    "origin": lambda rows: [r[2].origin.value for r in rows],
+    "rule_id": lambda rows: [r[2].rule_id for r in rows],
+    "rule_version": lambda rows: [r[2].rule_version for r in rows],
+    "fingerprint": lambda rows: [r[2].fingerprint for r in rows],
+    "message_template": lambda rows: [r[2].template for r in rows],
+    "remediation_hint": lambda rows: [r[2].remediation.hint or "" for r in rows],
+    "remediation_hint_en": lambda rows: [r[2].remediation.hint_en or "" for r in rows],
+    "remediation_url": lambda rows: [r[2].remediation.url or "" for r in rows],
+    "remediation_action": lambda rows: [r[2].remediation.action or "" for r in rows],
+    "version": lambda rows: [r[0].version for r in rows],
 }
 COLUMNS = tuple(_EXTRACT)
 
 
 def to_columns(rows: Sequence[Row]) -> list[list[Any]]:
-    return [[extract(row) for row in rows] for extract in _EXTRACT.values()]
+    return [extract(rows) for extract in _EXTRACT.values()]
 
 
 def rows_of(batch: ClassifiedBatch) -> list[Row]:

@@ -50,10 +50,10 @@ class SyncEvent(BaseModel):
     @classmethod
     def _utc_milliseconds(cls, value: datetime) -> datetime:
         # ClickHouse keeps DateTime64(3): normalising here keeps cursors and stored values equal.
-        if value.tzinfo is UTC and not value.microsecond % 1000:
-            return value  # already normal: every event the gateway wrote to the log
         value = value.astimezone(UTC)
-        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+        if value.microsecond % 1000:
+            value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+        return value
 
     def with_identity(self, licence_id: str) -> SyncEvent:
         """This event with its `event_id` set: the given one, or one derived from its content."""
