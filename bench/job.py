@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from processors.classifier import Classifier
-from projections.sync_events import Accepted, Row
+from projections.sync_events import Accepted, Row, row
 from schemas import SyncEvent
 
 
@@ -112,7 +112,7 @@ def classified_rows(classifier: Classifier, records: Iterable[dict[str, Any]]) -
         for raw in record["events"]:
             event = SyncEvent.model_validate(raw)
             found = classifier.explain(event.operation, event.status, event.code, event.message)
-            rows.append((accepted, event, found))
+            rows.append(row(accepted, event, found))
     return rows
 
 

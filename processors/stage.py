@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from ero.acking import retry_forever
 from ero.log_producer import LogProducer, Record
 from processors.classifier import Classifier
-from projections.sync_events import Accepted, Block, Row, SyncEventsWriter
-from schemas import DeadLetter, RawBatch, SyncEvent
+from projections.sync_events import Accepted, Block, Row, SyncEventsWriter, row
+from schemas import DeadLetter, RawBatch
 from schemas.dead_letter import field_errors
 from schemas.records import pack_records
 
@@ -60,7 +60,6 @@ class ClassifyAndStore:
 
     def prepare(self, records: Sequence[ConsumerRecord]) -> Prepared:
         explain = self._classifier().explain  # one catalog version per batch
-        to_json = SyncEvent.__pydantic_serializer__.to_json
         rows: list[Row] = []
         feed: dict[str, list[bytes]] = {}
         accepted_by: dict[tuple[str, datetime], Accepted] = {}
@@ -82,10 +81,11 @@ class ClassifyAndStore:
             for raw_event in batch.events:
                 event = raw_event.with_identity(licence_id)
                 found = explain(event.operation, event.status, event.code, event.message)
-                rows.append((accepted, event, found))
+                classified = row(accepted, event, found)
+                rows.append(classified)
                 # A ClassifiedEvent's JSON, spliced from parts encoded once per shape / record.
                 encoded.append(
-                    to_json(event)[:-1]
+                    classified.event_json[:-1]
                     + b","
                     + found.json_fields
                     + b","

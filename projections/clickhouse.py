@@ -53,6 +53,14 @@ class ClickHouse:
             settings={"max_partitions_per_insert_block": 1000},
         )
 
+    def insert_json_lines(
+        self, table: str, lines: Sequence[bytes], settings: dict[str, Any]
+    ) -> None:
+        """Insert JSONEachRow lines: ClickHouse parses them (outside the GIL)."""
+        self._client.raw_insert(
+            table, None, b"\n".join(lines), settings=settings, fmt="JSONEachRow"
+        )
+
     async def arows(
         self, sql: str, parameters: dict[str, Any] | None = None
     ) -> list[tuple[Any, ...]]:

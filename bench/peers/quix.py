@@ -18,25 +18,23 @@ from ero.settings import Settings
 from ero.state import open_clickhouse
 from processors.catalog import load_catalog
 from processors.classifier import Classifier
-from projections.clickhouse import ClickHouse
-from projections.sync_events import COLUMNS, Row, to_columns
+from projections.sync_events import Row, SyncEventsWriter
 
 
 class ClickHouseSink(BatchingSink):  # type: ignore[misc,unused-ignore]  # untyped without the bench extra
-    def __init__(self, clickhouse: ClickHouse, stopwatch: Stopwatch) -> None:
+    def __init__(self, writer: SyncEventsWriter, stopwatch: Stopwatch) -> None:
         super().__init__()
-        self._clickhouse = clickhouse
+        self._writer = writer
         self._stopwatch = stopwatch
 
     def write(self, batch: SinkBatch) -> None:
-        columns = to_columns([item.value for item in batch])
-        self._clickhouse.insert_columns("sync_events", COLUMNS, columns)
-        if self._stopwatch.inserted_now(len(columns[0])):
+        inserted = self._writer.store_blocking(self._writer.prepare(item.value for item in batch))
+        if self._stopwatch.inserted_now(inserted):
             finish()
 
 
 def run_quix(spec: JobSpec) -> None:
-    clickhouse = open_clickhouse(Settings(data_dir=spec.data_dir))
+    writer = SyncEventsWriter(open_clickhouse(Settings(data_dir=spec.data_dir)))
     classifier = Classifier(load_catalog())
     stopwatch = Stopwatch("quix", spec.events)
     app = Application(
@@ -55,5 +53,5 @@ def run_quix(spec: JobSpec) -> None:
         return classified_rows(classifier, [record])
 
     sdf = app.dataframe(topic).apply(classify, expand=True)
-    sdf.sink(ClickHouseSink(clickhouse, stopwatch))
+    sdf.sink(ClickHouseSink(writer, stopwatch))
     app.run()
