@@ -2,7 +2,8 @@
 record into its classified events, and a `BatchingSink` inserting into ClickHouse.
 
 As Quix's documentation recommends for a custom destination: subclass `BatchingSink`, write the
-batch in `write()`; Quix commits offsets only after the sink has flushed (at each checkpoint).
+batch in `write()` (here with clickhouse-connect's `client.insert`, bench/peers/columns.py);
+Quix commits offsets only after the sink has flushed (at each checkpoint).
 The checkpoint interval is set to our flush interval, so blocks are the same size.
 """
 
@@ -14,27 +15,29 @@ from quixstreams import Application
 from quixstreams.sinks import BatchingSink, SinkBatch
 
 from bench.job import JobSpec, Stopwatch, classified_rows, finish
+from bench.peers.columns import insert_rows
 from ero.settings import Settings
 from ero.state import open_clickhouse
 from processors.catalog import load_catalog
 from processors.classifier import Classifier
-from projections.sync_events import Row, SyncEventsWriter
+from projections.clickhouse import ClickHouse
+from projections.sync_events import Row
 
 
 class ClickHouseSink(BatchingSink):  # type: ignore[misc,unused-ignore]  # untyped without the bench extra
-    def __init__(self, writer: SyncEventsWriter, stopwatch: Stopwatch) -> None:
+    def __init__(self, clickhouse: ClickHouse, stopwatch: Stopwatch) -> None:
         super().__init__()
-        self._writer = writer
+        self._clickhouse = clickhouse
         self._stopwatch = stopwatch
 
     def write(self, batch: SinkBatch) -> None:
-        inserted = self._writer.store_blocking(self._writer.prepare(item.value for item in batch))
+        inserted = insert_rows(self._clickhouse, [item.value for item in batch])
         if self._stopwatch.inserted_now(inserted):
             finish()
 
 
 def run_quix(spec: JobSpec) -> None:
-    writer = SyncEventsWriter(open_clickhouse(Settings(data_dir=spec.data_dir)))
+    clickhouse = open_clickhouse(Settings(data_dir=spec.data_dir))
     classifier = Classifier(load_catalog())
     stopwatch = Stopwatch("quix", spec.events)
     app = Application(
@@ -53,5 +56,5 @@ def run_quix(spec: JobSpec) -> None:
         return classified_rows(classifier, [record])
 
     sdf = app.dataframe(topic).apply(classify, expand=True)
-    sdf.sink(ClickHouseSink(writer, stopwatch))
+    sdf.sink(ClickHouseSink(clickhouse, stopwatch))
     app.run()
