@@ -30,6 +30,7 @@ from query_api.groups import router as groups_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
 from query_api.trends import router as trends_router
+from web.serve import mount_web
 
 
 def create_api(services: Services) -> FastAPI:
@@ -73,6 +74,7 @@ def create_api(services: Services) -> FastAPI:
         licence_status_router,
     ):
         app.include_router(router)
+    mount_web(app)
     return app
 
 
