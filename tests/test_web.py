@@ -437,5 +437,53 @@ def test_the_page_revalidates_and_its_assets_are_cached_for_good(pipeline: Pipel
     assert asset.status_code == 200
     assert "immutable" in asset.headers["Cache-Control"]
     assert asset.headers["Content-Type"].startswith("text/javascript")
+    assert asset.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in httpx.get(f"{pipeline.url}/healthz").headers
     stale = httpx.get(f"{pipeline.url}/assets/0000000000000000/js/app.js")
     assert stale.status_code == 404
+
+
+# WCAG's contrast ratio of an element's text against the first opaque background behind it.
+CONTRAST = """elements => elements.map(element => {
+  const rgb = color => color.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const channel = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const luminance = c => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  let behind = element;
+  while (getComputedStyle(behind).backgroundColor === "rgba(0, 0, 0, 0)" && behind.parentElement) {
+    behind = behind.parentElement;
+  }
+  const [a, b] = [getComputedStyle(element).color, getComputedStyle(behind).backgroundColor]
+    .map(c => luminance(rgb(c)));
+  return [element.className || element.tagName, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+})"""
+
+
+def test_keyboard_alone_signs_in_and_opens_the_errors_and_text_is_readable(
+    page: Page, shop: Shop
+) -> None:
+    page.goto(f"{shop.pipeline.url}/")
+    expect(page.get_by_label("Jeton de lecture")).to_be_focused()
+    page.keyboard.type(shop.licence.reader_token)
+    page.keyboard.press("Enter")
+    expect(page.locator("main[data-page='tableau-de-bord']")).to_be_visible()
+
+    errors_tile = "[data-scope='all'] .tile[data-level='error']"
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({errors_tile!r})"):
+            break
+    else:
+        pytest.fail("the Erreurs tile cannot be reached with Tab")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    expect(page.locator("#reports tr.report")).to_have_count(shop.posted["error"])
+
+    texts = page.locator(
+        ".top a, .top button, .badge, button, .muted, .hint, td, a:not(.tile), .tile-label"
+    )
+    ratios = texts.evaluate_all(CONTRAST)
+    visit(page, "tableau-de-bord")
+    ratios += page.locator(".tile-label, .tile-count, .muted, a").evaluate_all(CONTRAST)
+    too_faint = [(name, round(ratio, 2)) for name, ratio in ratios if ratio < 4.5]
+    assert not too_faint, f"below WCAG AA (4.5:1): {too_faint}"

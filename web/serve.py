@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Scope
 
 STATIC = Path(__file__).parent / "static"
@@ -63,4 +64,6 @@ def mount_web(app: FastAPI) -> None:
     async def index() -> Response:
         return Response(_page(), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
-    app.mount(f"/assets/{asset_version()}", ImmutableAssets(directory=STATIC), name="web-assets")
+    # Compressed here only: the JSON API and its streamed exports keep their own encoding.
+    assets = GZipMiddleware(ImmutableAssets(directory=STATIC), minimum_size=1024)
+    app.mount(f"/assets/{asset_version()}", assets, name="web-assets")
