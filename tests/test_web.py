@@ -256,6 +256,29 @@ def test_searching_finds_a_reference_and_words_of_a_message(page: Page, shop: Sh
     assert shop.reference in rows.locator(".reference").all_inner_texts()
 
 
+def test_pages_follow_the_apis_cursor_forward_and_back(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    visit(page, "rapports")
+    page.get_by_label("Lignes par page").select_option("25")
+    page.get_by_role("button", name="Rechercher").click()
+    rows = page.locator("#reports tr.report")
+    expect(rows).to_have_count(25)
+    shown = "rows => rows.map(row => row.dataset.eventId)"
+    first = shop.get("/v1/reports", limit=25)
+    assert rows.evaluate_all(shown) == [item["event_id"] for item in first["items"]]
+
+    page.get_by_role("button", name="Page suivante").click()
+    second = shop.get("/v1/reports", limit=25, cursor=first["next_cursor"])
+    assert second["next_cursor"] is None
+    expect(rows).to_have_count(len(second["items"]))
+    assert rows.evaluate_all(shown) == [item["event_id"] for item in second["items"]]
+    expect(page.get_by_role("button", name="Page suivante")).to_have_count(0)
+
+    page.get_by_role("button", name="Page précédente").click()
+    expect(rows.first).to_have_attribute("data-event-id", first["items"][0]["event_id"])
+    expect(rows).to_have_count(25)
+
+
 def test_an_action_queued_from_a_report_line_is_pending(page: Page, shop: Shop) -> None:
     sign_in(page, shop)
     visit(page, f"rapports?reference={shop.reference}")

@@ -46,3 +46,15 @@ export function table(caption, columns, rows, attrs = {}) {
 export function cell(label, ...content) {
   return h("td", { "data-label": label }, ...content);
 }
+
+// A labelled form control.
+export function field(id, label, control, wide = false) {
+  return h("div", { class: wide ? "field wide" : "field" }, h("label", { for: id }, label), control);
+}
+
+// The knowledge-base article of a remediation; only web addresses become links.
+export function kbLink(remediation) {
+  const url = remediation.url;
+  if (!url || !/^https?:\/\//i.test(url)) return null;
+  return h("a", { href: url, target: "_blank", rel: "noopener" }, t("kb_link"));
+}

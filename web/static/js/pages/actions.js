@@ -3,7 +3,7 @@
 import { ApiError, get, post } from "../api.js";
 import { announce, h } from "../dom.js";
 import { dateTime, labelOf, t } from "../i18n.js";
-import { cell, pageHead, problem, table } from "../widgets.js";
+import { cell, field, pageHead, problem, table } from "../widgets.js";
 import { actionCatalog } from "./reports.js";
 
 const WAITING = ["pending", "dispatched"];
@@ -37,8 +37,7 @@ function list(id, actions, rerender) {
 
 function addForm(catalog, rerender) {
   const message = h("div", { "aria-live": "polite" });
-  const reference = h("div", { class: "field" },
-    h("label", { for: "a-reference" }, t("order_reference")),
+  const reference = field("a-reference", t("order_reference"),
     h("input", { id: "a-reference", name: "order_reference" }));
   const needs = (name) => catalog.find((a) => a.action === name)?.needs_order_reference;
   reference.hidden = !needs(catalog[0].action);
@@ -62,10 +61,9 @@ function addForm(catalog, rerender) {
     { class: "card add-action", onsubmit: submit },
     h("h2", {}, t("add_action")),
     h("div", { class: "row" },
-      h("div", { class: "field" }, h("label", { for: "a-action" }, t("action")),
-        h("select", { id: "a-action", name: "action",
-          onchange: (event) => { reference.hidden = !needs(event.target.value); } },
-          catalog.map((a) => h("option", { value: a.action }, labelOf(a))))),
+      field("a-action", t("action"), h("select", { id: "a-action", name: "action",
+        onchange: (event) => { reference.hidden = !needs(event.target.value); } },
+      catalog.map((a) => h("option", { value: a.action }, labelOf(a))))),
       reference,
       h("div", { class: "field" }, h("button", { type: "submit", class: "primary" }, t("add")))),
     message,

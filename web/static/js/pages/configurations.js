@@ -3,7 +3,7 @@
 import { get, post } from "../api.js";
 import { announce, h } from "../dom.js";
 import { dateTime, t } from "../i18n.js";
-import { cell, pageHead, table } from "../widgets.js";
+import { cell, field, pageHead, table } from "../widgets.js";
 
 const here = (params) => `#/configurations?${params}`;
 const json = (value) => (value === undefined || value === null ? "—" : JSON.stringify(value));
@@ -39,10 +39,9 @@ function list(configurations, rerender) {
 
 function compareForm(id, versions, from, to) {
   const select = (name, label, chosen) =>
-    h("div", { class: "field" }, h("label", { for: `d-${name}` }, label),
-      h("select", { id: `d-${name}`, name },
-        versions.map((v) => h("option", { value: v.version, selected: v.version === chosen },
-          String(v.version)))));
+    field(`d-${name}`, label, h("select", { id: `d-${name}`, name },
+      versions.map((v) => h("option", { value: v.version, selected: v.version === chosen },
+        String(v.version)))));
   return h(
     "form",
     { class: "row", onsubmit: (event) => {

@@ -5,7 +5,7 @@ import { get } from "../api.js";
 import { hourlyChart } from "../chart.js";
 import { h } from "../dom.js";
 import { dateTime, hintOf, number, t } from "../i18n.js";
-import { LEVELS, levelBadge, pageHead, reportsHref } from "../widgets.js";
+import { kbLink, LEVELS, levelBadge, pageHead, reportsHref } from "../widgets.js";
 
 function tiles(levels, scope, small = false) {
   return h(
@@ -55,10 +55,7 @@ function group(g) {
       h("span", { class: "muted" }, ` — ${t("last_seen")} : ${dateTime(g.last_event_at)}`)),
     h("p", { class: "message" }, g.message),
     hint ? h("p", { class: "hint" }, hint) : null,
-    g.remediation.url
-      ? h("p", {}, h("a", { href: g.remediation.url, target: "_blank", rel: "noopener" },
-        t("kb_link")))
-      : null,
+    kbLink(g.remediation) && h("p", {}, kbLink(g.remediation)),
   );
 }
 

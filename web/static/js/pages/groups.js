@@ -3,7 +3,7 @@
 import { get } from "../api.js";
 import { h } from "../dom.js";
 import { dateTime, hintOf, number, t } from "../i18n.js";
-import { cell, levelBadge, originLabel, pageHead, reportsHref, table } from "../widgets.js";
+import { cell, kbLink, levelBadge, originLabel, pageHead, reportsHref, table } from "../widgets.js";
 
 function row(g) {
   const hint = hintOf(g.remediation);
@@ -14,9 +14,7 @@ function row(g) {
     cell(t("count"), h("a", { href: reportsHref(g.report_url) }, number(g.count))),
     cell(t("message"), h("span", { class: "message" }, g.sample_message),
       hint ? h("p", { class: "hint" }, hint) : null,
-      g.remediation.url
-        ? h("a", { href: g.remediation.url, target: "_blank", rel: "noopener" }, t("kb_link"))
-        : null),
+      kbLink(g.remediation)),
     cell(t("origin"), originLabel(g.origin)),
     cell(t("operation"), g.operation),
     cell(t("connectors"), g.connectors.join(", ")),

@@ -4,9 +4,11 @@
 import { ApiError, get, post, request } from "../api.js";
 import { announce, h } from "../dom.js";
 import { dateTime, hintOf, labelOf, t } from "../i18n.js";
-import { cell, LEVELS, levelBadge, ORIGINS, originLabel, pageHead, table } from "../widgets.js";
+import {
+  cell, field, kbLink, LEVELS, levelBadge, ORIGINS, originLabel, pageHead, table,
+} from "../widgets.js";
 
-const PAGE_SIZE = 50;
+const PAGE_SIZES = ["50", "25", "100", "200"]; // the first is the default
 const PRESETS = { "1h": 3600e3, "24h": 86400e3, "48h": 172800e3, "7d": 604800e3, "30d": 2592000e3 };
 const MULTI = ["level", "origin", "connector_id", "operation"];
 // Filters that arrive from links (a sync run, an error group, a configuration) and that the
@@ -22,6 +24,10 @@ export function actionCatalog() {
     throw error;
   });
   return catalog;
+}
+
+function pageSize(params) {
+  return PAGE_SIZES.includes(params.get("limit")) ? params.get("limit") : PAGE_SIZES[0];
 }
 
 function windowOf(params) {
@@ -63,6 +69,7 @@ function formToParams(form, params) {
   }
   const reference = String(data.get("reference") || "").trim();
   if (reference) next.set(data.get("prefix") ? "reference_prefix" : "reference", reference);
+  if (data.get("limit") !== PAGE_SIZES[0]) next.set("limit", data.get("limit"));
   const preset = data.get("window");
   if (preset === "custom") {
     for (const key of ["since", "until"]) {
@@ -87,10 +94,6 @@ function checkboxes(name, legend, values, chosen, label) {
   );
 }
 
-function field(id, label, input) {
-  return h("div", { class: "field" }, h("label", { for: id }, label), input);
-}
-
 function filtersForm(params) {
   const preset = windowOf(params);
   const reference = params.get("reference") || params.get("reference_prefix") || "";
@@ -111,14 +114,16 @@ function filtersForm(params) {
     h("div", { class: "row" },
       field("f-q", t("search_message"), h("input", { id: "f-q", name: "q", type: "search",
         value: params.get("q") || "" })),
-      h("div", { class: "field" },
-        h("label", { for: "f-reference" }, t("reference")),
+      field("f-reference", t("reference"), [
         h("input", { id: "f-reference", name: "reference", value: reference }),
         h("label", { class: "inline" }, h("input", { type: "checkbox", name: "prefix", value: "1",
-          checked: Boolean(params.get("reference_prefix")) }), " ", t("reference_prefix"))),
+          checked: Boolean(params.get("reference_prefix")) }), " ", t("reference_prefix"))]),
       field("f-period", t("period"), h("select", { id: "f-period", name: "window",
         onchange: (event) => { custom.hidden = event.target.value !== "custom"; } },
         periods.map((p) => h("option", { value: p, selected: p === preset }, t(`preset_${p}`))))),
+      field("f-limit", t("page_size"), h("select", { id: "f-limit", name: "limit" },
+        [...PAGE_SIZES].sort((a, b) => a - b).map((size) =>
+          h("option", { value: size, selected: size === pageSize(params) }, size)))),
     ),
     custom,
     h("div", { class: "row" },
@@ -197,10 +202,7 @@ function rows(items, actions) {
       h("td", { colspan: 6 },
         h("p", {}, h("strong", {}, `${t("origin")} : `), originLabel(item.origin)),
         hint ? h("p", { class: "hint" }, hint) : null,
-        item.remediation.url
-          ? h("p", {}, h("a", { href: item.remediation.url, target: "_blank", rel: "noopener" },
-            t("kb_link")))
-          : null,
+        kbLink(item.remediation) && h("p", {}, kbLink(item.remediation)),
         actionControl(item, actions)),
     );
     return [main, detail];
@@ -253,7 +255,7 @@ export async function render({ params }) {
   if (!params.get("cursor")) trail = [];
   const query = apiFilters(params);
   const [page, actions] = await Promise.all([
-    get("/v1/reports", { ...query, limit: PAGE_SIZE, cursor: params.get("cursor") }),
+    get("/v1/reports", { ...query, limit: pageSize(params), cursor: params.get("cursor") }),
     actionCatalog(),
   ]);
   const carried = CARRIED.filter((key) => params.get(key)).map((key) =>

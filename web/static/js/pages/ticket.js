@@ -3,7 +3,7 @@
 import { ApiError, get, post } from "../api.js";
 import { h } from "../dom.js";
 import { dateTime, number, t } from "../i18n.js";
-import { originLabel, pageHead, problem } from "../widgets.js";
+import { field, originLabel, pageHead, problem } from "../widgets.js";
 
 function summary(groups) {
   return groups
@@ -15,8 +15,8 @@ function summary(groups) {
 export async function render() {
   const draft = await get("/v1/tickets/draft");
   const outcome = h("div", { "aria-live": "polite" });
-  const input = (name, label, attrs) => h("div", { class: "field wide" },
-    h("label", { for: `t-${name}` }, label), h("input", { id: `t-${name}`, name, ...attrs }));
+  const input = (name, label, attrs) =>
+    field(`t-${name}`, label, h("input", { id: `t-${name}`, name, ...attrs }), true);
   const submit = async (event) => {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(event.target));
@@ -43,10 +43,10 @@ export async function render() {
       input("shop_url", t("shop_url"), { type: "url", value: draft.shop_url || "" }),
       input("subject", t("subject"), { required: true, maxlength: 200,
         value: t("ticket_subject") }),
-      h("div", { class: "field wide" }, h("label", { for: "t-message" }, t("message")),
+      field("t-message", t("message"),
         h("textarea", { id: "t-message", name: "message", rows: 10, required: true },
           draft.error_groups.length ? `${t("ticket_groups")} :\n${summary(draft.error_groups)}\n\n`
-            : "")),
+            : ""), true),
       h("button", { type: "submit", class: "primary" }, t("ticket_send")),
       outcome,
     ),
