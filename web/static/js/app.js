@@ -116,7 +116,7 @@ function signInPage() {
 }
 
 async function route() {
-  const ticketNo = ++rendering;
+  const turn = ++rendering;
   document.documentElement.lang = lang();
   document.querySelector(".skip").textContent = t("skip");
   const { name, params } = parseHash();
@@ -124,6 +124,7 @@ async function route() {
     if (name !== SIGN_IN) return location.replace(`#/${SIGN_IN}`);
     document.title = `${t("signin_title")} — ERO`;
     mount(main, signInPage());
+    main.dataset.page = SIGN_IN;
     main.querySelector("input").focus();
     return;
   }
@@ -142,7 +143,7 @@ async function route() {
     if (error instanceof api.ApiError && [401, 403].includes(error.status)) return;
     content = problem(error.message);
   }
-  if (ticketNo !== rendering) return; // a newer navigation won
+  if (turn !== rendering) return; // a newer navigation won
   mount(main, content);
   main.dataset.page = entry ? name : "not-found";
 }
