@@ -20,6 +20,7 @@ import structlog
 from ero.api import api_server, create_api
 from ero.broker import EmbeddedBroker
 from ero.drain import DrainService, Progress
+from ero.metrics import serve_metrics
 from ero.services import build_services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
@@ -109,6 +110,8 @@ def run_worker(settings: Settings) -> None:
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
         app = create_worker_app(settings, topics, clickhouse)
+        if settings.metrics_port is not None:
+            serve_metrics(settings.metrics_host, settings.metrics_port)
         _execute(PipelineWorker(app, loglevel=settings.log_level, override_logging=False))
 
 

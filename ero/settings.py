@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     support_email: str | None = Field(None, description="The vendor's support mailbox.")
     ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
 
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(
+        None,
+        description="`ero worker` serves /metrics on this port (the API serves its own /metrics).",
+    )
+
     log_level: str = "INFO"
 
     @cached_property

@@ -15,6 +15,7 @@ import structlog
 from pydantic import ValidationError
 
 from ero.acking import acked_batches
+from ero.metrics import classify_all
 from processors.classifier import Classifier
 from schemas import DeadLetter, RawBatch
 from schemas.dead_letter import field_errors
@@ -48,7 +49,7 @@ def register_classification(
                         )
                     )
                     continue
-                classified = [classify_one(event) for event in batch.events]
+                classified = classify_all(classify_one, batch.events)
                 for record in encode_batches(
                     batch.licence_id, batch.received_at, classified, max_record_bytes
                 ):

@@ -235,6 +235,7 @@ def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migrati
             ),
         ),
         *control_plane_migrations(),
+        *operations_migrations(retention_days),
     )
 
 
@@ -282,6 +283,50 @@ def control_plane_migrations() -> tuple[Migration, ...]:
                     after String CODEC(ZSTD(1))
                 ) ENGINE = ReplacingMergeTree
                 ORDER BY (licence_id, issued_at, command_id)
+                """,
+            ),
+        ),
+    )
+
+
+def operations_migrations(retention_days: int) -> tuple[Migration, ...]:
+    """40-49: schema evolution and dead letters."""
+    return (
+        Migration(
+            40,
+            "SyncEvent v2: duration_ms",
+            (
+                # NULL on v1 lines: "not measured" is not "took 0 ms".
+                """
+                ALTER TABLE sync_events
+                ADD COLUMN IF NOT EXISTS duration_ms Nullable(UInt32) AFTER config_id
+                """,
+            ),
+        ),
+        Migration(
+            41,
+            "dead_letters",
+            (
+                # Every rejected line, queryable: one row per letter revision, the newest wins
+                # (a replay or a re-check writes a new revision of the same letter_id). Kept as
+                # long as raw events: a line older than that could not be replayed anyway.
+                f"""
+                CREATE TABLE IF NOT EXISTS dead_letters (
+                    letter_id UUID,
+                    licence_id LowCardinality(String),
+                    connector_id LowCardinality(String),
+                    received_at DateTime64(3, 'UTC'),
+                    source String,
+                    line UInt32,
+                    reasons Array(Tuple(field String, reason String)),
+                    raw String CODEC(ZSTD(3)),
+                    status Enum8('pending' = 1, 'replayed' = 2),
+                    replayed_at Nullable(DateTime64(3, 'UTC')),
+                    replayed_event_ids Array(UUID),
+                    revised_at DateTime64(3, 'UTC')
+                ) ENGINE = ReplacingMergeTree(revised_at)
+                ORDER BY letter_id
+                TTL toDateTime(received_at) + INTERVAL {int(retention_days)} DAY
                 """,
             ),
         ),

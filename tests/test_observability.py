@@ -1,0 +1,118 @@
+"""/metrics after real traffic, /readyz up and down, ids in the worker's logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from ero.api import create_api
+from ero.services import read_only
+from ero.settings import Settings
+from projections.clickhouse import ClickHouse
+from tests.factories import sync_line
+from tests.pipeline import Pipeline, wait_until
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples(pipeline: Pipeline) -> Samples:
+    response = httpx.get(f"{pipeline.url}/metrics", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    return found.get((name, frozenset(labels.items())), 0.0)
+
+
+@pytest.mark.pipeline
+def test_metrics_count_what_the_pipeline_did(pipeline: Pipeline) -> None:
+    before = samples(pipeline)
+    licence = pipeline.create_licence("metrics")
+    lines = [sync_line(connector_id="shop-metrics") for _ in range(5)]
+    with pipeline.client(licence.connector_key) as connector:
+        answer = connector.post("/v1/events", json=[*lines, {"connector_id": "shop-metrics"}])
+    assert answer.json()["accepted"] == 5
+    with pipeline.client(licence.reader_token) as reader:
+        wait_until(lambda: len(reader.get("/v1/reports").json()["items"]) == 5)
+
+    def with_the_letter_counted() -> Samples | None:
+        found = samples(pipeline)
+        pending = value(found, "ero_dead_letters", status="pending")
+        return found if pending > value(before, "ero_dead_letters", status="pending") else None
+
+    after = wait_until(with_the_letter_counted)
+
+    def grew(name: str, by: float = 1, **labels: str) -> bool:
+        return value(after, name, **labels) - value(before, name, **labels) >= by
+
+    assert grew("ero_ingest_events_total", 5, outcome="accepted")
+    assert grew("ero_ingest_events_total", 1, outcome="rejected")
+    assert grew("ero_classified_events_total", 5)
+    assert grew("ero_classification_batch_seconds_count")
+    assert grew("ero_clickhouse_insert_seconds_count", table="sync_events")
+    assert grew("ero_clickhouse_insert_rows_sum", 5, table="sync_events")
+    assert grew("ero_clickhouse_insert_seconds_count", table="dead_letters")
+    for topic in ("ero.events.raw", "ero.events.classified", "ero.events.dead-letter"):
+        assert grew("ero_batch_records_count", topic=topic), topic
+    lags = {
+        dict(labels)["partition"]: lag
+        for (name, labels), lag in after.items()
+        if name == "ero_consumer_lag" and dict(labels)["topic"] == "ero.events.raw"
+    }
+    assert lags, "no consumer lag for the raw topic"
+    assert all(lag >= 0 for lag in lags.values())
+
+
+@pytest.mark.pipeline
+def test_ready_when_broker_and_clickhouse_answer(pipeline: Pipeline) -> None:
+    answer = httpx.get(f"{pipeline.url}/readyz", timeout=30)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "ready": True,
+        "checks": {"broker": True, "clickhouse": True},
+        "down": [],
+    }
+    assert httpx.get(f"{pipeline.url}/healthz", timeout=30).status_code == 200
+
+
+@pytest.fixture
+def api_without_broker(clickhouse: ClickHouse) -> Iterator[TestClient]:
+    with TestClient(create_api(read_only(Settings(), clickhouse))) as client:
+        yield client
+
+
+def test_not_ready_names_what_is_down(api_without_broker: TestClient) -> None:
+    answer = api_without_broker.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["down"] == ["broker"]
+    assert api_without_broker.get("/healthz").status_code == 200
+
+
+@pytest.mark.pipeline
+def test_worker_logs_carry_licence_connector_and_letter_ids(pipeline: Pipeline) -> None:
+    licence = pipeline.create_licence("logs")
+    with pipeline.client(licence.connector_key) as connector:
+        connector.post("/v1/events", json=[{"connector_id": "shop-logs", "operation": "x"}])
+
+    def stored() -> dict[str, object] | None:
+        for line in pipeline.log.read_text().splitlines():
+            if line.startswith("{") and licence.licence_id in line:
+                entry: dict[str, object] = orjson.loads(line)
+                if entry["event"] == "dead_letter_stored":
+                    return entry
+        return None
+
+    entry = wait_until(stored)
+    assert entry["connector_id"] == "shop-logs"
+    assert entry["letter_id"]
