@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     clickhouse_dsn: str | None = Field(
         None, description="chdb:///path (embedded) or http(s)://user:pass@host:8123/db (server)."
     )
+    clickhouse_cluster: str | None = Field(
+        None,
+        description="A ClickHouse cluster name (remote_servers): tables are created ON CLUSTER, "
+        "replicated, with Distributed tables in front.",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_url: str | None = Field(None, description="Where the CLI reaches the API.")

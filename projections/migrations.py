@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import structlog
 
 from projections.clickhouse import ClickHouse
+from projections.cluster import render
 
 log = structlog.get_logger(__name__)
 
@@ -333,21 +334,29 @@ def operations_migrations(retention_days: int) -> tuple[Migration, ...]:
     )
 
 
-def migrate(clickhouse: ClickHouse, retention_days: int, rollup_retention_days: int) -> list[int]:
-    """Apply the migrations not applied yet; return the versions applied now."""
-    clickhouse.command(
-        """
+SCHEMA_MIGRATIONS = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
         ) ENGINE = ReplacingMergeTree ORDER BY version
         """
-    )
+
+
+def migrate(
+    clickhouse: ClickHouse,
+    retention_days: int,
+    rollup_retention_days: int,
+    cluster: str | None = None,
+) -> list[int]:
+    """Apply the migrations not applied yet; return the versions applied now. With a cluster,
+    every statement is rendered for it (projections/cluster.py)."""
+    for statement in render((SCHEMA_MIGRATIONS,), cluster):
+        clickhouse.command(statement)
     applied = {row[0] for row in clickhouse.rows("SELECT version FROM schema_migrations FINAL")}
     done: list[int] = []
     for migration in migrations(retention_days, rollup_retention_days):
         if migration.version in applied:
             continue
-        for statement in migration.statements:
+        for statement in render(migration.statements, cluster):
             clickhouse.command(statement)
         clickhouse.command(
             "INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})",
