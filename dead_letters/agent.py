@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,7 @@ from dead_letters.store import DeadLetterStore, StoredLetter, first_reason, stor
 from ero.acking import acked_batches, retry_forever
 from ero.metrics import DEAD_LETTERS_STORED
 from schemas import DeadLetter
-from schemas.dead_letter import field_errors
+from schemas.dead_letter import unreadable_record
 
 log = structlog.get_logger(__name__)
 
@@ -28,15 +27,7 @@ def read_letter(faust_event: Any) -> DeadLetter:
     try:
         return DeadLetter.model_validate_json(faust_event.value)
     except ValidationError as exc:
-        message = faust_event.message
-        return DeadLetter(
-            licence_id=(faust_event.key or b"").decode("utf-8", "replace"),
-            received_at=datetime.fromtimestamp(message.timestamp, UTC),
-            source=f"kafka:{message.topic}/{message.partition}@{message.offset}",
-            line=1,
-            raw=bytes(faust_event.value).decode("utf-8", "replace"),
-            errors=field_errors(exc),
-        )
+        return unreadable_record(faust_event, exc)
 
 
 def register_dead_letter_projection(
