@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,38 +101,54 @@ class DeadLetterDesk:
         return await asyncio.to_thread(self._store.counts)
 
     async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport:
+        """Re-check every letter; append the valid ones (one append per licence), then record
+        every letter's new revision in one insert."""
         letters = await asyncio.to_thread(self._store.get, letter_ids)
+        now = datetime.now(UTC)
+        decided = [self._decide(letter, now) for letter in letters]
+        appends: dict[str, list[SyncEvent]] = defaultdict(list)
+        for letter, (_, _, events) in zip(letters, decided, strict=True):
+            appends[letter.licence_id] += events
+        # Appended first, marked second: a crash in between replays the same event ids again.
+        for licence_id, events in appends.items():
+            if events:
+                await self._event_log.append(licence_id, now, events, [])
+        revisions = [revision for _, revision, _ in decided if revision is not None]
+        await asyncio.to_thread(self._store.write, revisions, now)
+        for letter, (outcome, _, _) in zip(letters, decided, strict=True):
+            log.info(
+                "dead_letter_replayed" if outcome.replayed else "dead_letter_still_refused",
+                letter_id=str(letter.letter_id),
+                licence_id=letter.licence_id,
+                connector_id=letter.connector_id,
+                event_ids=[str(event_id) for event_id in outcome.event_ids[:20]],
+                reason=first_reason(outcome.reasons),
+            )
         known = {letter.letter_id for letter in letters}
-        outcomes = [await self._replay(letter) for letter in letters]
-        return ReplayReport(outcomes=outcomes, unknown=[i for i in letter_ids if i not in known])
+        return ReplayReport(
+            outcomes=[outcome for outcome, _, _ in decided],
+            unknown=[letter_id for letter_id in letter_ids if letter_id not in known],
+        )
 
-    async def _replay(self, letter: StoredLetter) -> ReplayOutcome:
+    def _decide(
+        self, letter: StoredLetter, now: datetime
+    ) -> tuple[ReplayOutcome, StoredLetter | None, list[SyncEvent]]:
+        """(the outcome, the letter's new revision if any, the events to append)."""
         if letter.status is LetterStatus.REPLAYED:
-            return ReplayOutcome(
+            outcome = ReplayOutcome(
                 letter_id=letter.letter_id,
                 replayed=True,
                 event_ids=letter.replayed_event_ids,
                 reasons=[],
             )
+            return outcome, None, []
         checked = revalidate(letter, self._bounds)
-        now = datetime.now(UTC)
         if checked.reasons:
-            reasons = checked.reasons
-            revision = letter.model_copy(update={"reasons": reasons})
-            await asyncio.to_thread(self._store.write, [revision], now)
-            log.info(
-                "dead_letter_still_invalid",
-                letter_id=str(letter.letter_id),
-                licence_id=letter.licence_id,
-                connector_id=letter.connector_id,
-                reason=first_reason(reasons),
+            outcome = ReplayOutcome(
+                letter_id=letter.letter_id, replayed=False, event_ids=[], reasons=checked.reasons
             )
-            return ReplayOutcome(
-                letter_id=letter.letter_id, replayed=False, event_ids=[], reasons=reasons
-            )
+            return outcome, letter.model_copy(update={"reasons": checked.reasons}), []
         events = [event.with_identity(letter.licence_id) for event in checked.events]
-        # Appended first, marked second: a crash in between replays the same event ids again.
-        await self._event_log.append(letter.licence_id, now, events, [])
         event_ids = [event.event_id for event in events if event.event_id is not None]
         revision = letter.model_copy(
             update={
@@ -140,14 +157,7 @@ class DeadLetterDesk:
                 "replayed_event_ids": event_ids,
             }
         )
-        await asyncio.to_thread(self._store.write, [revision], now)
-        log.info(
-            "dead_letter_replayed",
-            letter_id=str(letter.letter_id),
-            licence_id=letter.licence_id,
-            connector_id=letter.connector_id,
-            event_ids=[str(event_id) for event_id in event_ids[:20]],
-        )
-        return ReplayOutcome(
+        outcome = ReplayOutcome(
             letter_id=letter.letter_id, replayed=True, event_ids=event_ids, reasons=[]
         )
+        return outcome, revision, events

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import orjson
@@ -11,11 +14,12 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from ero.api import create_api
+from ero.broker import EmbeddedBroker, free_port
 from ero.services import read_only
 from ero.settings import Settings
 from projections.clickhouse import ClickHouse
 from tests.factories import sync_line
-from tests.pipeline import Pipeline, wait_until
+from tests.pipeline import BIN, Pipeline, wait_until
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -72,6 +76,43 @@ def test_metrics_count_what_the_pipeline_did(pipeline: Pipeline) -> None:
     }
     assert lags, "no consumer lag for the raw topic"
     assert all(lag >= 0 for lag in lags.values())
+
+
+@pytest.mark.pipeline
+def test_a_worker_alone_serves_metrics_on_its_port(tmp_path: Path) -> None:
+    port = free_port()
+    with EmbeddedBroker() as broker:
+        worker = Pipeline(
+            tmp_path,
+            command="worker",
+            ERO_KAFKA_BOOTSTRAP=broker.bootstrap,
+            ERO_METRICS_PORT=str(port),
+        )
+        with worker.log.open("ab") as log:
+            process = subprocess.Popen(
+                [str(BIN / "ero"), "worker"], env=worker.env, stdout=log, stderr=log
+            )
+        try:
+
+            def raw_partitions() -> set[str] | None:
+                assert process.poll() is None, worker.log.read_text()[-2000:]
+                try:
+                    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+                except httpx.TransportError:
+                    return None
+                found = {
+                    sample.labels["partition"]
+                    for family in text_string_to_metric_families(text)
+                    for sample in family.samples
+                    if sample.name == "ero_consumer_lag"
+                    and sample.labels["topic"] == "ero.events.raw"
+                }
+                return found if len(found) == 4 else None
+
+            assert wait_until(raw_partitions, timeout=90) == {"0", "1", "2", "3"}
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 0
 
 
 @pytest.mark.pipeline
