@@ -187,10 +187,10 @@ class DeadLetterStore:
                 received_at=_utc(received_at),
                 licence_id=licence,
                 connector_id=connector,
-                status=status,
+                status=state,
                 reason=first_reason([FieldError(field=field, reason=reason)]) if reason else "",
             )
-            for letter, received_at, licence, connector, status, field, reason in rows
+            for letter, received_at, licence, connector, state, field, reason in rows
         ]
 
     def get(self, letter_ids: Sequence[uuid.UUID]) -> list[StoredLetter]:

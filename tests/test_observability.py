@@ -148,10 +148,12 @@ def test_worker_logs_carry_licence_connector_and_letter_ids(pipeline: Pipeline) 
 
     def stored() -> dict[str, object] | None:
         for line in pipeline.log.read_text().splitlines():
-            if line.startswith("{") and licence.licence_id in line:
-                entry: dict[str, object] = orjson.loads(line)
-                if entry["event"] == "dead_letter_stored":
-                    return entry
+            if '"dead_letter_stored"' in line and licence.licence_id in line:
+                try:
+                    entry: dict[str, object] = orjson.loads(line)
+                except orjson.JSONDecodeError:  # the line being written as we read
+                    continue
+                return entry
         return None
 
     entry = wait_until(stored)
