@@ -21,6 +21,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ero.settings import ConfigurationError
+
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series: half the scrape
 
 INGESTED = Counter(
@@ -150,4 +152,10 @@ class FaustConsumerOffsets:
 
 def serve_metrics(host: str, port: int) -> None:
     """For a process without the API (`ero worker`): /metrics on its own port."""
-    start_http_server(port, addr=host)
+    try:
+        start_http_server(port, addr=host)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot serve /metrics on {host}:{port} ({exc.strerror}): "
+            "stop what uses that port or set ERO_METRICS_PORT"
+        ) from exc

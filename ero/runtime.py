@@ -106,12 +106,12 @@ def run_all(settings: Settings) -> None:
 
 def run_worker(settings: Settings) -> None:
     with _broker(settings, allow_embedded=False) as (settings, _):
+        if settings.metrics_port is not None:  # a busy port fails before anything starts
+            serve_metrics(settings.metrics_host, settings.metrics_port)
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
         app = create_worker_app(settings, topics, clickhouse)
-        if settings.metrics_port is not None:
-            serve_metrics(settings.metrics_host, settings.metrics_port)
         _execute(PipelineWorker(app, loglevel=settings.log_level, override_logging=False))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,8 +75,17 @@ def test_metrics_count_what_the_pipeline_did(pipeline: Pipeline) -> None:
         for (name, labels), lag in after.items()
         if name == "ero_consumer_lag" and dict(labels)["topic"] == "ero.events.raw"
     }
-    assert lags, "no consumer lag for the raw topic"
-    assert all(lag >= 0 for lag in lags.values())
+    assert set(lags) == {"0", "1", "2", "3"}, "no consumer lag for some raw partitions"
+
+    def caught_up() -> bool:
+        lag = [
+            v
+            for (name, labels), v in samples(pipeline).items()
+            if name == "ero_consumer_lag" and dict(labels)["topic"].startswith("ero.events.")
+        ]
+        return bool(lag) and sum(lag) == 0
+
+    wait_until(caught_up)  # once the commits follow the inserts
 
 
 @pytest.mark.pipeline
@@ -98,11 +108,14 @@ def test_a_worker_alone_serves_metrics_on_its_port(tmp_path: Path) -> None:
                 assert process.poll() is None, worker.log.read_text()[-2000:]
                 try:
                     text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-                except httpx.TransportError:
+                    families = list(text_string_to_metric_families(text))
+                except (httpx.TransportError, ValueError):
+                    # not up yet, or another program took the port first (then the worker
+                    # exits: the check above says why)
                     return None
                 found = {
                     sample.labels["partition"]
-                    for family in text_string_to_metric_families(text)
+                    for family in families
                     for sample in family.samples
                     if sample.name == "ero_consumer_lag"
                     and sample.labels["topic"] == "ero.events.raw"
@@ -113,6 +126,20 @@ def test_a_worker_alone_serves_metrics_on_its_port(tmp_path: Path) -> None:
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=60) == 0
+
+
+def test_a_busy_metrics_port_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        worker = Pipeline(tmp_path, ERO_KAFKA_BOOTSTRAP="127.0.0.1:9", ERO_METRICS_PORT=str(port))
+        done = worker.ero("worker")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"ero: error: cannot serve /metrics on 127.0.0.1:{port} (Address already in use): "
+        "stop what uses that port or set ERO_METRICS_PORT"
+    )
 
 
 @pytest.mark.pipeline
