@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     )
     clickhouse_cluster: str | None = Field(
         None,
+        pattern=r"^\w+$",
         description="A ClickHouse cluster name (remote_servers): tables are created ON CLUSTER, "
         "replicated, with Distributed tables in front.",
     )

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from projections.clickhouse import ClickHouse, ClickHouseUnavailable
+
 _CREATE_TABLE = re.compile(
     r"^(?P<indent>\s*)CREATE TABLE IF NOT EXISTS (?P<name>\w+) \(", re.IGNORECASE
 )
@@ -29,6 +31,26 @@ _FROM = re.compile(r"\bFROM (?P<source>\w+)\b")
 
 class UnsupportedStatement(ValueError):
     """A migration statement the cluster renderer does not know how to distribute."""
+
+
+class UnknownCluster(ClickHouseUnavailable):
+    """The ClickHouse server does not define the cluster the settings name."""
+
+
+def check_cluster(clickhouse: ClickHouse, cluster: str | None) -> None:
+    """Before any DDL: ON CLUSTER against a server without that cluster fails statement by
+    statement; one clear line instead."""
+    if cluster is None:
+        return
+    found = clickhouse.rows(
+        "SELECT count() FROM system.clusters WHERE cluster = {cluster:String}",
+        {"cluster": cluster},
+    )
+    if found[0][0] == 0:
+        raise UnknownCluster(
+            f"ClickHouse at {clickhouse.dsn.split('@')[-1]} defines no cluster {cluster!r} "
+            "(system.clusters): add it to remote_servers, or unset ERO_CLICKHOUSE_CLUSTER"
+        )
 
 
 def render(statements: tuple[str, ...], cluster: str | None) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import structlog
 
 from projections.clickhouse import ClickHouse
-from projections.cluster import render
+from projections.cluster import check_cluster, render
 
 log = structlog.get_logger(__name__)
 
@@ -349,6 +349,7 @@ def migrate(
 ) -> list[int]:
     """Apply the migrations not applied yet; return the versions applied now. With a cluster,
     every statement is rendered for it (projections/cluster.py)."""
+    check_cluster(clickhouse, cluster)
     for statement in render((SCHEMA_MIGRATIONS,), cluster):
         clickhouse.command(statement)
     applied = {row[0] for row in clickhouse.rows("SELECT version FROM schema_migrations FINAL")}

@@ -4,13 +4,17 @@ Distributed tables in front, views from local table to local table."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from projections.clickhouse import ClickHouse
 from projections.cluster import UnsupportedStatement, render
 from projections.migrations import SCHEMA_MIGRATIONS, migrations
+from tests.pipeline import BIN
 
 STATEMENTS = (SCHEMA_MIGRATIONS, *(s for m in migrations(90, 730) for s in m.statements))
 CREATED = [re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", s) for s in STATEMENTS]
@@ -79,3 +83,21 @@ def test_unknown_statements_and_cluster_names_are_refused() -> None:
         render(("DROP TABLE sync_events",), "ero")
     with pytest.raises(UnsupportedStatement, match="letters, digits"):
         render(STATEMENTS[:1], "ero; DROP")
+
+
+def test_a_cluster_the_server_does_not_define_is_one_line(tmp_path: Path) -> None:
+    migrate = subprocess.run(
+        [str(BIN / "ero"), "migrate"],
+        env={**os.environ, "ERO_DATA_DIR": str(tmp_path), "ERO_CLICKHOUSE_CLUSTER": "ero"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert migrate.returncode == 2
+    assert migrate.stderr.startswith("ero: error: ClickHouse at chdb://")
+    assert migrate.stderr.rstrip().endswith(
+        "defines no cluster 'ero' (system.clusters): add it to remote_servers, or unset "
+        "ERO_CLICKHOUSE_CLUSTER"
+    )
+    assert migrate.stderr.count("\n") == 1
