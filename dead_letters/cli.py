@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from pydantic import TypeAdapter
 
-from dead_letters.desk import DeadLetterDesk, ReplayReport, ReplayRequest
+from dead_letters.desk import DeadLetterDesk, ReplayOutcome, ReplayReport, ReplayRequest
 from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
 from ero.cli import CliError, operator_request
 from ero.log_producer import LogProducer
@@ -30,6 +30,7 @@ from ingest.parsing import TimeBounds
 from schemas import DeadLetter, SyncEvent
 
 REPLAY_CHUNK = 100  # letters per call, so progress shows and no call runs long
+SHOWN_REFUSALS = 20
 _SUMMARIES = TypeAdapter(list[LetterSummary])
 _COUNTS = TypeAdapter(dict[str, int])
 
@@ -194,22 +195,26 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> None:
             letter_ids = [letter.letter_id for letter in pending]
         else:
             letter_ids = [_letter_id(text) for text in args.letter_ids]
-        replayed, refused, unknown = 0, 0, []
+        outcomes: list[ReplayOutcome] = []
+        unknown: list[uuid.UUID] = []
         for start in range(0, len(letter_ids), REPLAY_CHUNK):
             report = await desk.replay(letter_ids[start : start + REPLAY_CHUNK])
+            outcomes += report.outcomes
             unknown += report.unknown
-            for outcome in report.outcomes:
-                if outcome.replayed:
-                    replayed += 1
-                    continue
-                refused += 1
-                reasons = "; ".join(f"{r.field}: {r.reason}" for r in outcome.reasons)
-                print(f"still refused  {outcome.letter_id}  {reasons}")
             done = min(start + REPLAY_CHUNK, len(letter_ids))
             sys.stderr.write(f"\rreplaying {done}/{len(letter_ids)} letters")
         if letter_ids:
             sys.stderr.write("\n")
-    print(f"{replayed} replayed, {refused} still refused (they stay, with the new reasons)")
+    refused = [outcome for outcome in outcomes if not outcome.replayed]
+    for outcome in refused[:SHOWN_REFUSALS]:
+        reasons = "; ".join(f"{r.field}: {r.reason}" for r in outcome.reasons)
+        print(f"still refused  {outcome.letter_id}  {reasons}")
+    if len(refused) > SHOWN_REFUSALS:
+        print(f"... and {len(refused) - SHOWN_REFUSALS} more: `ero dlq list --status pending`")
+    print(
+        f"{len(outcomes) - len(refused)} replayed, {len(refused)} still refused "
+        "(they stay, with the new reasons)"
+    )
     if unknown:
         raise CliError(f"no dead letter {', '.join(map(str, unknown))}")
 

@@ -131,3 +131,23 @@ def test_without_a_running_api_the_cli_works_in_process(tmp_path: Path) -> None:
     bad = offline.ero("dlq", "replay")
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1, bad.stderr
+
+
+def test_replaying_many_letters_goes_in_chunks_with_progress(pipeline: Pipeline) -> None:
+    licence = pipeline.create_licence("many dead letters")
+    lines = [sync_line(connector_id="shop-many", message=None) for _ in range(250)]
+    with pipeline.client(licence.connector_key) as connector:
+        answer = connector.post("/v1/events", json=lines)
+    assert len(answer.json()["rejected"]) == 250
+    wait_until(
+        lambda: len(letters_of(pipeline, licence.licence_id, "--limit", "1000")) == 250 or None
+    )
+    replayed = pipeline.ero("dlq", "replay", "--all", "--licence", licence.licence_id)
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stderr.endswith("replaying 250/250 letters\n")
+    assert "replaying 100/250" in replayed.stderr
+    assert replayed.stdout.count("still refused  ") == 20
+    assert "... and 230 more: `ero dlq list --status pending`" in replayed.stdout
+    assert replayed.stdout.endswith(
+        "0 replayed, 250 still refused (they stay, with the new reasons)\n"
+    )
