@@ -338,7 +338,7 @@ def parser() -> argparse.ArgumentParser:
     queries.add_argument("--repeat", type=int, default=30, help="calls per endpoint")
     queries.set_defaults(func=_cmd_bench_queries)
 
-    from dead_letters.cli import add_dlq_commands
+    from dead_letters.cli import add_dlq_commands  # here: it imports this module
 
     add_dlq_commands(commands, _settings)
 
