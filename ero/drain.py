@@ -40,8 +40,15 @@ class DrainService(mode.Service):
     ) -> None:
         super().__init__(**kwargs)
         self._bootstrap = bootstrap
-        # In pipeline order; control commands and rule catalogs have stages of their own.
-        self._stages = (topics.raw, topics.classified, topics.control, topics.rules)
+        # In pipeline order; control commands, rule catalogs and dead letters have stages of
+        # their own.
+        self._stages = (
+            topics.raw,
+            topics.classified,
+            topics.control,
+            topics.rules,
+            topics.dead_letter,
+        )
         self._progress = progress
         self._timeout = timeout
 

@@ -11,7 +11,10 @@ import mode
 import uvicorn
 
 from control_plane.projection import ControlWriter, register_control_projection
+from dead_letters.agent import register_dead_letter_projection
+from dead_letters.store import DeadLetterStore
 from ero.drain import Progress
+from ero.metrics import FaustConsumerOffsets, watch_consumer, watch_dead_letters
 from ero.settings import Settings
 from ero.topics import Topics
 from processors.agent import register_classification
@@ -74,6 +77,10 @@ def create_worker_app(
         on_done=on_done,
     )
     register_control_projection(app, control, ControlWriter(clickhouse), on_done=on_done)
+    letters = DeadLetterStore(clickhouse)
+    register_dead_letter_projection(app, dead_letter, letters, on_done=on_done)
+    watch_consumer(FaustConsumerOffsets(app))
+    watch_dead_letters(letters)
     return app
 
 

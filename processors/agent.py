@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
 
 from ero.acking import acked_batches
+from ero.metrics import classify_all
 from processors.classifier import Classifier
-from schemas import DeadLetter, RawBatch
-from schemas.dead_letter import field_errors
+from schemas import RawBatch
+from schemas.dead_letter import unreadable_record
 from schemas.records import encode_batches
 
 log = structlog.get_logger(__name__)
@@ -48,7 +48,7 @@ def register_classification(
                         )
                     )
                     continue
-                classified = [classify_one(event) for event in batch.events]
+                classified = classify_all(classify_one, batch.events)
                 for record in encode_batches(
                     batch.licence_id, batch.received_at, classified, max_record_bytes
                 ):
@@ -64,12 +64,5 @@ def _dead_letter(faust_event: Any, exc: ValidationError) -> bytes:
     """A raw record we cannot read (e.g. from a direct producer) is kept, with why."""
     message = faust_event.message
     log.warning("raw_record_unreadable", partition=message.partition, offset=message.offset)
-    letter = DeadLetter(
-        licence_id=(faust_event.key or b"").decode("utf-8", "replace"),
-        received_at=datetime.fromtimestamp(message.timestamp, UTC),
-        source=f"kafka:{message.topic}/{message.partition}@{message.offset}",
-        line=1,
-        raw=bytes(faust_event.value).decode("utf-8", "replace"),
-        errors=field_errors(exc),
-    )
+    letter = unreadable_record(faust_event, exc)
     return letter.__pydantic_serializer__.to_json(letter)

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from ero.acking import acked_batches, retry_forever
+from ero.logs import batch_ids
 from projections.sync_events import SyncEventsWriter
 from schemas import ClassifiedBatch
 
@@ -32,7 +33,9 @@ def register_projection(
     async def project(stream: Any) -> None:
         async for faust_events in acked_batches(stream, max_records, within, on_done):
             batches = [ClassifiedBatch.model_validate_json(e.value) for e in faust_events]
-            rows = await retry_forever(partial(writer.write, batches), "projection_insert")
+            rows = await retry_forever(
+                partial(writer.write, batches), "projection_insert", partial(batch_ids, batches)
+            )
             log.debug("projection_inserted", rows=rows, records=len(batches))
 
     return project

@@ -36,6 +36,7 @@ _EXTRACT: dict[str, Callable[[_Pair], Any]] = {
     "message_folded": lambda p: fold(p[1].message),
     "sync_id": lambda p: p[1].sync_id or "",
     "config_id": lambda p: p[1].config_id or "",
+    "duration_ms": lambda p: p[1].duration_ms,
     "attributes": lambda p: p[1].attributes,
     "level": lambda p: p[1].level.value,
     "origin": lambda p: p[1].origin.value,

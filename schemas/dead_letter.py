@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -31,3 +32,16 @@ class DeadLetter(BaseModel):
     line: int
     raw: str
     errors: list[FieldError]
+
+
+def unreadable_record(faust_event: Any, exc: ValidationError) -> DeadLetter:
+    """A Kafka record (as a Faust event) that could not be read, kept whole, with why."""
+    message = faust_event.message
+    return DeadLetter(
+        licence_id=(faust_event.key or b"").decode("utf-8", "replace"),
+        received_at=datetime.fromtimestamp(message.timestamp, UTC),
+        source=f"kafka:{message.topic}/{message.partition}@{message.offset}",
+        line=1,
+        raw=bytes(faust_event.value).decode("utf-8", "replace"),
+        errors=field_errors(exc),
+    )
