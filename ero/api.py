@@ -19,6 +19,10 @@ from control_plane.configurations_http import router as configurations_router
 from control_plane.licence_status_http import router as licence_status_router
 from control_plane.notifications_http import router as notifications_router
 from control_plane.tickets_http import router as tickets_router
+from dead_letters.http import router as dead_letters_router
+from dead_letters.store import DeadLetterStore
+from ero.metrics import watch_dead_letters
+from ero.metrics_http import router as metrics_router
 from ero.services import Services
 from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
@@ -30,6 +34,7 @@ from query_api.groups import router as groups_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
 from query_api.trends import router as trends_router
+from web.serve import mount_web
 
 
 def create_api(services: Services) -> FastAPI:
@@ -45,6 +50,7 @@ def create_api(services: Services) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    watch_dead_letters(DeadLetterStore(services.clickhouse))
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -71,8 +77,11 @@ def create_api(services: Services) -> FastAPI:
         tickets_router,
         audit_router,
         licence_status_router,
+        dead_letters_router,
+        metrics_router,
     ):
         app.include_router(router)
+    mount_web(app)
     return app
 
 

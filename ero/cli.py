@@ -46,9 +46,17 @@ def _api_url(settings: Settings) -> str:
 
 def _operator_post(settings: Settings, path: str, body: bytes) -> httpx.Response | None:
     """POST to the running API as the operator; None when no API answers."""
+    return operator_request(settings, "POST", path, body)
+
+
+def operator_request(
+    settings: Settings, method: str, path: str, body: bytes | None = None
+) -> httpx.Response | None:
+    """Call the running API as the operator; None when no API answers."""
     url = _api_url(settings)
     try:
-        response = httpx.post(
+        response = httpx.request(
+            method,
             f"{url}{path}",
             content=body,
             headers={
@@ -258,9 +266,10 @@ def _cmd_bench_queries(args: argparse.Namespace) -> None:
 
 
 def _cmd_schema_export(args: argparse.Namespace) -> None:
-    from schemas.json_schema import SYNC_EVENT_SCHEMA_FILE, export_sync_event_schema
+    from schemas.json_schema import SCHEMA_DIR, export_sync_event_schemas
 
-    print(export_sync_event_schema(args.path or SYNC_EVENT_SCHEMA_FILE))
+    for path in export_sync_event_schemas(Path(args.directory) if args.directory else SCHEMA_DIR):
+        print(path)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -355,11 +364,15 @@ def parser() -> argparse.ArgumentParser:
     queries.add_argument("--repeat", type=int, default=30, help="calls per endpoint")
     queries.set_defaults(func=_cmd_bench_queries)
 
+    from dead_letters.cli import add_dlq_commands  # here: it imports this module
+
+    add_dlq_commands(commands, _settings)
+
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True
     )
-    export = schema.add_parser("export", help="write the SyncEvent v1 JSON Schema")
-    export.add_argument("path", nargs="?", default=None)
+    export = schema.add_parser("export", help="write the SyncEvent JSON Schemas (v1, v2)")
+    export.add_argument("directory", nargs="?", default=None)
     export.set_defaults(func=_cmd_schema_export)
     return root
 

@@ -46,9 +46,9 @@ class DrainService(mode.Service):
     ) -> None:
         super().__init__(**kwargs)
         self._bootstrap = bootstrap
-        # The raw topic's stage stores what it classifies; control commands and rule catalogs
-        # have stages of their own.
-        self._stages = (topics.raw, topics.control, topics.rules)
+        # The raw topic's stage stores what it classifies (and dead-letters what it cannot
+        # read); control commands, rule catalogs and dead letters have stages of their own.
+        self._stages = (topics.raw, topics.control, topics.rules, topics.dead_letter)
         self._progress = progress
         self._timeout = timeout
 

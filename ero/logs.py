@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 
 import structlog
+
+from schemas import SyncEvent
 
 _SHARED: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
@@ -42,3 +45,21 @@ def configure_logging(level: str = "INFO") -> None:
     # Per-request access lines would drown the pipeline's own logs.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+def batch_ids(events: Iterable[tuple[str, SyncEvent]]) -> dict[str, list[str]]:
+    """What a log line about these (licence, event) pairs names: their licences, connectors and
+    event ids (at most 20 of each: enough to find them, not a dump)."""
+    licences: set[str] = set()
+    connectors: set[str] = set()
+    event_ids: list[str] = []
+    for licence_id, event in events:
+        licences.add(licence_id)
+        connectors.add(event.connector_id)
+        if len(event_ids) < 20:
+            event_ids.append(str(event.event_id))
+    return {
+        "licence_ids": sorted(licences)[:20],
+        "connector_ids": sorted(connectors)[:20],
+        "event_ids": event_ids,
+    }

@@ -21,6 +21,7 @@ import structlog
 from ero.api import api_server, create_api
 from ero.broker import EmbeddedBroker
 from ero.drain import DrainService, Progress
+from ero.metrics import serve_metrics
 from ero.services import build_services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
@@ -117,6 +118,8 @@ def run_all(settings: Settings) -> None:
 
 def run_worker(settings: Settings) -> None:
     with _broker(settings, allow_embedded=False) as (settings, _):
+        if settings.metrics_port is not None:  # a busy port fails before anything starts
+            serve_metrics(settings.metrics_host, settings.metrics_port)
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)

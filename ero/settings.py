@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     clickhouse_dsn: str | None = Field(
         None, description="chdb:///path (embedded) or http(s)://user:pass@host:8123/db (server)."
     )
+    clickhouse_cluster: str | None = Field(
+        None,
+        pattern=r"^\w+$",
+        description="A ClickHouse cluster name (remote_servers): tables are created ON CLUSTER, "
+        "replicated, with Distributed tables in front.",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_url: str | None = Field(None, description="Where the CLI reaches the API.")
@@ -74,6 +80,12 @@ class Settings(BaseSettings):
     smtp_sender: str = "ero@localhost"
     support_email: str | None = Field(None, description="The vendor's support mailbox.")
     ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
+
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(
+        None,
+        description="`ero worker` serves /metrics on this port (the API serves its own /metrics).",
+    )
 
     log_level: str = "INFO"
 

@@ -29,7 +29,12 @@ def operator_token(settings: Settings) -> str:
 def open_clickhouse(settings: Settings) -> ClickHouse:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     clickhouse = ClickHouse(settings.resolved_clickhouse_dsn)
-    migrate(clickhouse, settings.retention_days, settings.rollup_retention_days)
+    migrate(
+        clickhouse,
+        settings.retention_days,
+        settings.rollup_retention_days,
+        settings.clickhouse_cluster,
+    )
     return clickhouse
 
 

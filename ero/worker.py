@@ -12,8 +12,11 @@ import mode
 import uvicorn
 
 from control_plane.projection import ControlWriter, register_control_projection
+from dead_letters.agent import register_dead_letter_projection
+from dead_letters.store import DeadLetterStore
 from ero.drain import Progress
 from ero.log_producer import LogProducer
+from ero.metrics import BATCH_RECORDS, FaustConsumerOffsets, watch_consumer, watch_dead_letters
 from ero.settings import Settings
 from ero.topics import Topics
 from processors.catalog import load_catalog
@@ -30,7 +33,6 @@ def create_worker_app(
 ) -> Any:
     on_done = progress.mark if progress is not None else (lambda _: None)
     on_offset = progress.mark_offset if progress is not None else (lambda *_: None)
-    on_batch = progress.batch_started if progress is not None else (lambda _: None)
     assert settings.kafka_bootstrap is not None
     app = faust.App(
         f"{settings.topic_prefix}-pipeline",
@@ -80,12 +82,23 @@ def create_worker_app(
         ),
         session_timeout_seconds=settings.broker_session_timeout_seconds,
         on_done=on_offset,
-        on_batch=on_batch,
+        on_batch=lambda records: _batch_started(topics.raw, records, progress),
     )
     # A service of the app: started once the rules table is recovered, so the first events are
     # classified with the newest rules.
     app.service(hot_stage)  # type: ignore[arg-type]  # Faust starts instances as well as classes
+    letters = DeadLetterStore(clickhouse)
+    register_dead_letter_projection(app, topic(topics.dead_letter), letters, on_done=on_done)
+    watch_consumer(FaustConsumerOffsets(app))
+    watch_consumer(hot_stage)
+    watch_dead_letters(letters)
     return app
+
+
+def _batch_started(topic: str, records: int, progress: Progress | None) -> None:
+    BATCH_RECORDS.labels(topic).observe(records)
+    if progress is not None:
+        progress.batch_started(records)
 
 
 class ApiService(mode.Service):

@@ -9,6 +9,7 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
+from ero.metrics import INGESTED
 from ero.services import Services, services
 from ingest.event_log import LogUnavailable
 from ingest.parsing import MalformedBody, TimeBounds, TooManyEvents, parse_body
@@ -103,6 +104,8 @@ async def post_events(
             f"Retry in {RETRY_AFTER_SECONDS} s with the same event_ids.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc
+    INGESTED.labels("accepted").inc(len(events))
+    INGESTED.labels("rejected").inc(len(dead_letters))
     log.info(
         "ingest_batch_accepted",
         accepted=len(events),

@@ -12,6 +12,7 @@ one classification looked up by message shape, one JSON encoding for the feed, t
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,10 +23,12 @@ from pydantic import ValidationError
 
 from ero.acking import retry_forever
 from ero.log_producer import LogProducer, Record
+from ero.logs import batch_ids
+from ero.metrics import CLASSIFICATION_SECONDS, CLASSIFIED
 from processors.classifier import Classifier
 from projections.sync_events import Accepted, Block, Row, SyncEventsWriter, row
-from schemas import DeadLetter, RawBatch
-from schemas.dead_letter import field_errors
+from schemas import RawBatch
+from schemas.dead_letter import unreadable_record
 from schemas.records import pack_records
 
 log = structlog.get_logger(__name__)
@@ -59,6 +62,7 @@ class ClassifyAndStore:
         self._max_record_bytes = max_record_bytes
 
     def prepare(self, records: Sequence[ConsumerRecord]) -> Prepared:
+        started = time.perf_counter()
         explain = self._classifier().explain  # one catalog version per batch
         rows: list[Row] = []
         feed: dict[str, list[bytes]] = {}
@@ -92,6 +96,8 @@ class ClassifyAndStore:
                     + accepted.json_field
                     + b"}"
                 )
+        CLASSIFICATION_SECONDS.observe(time.perf_counter() - started)
+        CLASSIFIED.inc(len(rows))
         newest: dict[str, datetime] = {}
         for licence_id, received_at in accepted_by:
             newest[licence_id] = max(received_at, newest.get(licence_id, received_at))
@@ -106,8 +112,13 @@ class ClassifyAndStore:
         return Prepared(self._writer.prepare(rows), out + letters)
 
     async def store(self, prepared: Prepared) -> None:
+        rows = prepared.block.rows
         await asyncio.gather(
-            retry_forever(lambda: self._writer.store(prepared.block), "sync_events_insert"),
+            retry_forever(
+                lambda: self._writer.store(prepared.block),
+                "sync_events_insert",
+                lambda: batch_ids((r.accepted.licence_id, r.event) for r in rows),
+            ),
             retry_forever(lambda: self._producer.send_all(prepared.records), "classified_publish"),
         )
 
@@ -118,12 +129,5 @@ class ClassifyAndStore:
 def _dead_letter(record: ConsumerRecord, exc: ValidationError) -> bytes:
     """A raw record we cannot read (e.g. from a direct producer) is kept, with why."""
     log.warning("raw_record_unreadable", partition=record.partition, offset=record.offset)
-    letter = DeadLetter(
-        licence_id=(record.key or b"").decode("utf-8", "replace"),
-        received_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
-        source=f"kafka:{record.topic}/{record.partition}@{record.offset}",
-        line=1,
-        raw=bytes(record.value or b"").decode("utf-8", "replace"),
-        errors=field_errors(exc),
-    )
+    letter = unreadable_record(record, datetime.fromtimestamp(record.timestamp / 1000, UTC), exc)
     return letter.__pydantic_serializer__.to_json(letter)

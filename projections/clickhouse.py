@@ -13,6 +13,8 @@ from typing import Any
 import clickhouse_connect
 from clickhouse_connect import common
 
+from ero.metrics import INSERT_ROWS, INSERT_SECONDS
+
 # No session ids: a session forbids concurrent queries, and the API runs many at once.
 common.set_setting("autogenerate_session_id", False)
 
@@ -45,21 +47,25 @@ class ClickHouse:
     def insert_columns(
         self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]
     ) -> None:
-        self._client.insert(
-            table,
-            [list(column) for column in columns],
-            column_names=list(column_names),
-            column_oriented=True,
-            settings={"max_partitions_per_insert_block": 1000},
-        )
+        with INSERT_SECONDS.labels(table).time():
+            self._client.insert(
+                table,
+                [list(column) for column in columns],
+                column_names=list(column_names),
+                column_oriented=True,
+                settings={"max_partitions_per_insert_block": 1000},
+            )
+        INSERT_ROWS.labels(table).observe(len(columns[0]) if columns else 0)
 
     def insert_json_lines(
         self, table: str, lines: Sequence[bytes], settings: dict[str, Any]
     ) -> None:
         """Insert JSONEachRow lines: ClickHouse parses them (outside the GIL)."""
-        self._client.raw_insert(
-            table, None, b"\n".join(lines), settings=settings, fmt="JSONEachRow"
-        )
+        with INSERT_SECONDS.labels(table).time():
+            self._client.raw_insert(
+                table, None, b"\n".join(lines), settings=settings, fmt="JSONEachRow"
+            )
+        INSERT_ROWS.labels(table).observe(len(lines))
 
     async def arows(
         self, sql: str, parameters: dict[str, Any] | None = None

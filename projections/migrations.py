@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import structlog
 
 from projections.clickhouse import ClickHouse
+from projections.cluster import check_cluster, render
 
 log = structlog.get_logger(__name__)
 
@@ -235,6 +236,7 @@ def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migrati
             ),
         ),
         *control_plane_migrations(),
+        *operations_migrations(retention_days),
     )
 
 
@@ -288,21 +290,74 @@ def control_plane_migrations() -> tuple[Migration, ...]:
     )
 
 
-def migrate(clickhouse: ClickHouse, retention_days: int, rollup_retention_days: int) -> list[int]:
-    """Apply the migrations not applied yet; return the versions applied now."""
-    clickhouse.command(
-        """
+def operations_migrations(retention_days: int) -> tuple[Migration, ...]:
+    """40-49: schema evolution and dead letters."""
+    return (
+        Migration(
+            40,
+            "SyncEvent v2: duration_ms",
+            (
+                # NULL on v1 lines: "not measured" is not "took 0 ms".
+                """
+                ALTER TABLE sync_events
+                ADD COLUMN IF NOT EXISTS duration_ms Nullable(UInt32) AFTER config_id
+                """,
+            ),
+        ),
+        Migration(
+            41,
+            "dead_letters",
+            (
+                # Every rejected line, queryable: one row per letter revision, the newest wins
+                # (a replay or a re-check writes a new revision of the same letter_id). Kept as
+                # long as raw events: a line older than that could not be replayed anyway.
+                f"""
+                CREATE TABLE IF NOT EXISTS dead_letters (
+                    letter_id UUID,
+                    licence_id LowCardinality(String),
+                    connector_id LowCardinality(String),
+                    received_at DateTime64(3, 'UTC'),
+                    source String,
+                    line UInt32,
+                    reasons Array(Tuple(field String, reason String)),
+                    raw String CODEC(ZSTD(3)),
+                    status Enum8('pending' = 1, 'replayed' = 2),
+                    replayed_at Nullable(DateTime64(3, 'UTC')),
+                    replayed_event_ids Array(UUID),
+                    revised_at DateTime64(3, 'UTC')
+                ) ENGINE = ReplacingMergeTree(revised_at)
+                ORDER BY letter_id
+                TTL toDateTime(received_at) + INTERVAL {int(retention_days)} DAY
+                """,
+            ),
+        ),
+    )
+
+
+SCHEMA_MIGRATIONS = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
         ) ENGINE = ReplacingMergeTree ORDER BY version
         """
-    )
+
+
+def migrate(
+    clickhouse: ClickHouse,
+    retention_days: int,
+    rollup_retention_days: int,
+    cluster: str | None = None,
+) -> list[int]:
+    """Apply the migrations not applied yet; return the versions applied now. With a cluster,
+    every statement is rendered for it (projections/cluster.py)."""
+    check_cluster(clickhouse, cluster)
+    for statement in render((SCHEMA_MIGRATIONS,), cluster):
+        clickhouse.command(statement)
     applied = {row[0] for row in clickhouse.rows("SELECT version FROM schema_migrations FINAL")}
     done: list[int] = []
     for migration in migrations(retention_days, rollup_retention_days):
         if migration.version in applied:
             continue
-        for statement in migration.statements:
+        for statement in render(migration.statements, cluster):
             clickhouse.command(statement)
         clickhouse.command(
             "INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})",

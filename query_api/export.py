@@ -53,6 +53,7 @@ CSV_COLUMNS = (
     "message",
     "sync_id",
     "config_id",
+    "duration_ms",
     "rule_id",
     "remediation_hint",
     "remediation_url",

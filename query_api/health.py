@@ -23,5 +23,7 @@ async def readyz(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
         "broker": await svc.producer.ready(),
         "clickhouse": await svc.clickhouse.ping(),
     }
-    ready = all(checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    down = [name for name, up in checks.items() if not up]
+    return JSONResponse(
+        {"ready": not down, "checks": checks, "down": down}, status_code=503 if down else 200
+    )

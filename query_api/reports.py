@@ -41,6 +41,7 @@ class ReportItem(BaseModel):
     message: str
     sync_id: str | None
     config_id: str | None
+    duration_ms: int | None
     attributes: dict[str, str]
     level: Level
     origin: Origin
@@ -61,7 +62,7 @@ class ReportPage(BaseModel):
 # (measured 5x faster on a page at 50 M rows) instead of sorting the licence's every row.
 _SELECT = """
 SELECT event_id, connector_id, occurred_at, received_at, operation, reference, status, code,
-       message, sync_id, config_id, attributes, level, origin, rule_id, rule_version,
+       message, sync_id, config_id, duration_ms, attributes, level, origin, rule_id, rule_version,
        remediation_hint, remediation_hint_en, remediation_url, remediation_action
 FROM sync_events
 WHERE {where}
@@ -87,6 +88,7 @@ def _item(row: tuple[Any, ...]) -> ReportItem:
         message,
         sync_id,
         config_id,
+        duration_ms,
         attributes,
         level,
         origin,
@@ -109,6 +111,7 @@ def _item(row: tuple[Any, ...]) -> ReportItem:
         message=message,
         sync_id=sync_id or None,
         config_id=config_id or None,
+        duration_ms=duration_ms,
         attributes=attributes,
         level=level,
         origin=origin,

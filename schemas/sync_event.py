@@ -1,10 +1,18 @@
-"""SyncEvent v1: one line of a connector's sync run, as the connector sends it."""
+"""SyncEvent: one line of a connector's sync run, as the connector sends it.
+
+v2 = v1 + `duration_ms`, and nothing else: every v1 line is a valid v2 line with the new field
+absent, so versions are told apart by additive compatibility, not by a `schema_version` field
+(a version number could only disagree with the fields present, never add information). Lines of
+both versions coexist in the raw topic; whatever reads the topic must run v2 first (upgrade
+workers before the gateway), and a line a v1-only gateway refused is replayed from the
+dead-letter store once v2 is deployed (`ero dlq replay`).
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -15,7 +23,7 @@ Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 ShortText = Annotated[str, StringConstraints(max_length=256)]
 
 
-class SyncEvent(BaseModel):
+class SyncEventV1(BaseModel):
     """One line of a sync run. `event_id` is the idempotency key: re-sending it never duplicates."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="SyncEvent v1")
@@ -55,8 +63,10 @@ class SyncEvent(BaseModel):
             value = value.replace(microsecond=value.microsecond // 1000 * 1000)
         return value
 
-    def with_identity(self, licence_id: str) -> SyncEvent:
-        """This event with its `event_id` set: the given one, or one derived from its content."""
+    def with_identity(self, licence_id: str) -> Self:
+        """This event with its `event_id` set: the given one, or one derived from its content.
+
+        Only v1 fields enter the derived id: a v1 line keeps the id it had before v2 existed."""
         if self.event_id is not None:
             return self
         content = "\x1f".join(
@@ -74,6 +84,24 @@ class SyncEvent(BaseModel):
             )
         )
         return self.model_copy(update={"event_id": uuid.uuid5(_EVENT_ID_NAMESPACE, content)})
+
+
+class SyncEvent(SyncEventV1):
+    """The current contract (v2): v1 plus how long the operation took.
+
+    A connector times each operation anyway; without the figure, "why did last night's stock
+    export take 40 minutes" (a slow ERP query, a throttled shop API) cannot be answered from the
+    reports. Optional: absent on v1 lines, stored as NULL, never as a made-up 0."""
+
+    model_config = ConfigDict(title="SyncEvent v2")
+
+    duration_ms: int | None = Field(
+        None,
+        ge=0,
+        le=86_400_000,
+        description="How long the operation took, in milliseconds, as the connector measured "
+        "it (v2; absent on v1 lines).",
+    )
 
 
 class RawBatch(BaseModel):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -103,6 +103,9 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         self._pending_bytes = 0
         self._storing: _Storing | None = None
         self._handing_over = asyncio.Lock()
+        # Per partition: the group's committed offset as far as we know it (where our first
+        # fetch started, then what we committed).
+        self._committed: dict[TopicPartition, int] = {}
 
     async def on_start(self) -> None:
         # aiokafka clients bind to the running loop: built here, not in __init__.
@@ -128,7 +131,9 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         deadline = 0.0
         while not self.should_stop:
             fetched = await consumer.getmany(timeout_ms=50, max_records=limits.max_records)
-            for records in fetched.values():
+            for tp, records in fetched.items():
+                if records:
+                    self._committed.setdefault(tp, records[0].offset)
                 if records and not self._pending:
                     deadline = time.monotonic() + limits.flush_seconds
                 self._pending += records
@@ -171,8 +176,24 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
             # these records, and the sink's idempotence absorbs the repeat.
             log.warning("batch_commit_failed", stage=self.name, error=str(exc))
             return
+        self._committed.update(storing.offsets)
         for tp, offset in storing.offsets.items():
             self._on_done(tp.topic, tp.partition, offset)
+
+    def lags(self) -> Iterator[tuple[str, int, int]]:
+        """(topic, partition, records not committed yet) of each partition owned and fetched
+        from (ero.metrics' ConsumerOffsets)."""
+        if self._consumer is None:
+            return
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                yield tp.topic, tp.partition, max(0, highwater - self._committed.get(tp, highwater))
+
+    def forget(self, partitions: Iterable[TopicPartition]) -> None:
+        """Partitions that left: what we knew of their commits is stale from now on."""
+        for tp in partitions:
+            self._committed.pop(tp, None)
 
 
 def _next_offsets(batch: Sequence[ConsumerRecord]) -> dict[TopicPartition, int]:
@@ -191,6 +212,7 @@ class _StoreBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await self._consumer.hand_over(settle=True)
+        self._consumer.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         log.info("partitions_assigned", stage=self._consumer.name, partitions=len(assigned))

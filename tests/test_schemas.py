@@ -3,11 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 from pydantic import ValidationError
 
 from schemas import RawBatch, SyncEvent
-from schemas.json_schema import SYNC_EVENT_SCHEMA_FILE, sync_event_json_schema
+from schemas.json_schema import SCHEMA_DIR, VERSIONS, schema_file_name, sync_event_json_schema
 from schemas.records import encode_batches
 from schemas.text import fold
 
@@ -22,10 +23,27 @@ def event(**overrides: object) -> SyncEvent:
     return SyncEvent.model_validate(fields | overrides)
 
 
-def test_exported_json_schema_is_up_to_date() -> None:
-    assert SYNC_EVENT_SCHEMA_FILE.read_bytes() == sync_event_json_schema(), (
-        "run `ero schema export` and commit the file"
-    )
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_exported_json_schemas_are_up_to_date(version: int) -> None:
+    assert (SCHEMA_DIR / schema_file_name(version)).read_bytes() == sync_event_json_schema(
+        version
+    ), "run `ero schema export` and commit the files"
+
+
+def test_v2_is_v1_plus_duration_ms_only() -> None:
+    v1, v2 = (orjson.loads(sync_event_json_schema(v))["properties"] for v in (1, 2))
+    assert set(v2) - set(v1) == {"duration_ms"}
+    assert {k: v for k, v in v2.items() if k != "duration_ms"} == v1
+    assert event().duration_ms is None
+    assert event(duration_ms=1250).duration_ms == 1250
+    with pytest.raises(ValidationError, match="greater than or equal to 0"):
+        event(duration_ms=-1)
+
+
+def test_a_v1_line_keeps_its_derived_event_id() -> None:
+    assert event().with_identity("L1").event_id == uuid.UUID(
+        "44e6329f-8dfb-58a0-8ed6-7e545862eb14"
+    )  # as before v2
 
 
 def test_occurred_at_is_kept_in_utc_to_the_millisecond() -> None:

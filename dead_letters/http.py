@@ -1,0 +1,97 @@
+"""Operator endpoints for dead letters: what `ero dlq` calls while a pipeline runs.
+
+On the embedded default only the running process may open the chdb path, so the CLI goes
+through these; with no API answering it runs the same desk in-process (dead_letters/cli.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, ReplayReport, ReplayRequest
+from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
+from ero.services import Services, services
+from ingest.event_log import LogUnavailable
+from ingest.parsing import TimeBounds
+from licences.http import Operator
+
+router = APIRouter(tags=["operators"], dependencies=[Operator])
+
+
+def desk_of(svc: Services) -> DeadLetterDesk:
+    settings = svc.settings
+    return DeadLetterDesk(
+        DeadLetterStore(svc.clickhouse),
+        svc.event_log,
+        TimeBounds(settings.retention_days, settings.max_future_skew_hours),
+    )
+
+
+def _desk(svc: Annotated[Services, Depends(services)]) -> DeadLetterDesk:
+    return desk_of(svc)
+
+
+Desk = Annotated[DeadLetterDesk, Depends(_desk)]
+
+
+@router.get(
+    "/v1/admin/dead-letters",
+    response_model=list[LetterSummary],
+    summary="Rejected lines, newest first",
+)
+async def list_letters(
+    desk: Desk,
+    licence_id: Annotated[str | None, Query(description="only this licence's")] = None,
+    letter_status: Annotated[LetterStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
+) -> list[LetterSummary]:
+    return await desk.summaries(licence_id, letter_status, limit)
+
+
+@router.get(
+    "/v1/admin/dead-letters/counts",
+    response_model=dict[str, int],
+    summary="Dead letters by status",
+)
+async def count_letters(desk: Desk) -> dict[str, int]:
+    return await desk.counts()
+
+
+@router.get(
+    "/v1/admin/dead-letters/{letter_id}",
+    response_model=StoredLetter,
+    summary="One dead letter with its reasons and original text",
+)
+async def show_letter(letter_id: uuid.UUID, desk: Desk) -> StoredLetter:
+    letter = await desk.letter(letter_id)
+    if letter is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            detail=f"no dead letter {letter_id}: list them with `ero dlq list`",
+        )
+    return letter
+
+
+@router.post(
+    "/v1/admin/dead-letters/replay",
+    response_model=ReplayReport,
+    summary=f"Re-validate letters with the current schema; append the valid ones (≤ {MAX_REPLAY})",
+)
+async def replay_letters(body: ReplayRequest, desk: Desk) -> ReplayReport:
+    if len(body.letter_ids) > MAX_REPLAY:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            detail=f"at most {MAX_REPLAY} letter_ids per call; send the rest in further calls",
+        )
+    try:
+        return await desk.replay(body.letter_ids)
+    except LogUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="the event log is unreachable; letters replayed before it stay replayed, "
+            "retry the others",
+            headers={"Retry-After": "5"},
+        ) from exc

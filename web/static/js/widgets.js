@@ -1,0 +1,60 @@
+// Small pieces several pages share: level badges, origins, links into the reports, tables.
+
+import { h } from "./dom.js";
+import { t } from "./i18n.js";
+
+export const LEVELS = ["success", "alert", "error"];
+export const ORIGINS = ["cms", "erp", "connector"];
+
+// An API report_url (/v1/reports?...) as the Rapports page showing exactly those events.
+export function reportsHref(reportUrl) {
+  const query = reportUrl.split("?")[1] || "";
+  return `#/rapports${query ? `?${query}` : ""}`;
+}
+
+export function levelBadge(level) {
+  return h("span", { class: `badge level-${level}`, dataset: { level } }, t(`level_${level}`));
+}
+
+export function originLabel(origin) {
+  return t(`origin_${origin}`);
+}
+
+export function pageHead(title, ...extra) {
+  return h("div", { class: "page-head" }, h("h1", {}, title), ...extra);
+}
+
+export function problem(message) {
+  return h("p", { class: "problem", role: "alert" }, t("error_prefix"), message);
+}
+
+// A table that becomes one card per row on a phone (each cell shows its column name).
+export function table(caption, columns, rows, attrs = {}) {
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "cards", ...attrs },
+      caption ? h("caption", { class: "visually-hidden" }, caption) : null,
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, rows),
+    ),
+  );
+}
+
+export function cell(label, ...content) {
+  return h("td", { "data-label": label }, ...content);
+}
+
+// A labelled form control.
+export function field(id, label, control, wide = false) {
+  return h("div", { class: wide ? "field wide" : "field" }, h("label", { for: id }, label), control);
+}
+
+// The knowledge-base article of a remediation; only web addresses become links.
+export function kbLink(remediation) {
+  const url = remediation.url;
+  if (!url || !/^https?:\/\//i.test(url)) return null;
+  return h("a", { href: url, target: "_blank", rel: "noopener" }, t("kb_link"));
+}
