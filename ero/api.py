@@ -19,6 +19,7 @@ from control_plane.configurations_http import router as configurations_router
 from control_plane.licence_status_http import router as licence_status_router
 from control_plane.notifications_http import router as notifications_router
 from control_plane.tickets_http import router as tickets_router
+from ero.replay_http import router as replay_router
 from ero.services import Services
 from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
@@ -71,6 +72,7 @@ def create_api(services: Services) -> FastAPI:
         tickets_router,
         audit_router,
         licence_status_router,
+        replay_router,
     ):
         app.include_router(router)
     return app

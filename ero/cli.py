@@ -242,6 +242,19 @@ def _cmd_bench_queries(args: argparse.Namespace) -> None:
     print(bench_queries(_settings(), args.events, args.repeat))
 
 
+def _cmd_replay(args: argparse.Namespace) -> None:
+    from ero import replay_cli
+
+    request = replay_cli.request_of(args.topic, args.from_beginning, args.since)
+    replay_cli.run(_settings(), request)
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> None:
+    from ero import replay_cli
+
+    replay_cli.run(_settings(), replay_cli.request_of("archive", False, args.since))
+
+
 def _cmd_schema_export(args: argparse.Namespace) -> None:
     from schemas.json_schema import SYNC_EVENT_SCHEMA_FILE, export_sync_event_schema
 
@@ -328,6 +341,22 @@ def parser() -> argparse.ArgumentParser:
     queries.add_argument("--events", type=int, default=50_000_000)
     queries.add_argument("--repeat", type=int, default=30, help="calls per endpoint")
     queries.set_defaults(func=_cmd_bench_queries)
+
+    replay = commands.add_parser(
+        "replay",
+        help="re-derive sync_events and its rollups from a topic into shadow tables, then swap",
+    )
+    replay.add_argument("--topic", required=True, choices=["raw", "classified"])
+    start = replay.add_mutually_exclusive_group(required=True)
+    start.add_argument("--from-beginning", action="store_true")
+    start.add_argument("--since", help="accept time, ISO 8601 with offset")
+    replay.set_defaults(func=_cmd_replay)
+    rebuild = commands.add_parser(
+        "rebuild", help="re-derive sync_events and its rollups from the ClickHouse archive"
+    )
+    rebuild.add_argument("--from-archive", action="store_true", required=True)
+    rebuild.add_argument("--since", help="only records accepted since (ISO 8601 with offset)")
+    rebuild.set_defaults(func=_cmd_rebuild)
 
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True

@@ -24,7 +24,7 @@ from ero.services import build_services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
 from ero.topics import Topics, ensure_topics
-from ero.worker import ApiService, PipelineWorker, create_worker_app
+from ero.worker import ApiService, PipelineWorker, create_archive_service, create_worker_app
 from licences import Credentials
 
 log = structlog.get_logger(__name__)
@@ -93,6 +93,7 @@ def run_all(settings: Settings) -> None:
         if embedded:
             timeout = settings.drain_timeout_seconds
             extra.insert(0, DrainService(settings.kafka_bootstrap, topics, progress, timeout))
+        extra.insert(0, create_archive_service(settings, topics, clickhouse, drain=embedded))
         _write_runtime_file(settings)
         try:
             worker = PipelineWorker(
@@ -107,9 +108,15 @@ def run_worker(settings: Settings) -> None:
     with _broker(settings, allow_embedded=False) as (settings, _):
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
-        clickhouse = open_clickhouse(settings)
+        # Only the process owning ClickHouse writes it (one process per chdb path).
+        clickhouse = open_clickhouse(settings) if "project" in settings.roles else None
         app = create_worker_app(settings, topics, clickhouse)
-        _execute(PipelineWorker(app, loglevel=settings.log_level, override_logging=False))
+        extra = (
+            []
+            if clickhouse is None
+            else [create_archive_service(settings, topics, clickhouse, False)]
+        )
+        _execute(PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False))
 
 
 def run_api(settings: Settings) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WORKER_ROLES = frozenset({"classify", "project"})
 
 
 class ConfigurationError(RuntimeError):
@@ -73,7 +75,29 @@ class Settings(BaseSettings):
     support_email: str | None = Field(None, description="The vendor's support mailbox.")
     ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
 
+    # Scale-out: only the process owning a chdb path may write ClickHouse, so extra workers
+    # classify only ("classify"); "project" writes ClickHouse (projections, archive, catalogs).
+    worker_roles: str = Field(
+        "classify,project", description="What `ero worker` runs: classify and/or project."
+    )
+    # Test-only fault: SIGKILL after the n-th projection insert, before its commit. 0: never.
+    fault_kill_after_inserts: int = Field(0, ge=0)
+
     log_level: str = "INFO"
+
+    @field_validator("worker_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        roles = {role.strip() for role in value.split(",") if role.strip()}
+        if not roles or roles - WORKER_ROLES:
+            raise ValueError(
+                f"use one or more of {', '.join(sorted(WORKER_ROLES))}, comma-separated"
+            )
+        return ",".join(sorted(roles))
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.worker_roles.split(","))
 
     @cached_property
     def resolved_clickhouse_dsn(self) -> str:

@@ -11,21 +11,27 @@ import mode
 import uvicorn
 
 from control_plane.projection import ControlWriter, register_control_projection
+from ero.archiver import ArchiveService, archive_consumer
 from ero.drain import Progress
 from ero.settings import Settings
 from ero.topics import Topics
 from processors.agent import register_classification
 from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
-from processors.live_rules import LiveRules, initial_catalog, register_rules
+from processors.live_rules import LiveRules, initial_catalog, register_rules, rules_table
 from projections.agent import register_projection
+from projections.archive import ArchiveWriter
 from projections.clickhouse import ClickHouse
-from projections.sync_events import SyncEventsWriter
+from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter, kill_after_inserts
 
 
 def create_worker_app(
-    settings: Settings, topics: Topics, clickhouse: ClickHouse, progress: Progress | None = None
+    settings: Settings,
+    topics: Topics,
+    clickhouse: ClickHouse | None,
+    progress: Progress | None = None,
 ) -> Any:
+    """The agents of this process's roles; without ClickHouse it only classifies."""
     on_done = progress.mark if progress is not None else (lambda _: None)
     assert settings.kafka_bootstrap is not None
     app = faust.App(
@@ -52,29 +58,51 @@ def create_worker_app(
         topic(topics.dead_letter),
         topic(topics.control),
     )
-    store = CatalogStore(clickhouse)
-    rules_table = register_rules(app, topic(topics.rules), store, on_done=on_done)
-    live_rules = LiveRules(initial_catalog(store, load_catalog()), rules_table)
-    register_classification(
-        app,
-        raw,
-        classified,
-        dead_letter,
-        live_rules.classifier,
-        max_records=256,
-        max_record_bytes=settings.max_record_bytes,
-        on_done=on_done,
-    )
-    register_projection(
-        app,
-        classified,
-        SyncEventsWriter(clickhouse),
-        max_records=settings.sink_max_records,
-        within=settings.sink_flush_seconds,
-        on_done=on_done,
-    )
-    register_control_projection(app, control, ControlWriter(clickhouse), on_done=on_done)
+    if clickhouse is None:  # a classify-only worker: the bundled catalog, then the rules topic's
+        live_rules = LiveRules(load_catalog(), rules_table(app))
+    else:
+        store = CatalogStore(clickhouse)
+        rules = register_rules(app, topic(topics.rules), store, on_done=on_done)
+        live_rules = LiveRules(initial_catalog(store, load_catalog()), rules)
+    if "classify" in settings.roles:
+        register_classification(
+            app,
+            raw,
+            classified,
+            dead_letter,
+            live_rules.classifier,
+            max_records=256,
+            max_record_bytes=settings.max_record_bytes,
+            on_done=on_done,
+        )
+    if clickhouse is not None:
+        writer = GatedSyncEventsWriter(
+            clickhouse, PROJECTION_GATE, kill_after_inserts(settings.fault_kill_after_inserts)
+        )
+        register_projection(
+            app,
+            classified,
+            writer,
+            max_records=settings.sink_max_records,
+            within=settings.sink_flush_seconds,
+            on_done=on_done,
+        )
+        register_control_projection(app, control, ControlWriter(clickhouse), on_done=on_done)
     return app
+
+
+def create_archive_service(
+    settings: Settings, topics: Topics, clickhouse: ClickHouse, drain: bool
+) -> ArchiveService:
+    assert settings.kafka_bootstrap is not None
+    consumer = archive_consumer(
+        settings.kafka_bootstrap,
+        topics.raw,
+        f"{settings.topic_prefix}-archive",
+        settings.broker_session_timeout_seconds,
+    )
+    timeout = settings.drain_timeout_seconds if drain else None
+    return ArchiveService(consumer, ArchiveWriter(clickhouse), timeout)
 
 
 class ApiService(mode.Service):

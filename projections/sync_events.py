@@ -57,8 +57,10 @@ def to_columns(pairs: Sequence[_Pair]) -> list[list[Any]]:
     return [[extract(pair) for pair in pairs] for extract in _EXTRACT.values()]
 
 
+TABLE = "sync_events"
+
 _KNOWN = """
-SELECT DISTINCT event_id FROM sync_events
+SELECT DISTINCT event_id FROM {table}
 WHERE licence_id IN {licences:Array(String)}
   AND occurred_at BETWEEN {first:DateTime64(3, 'UTC')} AND {last:DateTime64(3, 'UTC')}
   AND event_id IN {ids:Array(UUID)}
@@ -69,8 +71,11 @@ def _utc_wall(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def first_seen(clickhouse: ClickHouse, batches: Iterable[ClassifiedBatch]) -> list[_Pair]:
-    """The (record, event) pairs whose event_id is neither stored nor earlier in these batches."""
+def first_seen(
+    clickhouse: ClickHouse, batches: Iterable[ClassifiedBatch], table: str = TABLE
+) -> list[_Pair]:
+    """The (record, event) pairs whose event_id is neither stored in `table` nor earlier in these
+    batches."""
     pairs: dict[uuid.UUID, _Pair] = {}
     for batch in batches:
         for event in batch.events:
@@ -80,7 +85,7 @@ def first_seen(clickhouse: ClickHouse, batches: Iterable[ClassifiedBatch]) -> li
         return []
     times = [event.occurred_at for _, event in pairs.values()]
     known = clickhouse.rows(
-        _KNOWN,
+        _KNOWN.replace("{table}", table),
         {
             "licences": sorted({batch.licence_id for batch, _ in pairs.values()}),
             "first": _utc_wall(min(times)),
@@ -94,12 +99,15 @@ def first_seen(clickhouse: ClickHouse, batches: Iterable[ClassifiedBatch]) -> li
 
 
 class SyncEventsWriter:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    """Writes into sync_events, or into a replay's shadow of it (same columns, same rule)."""
+
+    def __init__(self, clickhouse: ClickHouse, table: str = TABLE) -> None:
         self._clickhouse = clickhouse
+        self._table = table
 
     async def write(self, batches: Iterable[ClassifiedBatch]) -> int:
         """Insert the events not stored yet; return how many were new."""
-        pairs = await asyncio.to_thread(first_seen, self._clickhouse, batches)
+        pairs = await asyncio.to_thread(first_seen, self._clickhouse, batches, self._table)
         if pairs:
-            await self._clickhouse.ainsert_columns("sync_events", COLUMNS, to_columns(pairs))
+            await self._clickhouse.ainsert_columns(self._table, COLUMNS, to_columns(pairs))
         return len(pairs)

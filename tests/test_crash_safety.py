@@ -1,0 +1,141 @@
+"""kill -9 of `ero worker`, through a broker that outlives it: nothing lost, nothing doubled.
+
+The broker is started here (the embedded one dies with `ero run`); the worker owns the chdb path,
+so what readers see is checked afterwards through `ero api` on the same path, and the archive
+through `ero rebuild --from-archive`.
+
+Two crashes: SIGKILL from outside while the worker is busy (wherever it is: classifying,
+between an insert and its commit, mid-batch), and a deterministic one right after a projection
+insert and before its offsets are committed (ERO_FAULT_KILL_AFTER_INSERTS, a test-only setting:
+an outside kill cannot aim at that window reliably).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from ero.broker import EmbeddedBroker
+from ero.settings import Settings
+from ero.topics import Topics, end_offsets, ensure_topics
+from schemas import SyncEvent
+from schemas.records import encode_batches
+from tests.pipeline import Pipeline, wait_until
+from tests.test_replay import reports
+
+pytestmark = pytest.mark.pipeline
+
+EVENTS_PER_RECORD = 10
+
+
+async def _produce(bootstrap: str, topic: str, licence_id: str, records: int) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for n in range(records):
+            now = datetime.now(UTC)
+            events = [
+                SyncEvent(
+                    event_id=uuid.uuid4(),
+                    connector_id="c",
+                    occurred_at=now,
+                    operation="order.import",
+                    status="erreur" if i % 3 == 0 else "ok",
+                    message=f"Article {n}-{i} absent de la gestion commerciale",
+                )
+                for i in range(EVENTS_PER_RECORD)
+            ]
+            for record in encode_batches(licence_id, now, events, 512 * 1024):
+                await producer.send_and_wait(topic, record, key=licence_id.encode())
+    finally:
+        await producer.stop()
+
+
+async def _committed(bootstrap: str, group: str, topic: str) -> int:
+    """Through OffsetFetch as a consumer of the group that never joins it (as Faust reads it)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = consumer.partitions_for_topic(topic) or set()
+        offsets = [await consumer.committed(TopicPartition(topic, p)) for p in partitions]
+    finally:
+        await consumer.stop()
+    return sum(offset for offset in offsets if offset)
+
+
+class Log:
+    """The broker's positions: what was produced and what each consumer group committed."""
+
+    def __init__(self, bootstrap: str, topics: Topics) -> None:
+        self.bootstrap = bootstrap
+        self.topics = topics
+
+    def end(self, topic: str) -> int:
+        return sum(asyncio.run(end_offsets(self.bootstrap, topic)).values())
+
+    def committed(self, group: str, topic: str) -> int:
+        return asyncio.run(_committed(self.bootstrap, group, topic))
+
+    def all_committed(self) -> bool:
+        raw, classified = self.topics.raw, self.topics.classified
+        return (
+            self.committed("ero-pipeline", raw) == self.end(raw)
+            and self.committed("ero-pipeline", classified) == self.end(classified)
+            and self.committed("ero-archive", raw) == self.end(raw)
+        )
+
+
+def test_kill_9_mid_run_and_between_insert_and_commit_lose_and_double_nothing(
+    tmp_path: Path,
+) -> None:
+    with EmbeddedBroker(log_file=tmp_path / "broker.log") as broker:
+        settings = Settings(kafka_bootstrap=broker.bootstrap)
+        topics = Topics.from_settings(settings)
+        asyncio.run(ensure_topics(settings, topics))
+        log = Log(broker.bootstrap, topics)
+        env = {
+            "ERO_KAFKA_BOOTSTRAP": broker.bootstrap,
+            "ERO_SINK_MAX_RECORDS": "2",  # many small inserts: a crash lands between two
+        }
+        worker = Pipeline(tmp_path / "var", "worker", **env)
+        licence = worker.create_licence("crash shop")  # no process holds the path yet
+        asyncio.run(_produce(broker.bootstrap, topics.raw, licence.licence_id, 150))
+
+        faulty = Pipeline(tmp_path / "var", "worker", **env, ERO_FAULT_KILL_AFTER_INSERTS="3")
+        assert faulty.spawn().wait(timeout=120) == -signal.SIGKILL
+
+        busy = worker.spawn()
+        baseline = log.committed("ero-pipeline", topics.classified)
+        wait_until(lambda: log.committed("ero-pipeline", topics.classified) > baseline, 120)
+        busy.kill()
+        assert busy.wait(timeout=30) == -signal.SIGKILL
+        asyncio.run(_produce(broker.bootstrap, topics.raw, licence.licence_id, 50))
+
+        worker.spawn()
+        wait_until(log.all_committed, timeout=120, every=0.5)
+        assert worker.stop() == 0
+
+        expected = 200 * EVENTS_PER_RECORD
+        api = Pipeline(tmp_path / "var", "api", **env).start()
+        try:
+            with api.client(licence.reader_token) as reader:
+                items = reports(reader)
+                levels = reader.get("/v1/dashboard").json()["levels"]
+        finally:
+            assert api.stop() == 0
+        assert len(items) == expected
+        assert len({item["event_id"] for item in items}) == expected
+        assert sum(level["count"] for level in levels.values()) == expected
+
+        rebuilt = worker.ero("rebuild", "--from-archive")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    # Every record archived once: the archive holds exactly the events, and the live table
+    # nothing it lacks.
+    assert f"replayed {expected:,} events from archive; kept 0 more" in rebuilt.stdout
