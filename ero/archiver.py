@@ -17,7 +17,10 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from ero.acking import retry_forever
+from ero.settings import Settings
+from ero.topics import Topics
 from projections.archive import ArchiveWriter, LogRecord
+from projections.clickhouse import ClickHouse
 
 log = structlog.get_logger(__name__)
 
@@ -108,3 +111,17 @@ def archive_consumer(
         session_timeout_ms=int(session_timeout * 1000),
         heartbeat_interval_ms=int(min(3.0, session_timeout / 4) * 1000),
     )
+
+
+def archive_service(
+    settings: Settings, topics: Topics, clickhouse: ClickHouse, drain: bool
+) -> ArchiveService:
+    assert settings.kafka_bootstrap is not None
+    consumer = archive_consumer(
+        settings.kafka_bootstrap,
+        topics.raw,
+        f"{settings.topic_prefix}-archive",
+        settings.broker_session_timeout_seconds,
+    )
+    timeout = settings.drain_timeout_seconds if drain else None
+    return ArchiveService(consumer, ArchiveWriter(clickhouse), timeout)

@@ -18,14 +18,16 @@ import orjson
 import structlog
 
 from ero.api import api_server, create_api
-from ero.broker import EmbeddedBroker
+from ero.archiver import archive_service
+from ero.broker import EmbeddedBroker, free_port
 from ero.drain import DrainService, Progress
 from ero.services import build_services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
 from ero.topics import Topics, ensure_topics
-from ero.worker import ApiService, PipelineWorker, create_archive_service, create_worker_app
+from ero.worker import ApiService, PipelineWorker, create_worker_app
 from licences import Credentials
+from projections.rollup_repair import repair_recent_rollups
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +45,10 @@ def _broker(settings: Settings, allow_embedded: bool) -> Iterator[tuple[Settings
             "shared broker (the embedded one runs only inside `ero run`)"
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with EmbeddedBroker(log_file=settings.data_dir / "broker.log") as broker:
+    port = free_port()
+    while port == settings.api_port:  # not yet bound by the API: the system may offer it
+        port = free_port()
+    with EmbeddedBroker(port, log_file=settings.data_dir / "broker.log") as broker:
         yield settings.model_copy(update={"kafka_bootstrap": broker.bootstrap}), True
 
 
@@ -81,6 +86,7 @@ def run_all(settings: Settings) -> None:
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
+        repair_recent_rollups(clickhouse)  # before the agents write
         services = build_services(settings, clickhouse, topics, operator_token(settings))
         print_banner(settings, demo_licence(settings, services.licences))
         progress = Progress()
@@ -93,7 +99,7 @@ def run_all(settings: Settings) -> None:
         if embedded:
             timeout = settings.drain_timeout_seconds
             extra.insert(0, DrainService(settings.kafka_bootstrap, topics, progress, timeout))
-        extra.insert(0, create_archive_service(settings, topics, clickhouse, drain=embedded))
+        extra.insert(0, archive_service(settings, topics, clickhouse, drain=embedded))
         _write_runtime_file(settings)
         try:
             worker = PipelineWorker(
@@ -110,12 +116,10 @@ def run_worker(settings: Settings) -> None:
         asyncio.run(ensure_topics(settings, topics))
         # Only the process owning ClickHouse writes it (one process per chdb path).
         clickhouse = open_clickhouse(settings) if "project" in settings.roles else None
-        app = create_worker_app(settings, topics, clickhouse)
-        extra = (
-            []
-            if clickhouse is None
-            else [create_archive_service(settings, topics, clickhouse, False)]
-        )
+        if clickhouse is not None:
+            repair_recent_rollups(clickhouse)  # before the agents write
+        app = create_worker_app(settings, topics, clickhouse, classify="classify" in settings.roles)
+        extra = [] if clickhouse is None else [archive_service(settings, topics, clickhouse, False)]
         _execute(PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False))
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import faust
 import mode
+import structlog
 import uvicorn
 
 from control_plane.projection import ControlWriter, register_control_projection
-from ero.archiver import ArchiveService, archive_consumer
 from ero.drain import Progress
 from ero.settings import Settings
 from ero.topics import Topics
@@ -20,9 +20,10 @@ from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
 from processors.live_rules import LiveRules, initial_catalog, register_rules, rules_table
 from projections.agent import register_projection
-from projections.archive import ArchiveWriter
 from projections.clickhouse import ClickHouse
 from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter, kill_after_inserts
+
+log = structlog.get_logger(__name__)
 
 
 def create_worker_app(
@@ -30,8 +31,10 @@ def create_worker_app(
     topics: Topics,
     clickhouse: ClickHouse | None,
     progress: Progress | None = None,
+    classify: bool = True,
 ) -> Any:
-    """The agents of this process's roles; without ClickHouse it only classifies."""
+    """The agents of this process's roles: classification when `classify`, the projections
+    (and the rules agent) when it owns ClickHouse."""
     on_done = progress.mark if progress is not None else (lambda _: None)
     assert settings.kafka_bootstrap is not None
     app = faust.App(
@@ -49,6 +52,13 @@ def create_worker_app(
         broker_heartbeat_interval=min(3.0, settings.broker_session_timeout_seconds / 4),
     )
 
+    async def log_assignment(sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
+        """What this process got (args: the assigned set): how workers share the partitions."""
+        partitions = sorted(f"{tp.topic}/{tp.partition}" for tp in args[0])
+        log.info("partitions_assigned", partitions=partitions)
+
+    app.on_partitions_assigned.connect(log_assignment)
+
     def topic(name: str) -> Any:
         return app.topic(name, key_serializer="raw", value_serializer="raw")
 
@@ -64,7 +74,7 @@ def create_worker_app(
         store = CatalogStore(clickhouse)
         rules = register_rules(app, topic(topics.rules), store, on_done=on_done)
         live_rules = LiveRules(initial_catalog(store, load_catalog()), rules)
-    if "classify" in settings.roles:
+    if classify:
         register_classification(
             app,
             raw,
@@ -89,20 +99,6 @@ def create_worker_app(
         )
         register_control_projection(app, control, ControlWriter(clickhouse), on_done=on_done)
     return app
-
-
-def create_archive_service(
-    settings: Settings, topics: Topics, clickhouse: ClickHouse, drain: bool
-) -> ArchiveService:
-    assert settings.kafka_bootstrap is not None
-    consumer = archive_consumer(
-        settings.kafka_bootstrap,
-        topics.raw,
-        f"{settings.topic_prefix}-archive",
-        settings.broker_session_timeout_seconds,
-    )
-    timeout = settings.drain_timeout_seconds if drain else None
-    return ArchiveService(consumer, ArchiveWriter(clickhouse), timeout)
 
 
 class ApiService(mode.Service):

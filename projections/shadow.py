@@ -20,17 +20,21 @@ from projections.sync_events import TABLE
 log = structlog.get_logger(__name__)
 
 SUFFIX = "_shadow"
-_VIEW = re.compile(r"^CREATE MATERIALIZED VIEW (\S+)\.(\w+) TO \S+\.(\w+)")
+_VIEW = re.compile(
+    r"^CREATE MATERIALIZED VIEW (\S+)\.(\w+) TO \S+\.(\w+) \((.*?)\) AS (SELECT .*)$", re.S
+)
 
 
 @dataclass(frozen=True)
 class View:
     name: str
     target: str
+    columns: tuple[str, ...]  # what its SELECT writes into the target, by name
+    select: str
     create: str  # the live view's CREATE statement, as ClickHouse reports it
 
 
-def _views(clickhouse: ClickHouse, source: str) -> list[View]:
+def views(clickhouse: ClickHouse, source: str) -> list[View]:
     rows = clickhouse.rows(
         """
         SELECT create_table_query FROM system.tables
@@ -43,13 +47,14 @@ def _views(clickhouse: ClickHouse, source: str) -> list[View]:
         """,
         {"source": source},
     )
-    views = []
+    found = []
     for (create,) in rows:
         match = _VIEW.match(create)
         if match is None:
             raise RuntimeError(f"cannot read the materialized view definition: {create[:200]}")
-        views.append(View(match.group(2), match.group(3), create))
-    return views
+        columns = tuple(re.findall(r"`([^`]+)`", match.group(4)))
+        found.append(View(match.group(2), match.group(3), columns, match.group(5), create))
+    return found
 
 
 def _renamed(statement: str, names: list[str]) -> str:
@@ -63,7 +68,7 @@ class ShadowTables:
     def __init__(self, clickhouse: ClickHouse, source: str = TABLE) -> None:
         self._clickhouse = clickhouse
         self.source = source
-        self._views = _views(clickhouse, source)
+        self._views = views(clickhouse, source)
         self.tables = [source, *dict.fromkeys(view.target for view in self._views)]
 
     @property

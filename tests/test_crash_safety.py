@@ -7,7 +7,9 @@ through `ero rebuild --from-archive`.
 Two crashes: SIGKILL from outside while the worker is busy (wherever it is: classifying,
 between an insert and its commit, mid-batch), and a deterministic one right after a projection
 insert and before its offsets are committed (ERO_FAULT_KILL_AFTER_INSERTS, a test-only setting:
-an outside kill cannot aim at that window reliably).
+an outside kill cannot aim at that window reliably). An outside kill can also land between the
+sync_events part and a rollup's part of one insert: the dashboard totals catch that, and the
+restart's rollup repair (projections/rollup_repair.py) is what keeps them exact.
 """
 
 from __future__ import annotations
