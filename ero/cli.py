@@ -370,9 +370,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     long_running = args.command in ("run", "worker", "api")
-    configure_logging(_settings().log_level if long_running else "WARNING")
     code: int | str | None = 0
     try:
+        configure_logging(_settings().log_level if long_running else "WARNING")
         args.func(args)
     except (CliError, ClickHouseUnavailable, ConfigurationError) as exc:
         print(f"ero: error: {exc}", file=sys.stderr)

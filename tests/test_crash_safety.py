@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from ero.broker import EmbeddedBroker
 from ero.settings import Settings
 from ero.topics import Topics, end_offsets, ensure_topics
-from schemas import SyncEvent
 from schemas.records import encode_batches
+from tests.factories import order_events
 from tests.pipeline import Pipeline, wait_until
 from tests.test_replay import reports
 
@@ -42,17 +41,7 @@ async def _produce(bootstrap: str, topic: str, licence_id: str, records: int) ->
     try:
         for n in range(records):
             now = datetime.now(UTC)
-            events = [
-                SyncEvent(
-                    event_id=uuid.uuid4(),
-                    connector_id="c",
-                    occurred_at=now,
-                    operation="order.import",
-                    status="erreur" if i % 3 == 0 else "ok",
-                    message=f"Article {n}-{i} absent de la gestion commerciale",
-                )
-                for i in range(EVENTS_PER_RECORD)
-            ]
+            events = order_events(EVENTS_PER_RECORD, str(n), now)
             for record in encode_batches(licence_id, now, events, 512 * 1024):
                 await producer.send_and_wait(topic, record, key=licence_id.encode())
     finally:

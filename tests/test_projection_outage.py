@@ -8,7 +8,6 @@ every insert fails until it is created again, with no mock between the agent and
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +20,8 @@ from processors.classifier import Classifier
 from projections.agent import register_projection
 from projections.clickhouse import ClickHouse
 from projections.sync_events import SyncEventsWriter
-from schemas import ClassifiedBatch, SyncEvent
+from schemas import ClassifiedBatch
+from tests.factories import order_events
 from tests.pipeline import wait_until
 
 TABLE = "outage_sync_events"
@@ -30,19 +30,7 @@ TABLE = "outage_sync_events"
 def _record(n: int) -> bytes:
     classify = Classifier(load_catalog()).classify
     now = datetime.now(UTC)
-    events = [
-        classify(
-            SyncEvent(
-                event_id=uuid.uuid4(),
-                connector_id="c",
-                occurred_at=now,
-                operation="order.import",
-                status="erreur" if i % 2 else "ok",
-                message=f"Article {n}-{i} absent de la gestion commerciale",
-            )
-        )
-        for i in range(10)
-    ]
+    events = [classify(event) for event in order_events(10, str(n), now)]
     batch = ClassifiedBatch(licence_id="outage", received_at=now, events=events)
     return batch.model_dump_json().encode()
 

@@ -12,7 +12,8 @@ from processors.classifier import Classifier
 from projections.clickhouse import ClickHouse
 from projections.rollup_repair import repair_recent_rollups
 from projections.sync_events import SyncEventsWriter
-from schemas import ClassifiedBatch, SyncEvent
+from schemas import ClassifiedBatch
+from tests.factories import order_events
 
 
 def _rollups(clickhouse: ClickHouse, licence: str) -> tuple[int, int]:
@@ -29,19 +30,7 @@ def test_rollup_minutes_missing_events_are_rederived_once(clickhouse: ClickHouse
     licence = f"repair-{uuid.uuid4()}"
     classify = Classifier(load_catalog()).classify
     now = datetime.now(UTC)
-    events = [
-        classify(
-            SyncEvent(
-                event_id=uuid.uuid4(),
-                connector_id="c",
-                occurred_at=now - timedelta(minutes=n % 3),
-                operation="order.import",
-                status="erreur" if n % 2 else "ok",
-                message=f"Article {n} absent de la gestion commerciale",
-            )
-        )
-        for n in range(30)
-    ]
+    events = [classify(event) for event in order_events(30, "repair", now, minutes=3)]
     # The newest accepted in this shared table: what the repair looks at.
     newest = clickhouse.rows("SELECT max(received_at) FROM sync_events")[0][0]
     received_at = max(now, newest.replace(tzinfo=UTC) + timedelta(seconds=1))

@@ -51,3 +51,11 @@ def test_a_classify_only_worker_shares_the_raw_topic_and_its_kill_loses_nothing(
         assert snapshot["dashboard"]["levels"]["success"]["count"] == len(expected)
     finally:
         assert pipeline.stop() == 0
+
+
+def test_an_unknown_worker_role_is_one_clear_line(tmp_path: Path) -> None:
+    done = Pipeline(tmp_path / "var").ero("worker", ERO_WORKER_ROLES="classify,index")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "ERO_WORKER_ROLES" in done.stderr
+    assert "classify, project" in done.stderr
