@@ -15,6 +15,7 @@ from typing import Any
 import mode
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import KafkaError
 
 from ero.acking import retry_forever
 from ero.settings import Settings
@@ -63,8 +64,12 @@ class ArchiveService(mode.Service):
         self._running = asyncio.ensure_future(self._run())
 
     async def _run(self) -> None:
-        while not self._closing:
-            await self._archive_once()
+        try:
+            while not self._closing:
+                await self._archive_once()
+        except Exception as exc:  # a bug, not an outage (inserts retry forever): stop loudly
+            log.exception("archive_stopped")
+            await self.crash(exc)
 
     async def _archive_once(self) -> int:
         fetched = await self.consumer.getmany(timeout_ms=200, max_records=self._max_records)
@@ -72,7 +77,11 @@ class ArchiveService(mode.Service):
         if not records:
             return 0
         new = await retry_forever(partial(self._writer.write, records), "archive_insert")
-        await self.consumer.commit()
+        try:
+            await self.consumer.commit()
+        except KafkaError as exc:
+            # A rebalance moved partitions: their records come again and are found archived.
+            log.warning("archive_commit_failed", error=str(exc))
         log.debug("archived", records=len(records), new=new)
         return len(records)
 

@@ -92,6 +92,8 @@ class RecordSource(Protocol):
 
     def chunks(self) -> AsyncIterator[list[bytes]]: ...
 
+    async def close(self) -> None: ...
+
 
 class TopicSource:
     """A topic read by a fresh consumer group, from its beginning to its end when the job began
@@ -115,25 +117,25 @@ class TopicSource:
         return sum(self._ends[tp] - begins[tp] for tp in partitions)
 
     async def chunks(self) -> AsyncIterator[list[bytes]]:
-        try:
-            await self._consumer.seek_to_beginning()
-            pending = {tp for tp, end in self._ends.items() if end > 0}
-            while pending:
-                fetched = await self._consumer.getmany(*pending, timeout_ms=500, max_records=500)
-                values = [
-                    record.value
-                    for tp, records in fetched.items()
-                    for record in records
-                    if record.offset < self._ends[tp] and record.value is not None
-                ]
-                if values:
-                    yield values
-                    await self._consumer.commit()
-                for tp in list(pending):
-                    if await self._consumer.position(tp) >= self._ends[tp]:
-                        pending.discard(tp)
-        finally:
-            await self._consumer.stop()
+        await self._consumer.seek_to_beginning()
+        pending = {tp for tp, end in self._ends.items() if end > 0}
+        while pending:
+            fetched = await self._consumer.getmany(*pending, timeout_ms=500, max_records=500)
+            values = [
+                record.value
+                for tp, records in fetched.items()
+                for record in records
+                if record.offset < self._ends[tp] and record.value is not None
+            ]
+            if values:
+                yield values
+                await self._consumer.commit()
+            for tp in list(pending):
+                if await self._consumer.position(tp) >= self._ends[tp]:
+                    pending.discard(tp)
+
+    async def close(self) -> None:
+        await self._consumer.stop()
 
 
 class ArchiveSource:
@@ -145,6 +147,9 @@ class ArchiveSource:
 
     def chunks(self) -> AsyncIterator[list[bytes]]:
         return self._reader.pages()
+
+    async def close(self) -> None:
+        """Nothing held between pages."""
 
 
 Decoder = Callable[[bytes], ClassifiedBatch]
@@ -251,13 +256,16 @@ class ReplayJob:
 
     async def _replay(self, writer: SyncEventsWriter) -> None:
         decode = await asyncio.to_thread(decoder, self.request.source, self._clickhouse)
-        self._records_total = await self._records.total()
-        self._started = time.monotonic()
-        async for values in self._records.chunks():
-            batches = await asyncio.to_thread(self._decode, decode, values)
-            await writer.write(batches)
-            self._records_done += len(values)
-            self._events_done += sum(len(batch.events) for batch in batches)
+        try:
+            self._records_total = await self._records.total()
+            self._started = time.monotonic()
+            async for values in self._records.chunks():
+                batches = await asyncio.to_thread(self._decode, decode, values)
+                await writer.write(batches)
+                self._records_done += len(values)
+                self._events_done += sum(len(batch.events) for batch in batches)
+        finally:
+            await self._records.close()
 
 
 def record_source(

@@ -93,9 +93,10 @@ def _run_here(
             "broker's log lives only while `ero run` runs; start it, or use "
             "`ero rebuild --from-archive`"
         )
-    job = new_job(request, settings, open_clickhouse(settings))
+    clickhouse = open_clickhouse(settings)
 
     async def watched() -> ReplayStatus:
+        job = new_job(request, settings, clickhouse)  # its Kafka client binds to this loop
         running = asyncio.ensure_future(job.run())
         while not running.done():
             show(job.status())

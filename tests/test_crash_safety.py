@@ -74,13 +74,20 @@ class Log:
     def committed(self, group: str, topic: str) -> int:
         return asyncio.run(_committed(self.bootstrap, group, topic))
 
-    def all_committed(self) -> bool:
+    def positions(self) -> dict[str, tuple[int, int]]:
+        """group/topic -> (committed, end)"""
         raw, classified = self.topics.raw, self.topics.classified
-        return (
-            self.committed("ero-pipeline", raw) == self.end(raw)
-            and self.committed("ero-pipeline", classified) == self.end(classified)
-            and self.committed("ero-archive", raw) == self.end(raw)
-        )
+        return {
+            f"{group}/{topic}": (self.committed(group, topic), self.end(topic))
+            for group, topic in (
+                ("ero-pipeline", raw),
+                ("ero-pipeline", classified),
+                ("ero-archive", raw),
+            )
+        }
+
+    def all_committed(self) -> bool:
+        return all(committed == end for committed, end in self.positions().values())
 
 
 def test_kill_9_mid_run_and_between_insert_and_commit_lose_and_double_nothing(
@@ -110,7 +117,10 @@ def test_kill_9_mid_run_and_between_insert_and_commit_lose_and_double_nothing(
         asyncio.run(_produce(broker.bootstrap, topics.raw, licence.licence_id, 50))
 
         worker.spawn()
-        wait_until(log.all_committed, timeout=120, every=0.5)
+        try:
+            wait_until(log.all_committed, timeout=120, every=0.5)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; committed, end: {log.positions()}") from exc
         assert worker.stop() == 0
 
         expected = 200 * EVENTS_PER_RECORD
@@ -126,7 +136,11 @@ def test_kill_9_mid_run_and_between_insert_and_commit_lose_and_double_nothing(
         assert sum(level["count"] for level in levels.values()) == expected
 
         rebuilt = worker.ero("rebuild", "--from-archive")
+        # Nothing runs: the CLI replays the broker's raw topic itself.
+        replayed = worker.ero("replay", "--topic", "raw", "--from-beginning")
     assert rebuilt.returncode == 0, rebuilt.stderr
     # Every record archived once: the archive holds exactly the events, and the live table
     # nothing it lacks.
     assert f"replayed {expected:,} events from archive; kept 0 more" in rebuilt.stdout
+    assert replayed.returncode == 0, replayed.stderr
+    assert f"replayed {expected:,} events from raw; kept 0 more" in replayed.stdout
