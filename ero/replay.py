@@ -246,12 +246,15 @@ class ReplayJob:
                 await asyncio.to_thread(shadow.swap)
             self._state = State.DONE
             log.info("replay_done", **self.status().model_dump(mode="json"))
-        except Exception as exc:  # reported on the status; the live tables are untouched
+        except Exception as exc:  # reported on the status
             self._error = f"{type(exc).__name__}: {exc}"
+            if self._state is State.SWAPPING:
+                # Some pairs may be exchanged already: keep both sides for the operator.
+                self._error += " (during the swap: compare each table with its _shadow)"
+            elif shadow is not None:  # the live tables are untouched: only the shadows go
+                await asyncio.to_thread(shadow.drop)
             self._state = State.FAILED
             log.error("replay_failed", job_id=self.job_id, error=self._error)
-            if shadow is not None:
-                await asyncio.to_thread(shadow.drop)
         return self.status()
 
     async def _replay(self, writer: SyncEventsWriter) -> None:

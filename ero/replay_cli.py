@@ -55,7 +55,7 @@ def run(settings: Settings, request: ReplayRequest) -> None:
         status = _follow(settings, ReplayStatus.model_validate_json(response.content), show)
     sys.stderr.write("\n")
     if status.state is State.FAILED:
-        raise CliError(f"replay {status.job_id} failed, live tables unchanged: {status.error}")
+        raise CliError(f"replay {status.job_id} failed: {status.error}")
     print(
         f"replayed {status.events_done:,} events from {status.source}; kept "
         f"{status.copied_from_live:,} more from the live tables; swapped in "
