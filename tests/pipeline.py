@@ -80,6 +80,12 @@ class Pipeline:
         self.process = None
         return code
 
+    def ensure_stopped(self) -> None:
+        """After a failed test: SIGKILL the process if it still runs, so none outlives the test."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     @property
     def runtime(self) -> dict[str, Any]:
         loaded: dict[str, Any] = orjson.loads((self.data_dir / "runtime.json").read_bytes())

@@ -103,41 +103,44 @@ def test_kill_9_mid_run_and_between_insert_and_commit_lose_and_double_nothing(
             "ERO_SINK_MAX_RECORDS": "2",  # many small inserts: a crash lands between two
         }
         worker = Pipeline(tmp_path / "var", "worker", **env)
-        licence = worker.create_licence("crash shop")  # no process holds the path yet
-        asyncio.run(_produce(broker.bootstrap, topics.raw, licence.licence_id, 150))
-
-        faulty = Pipeline(tmp_path / "var", "worker", **env, ERO_FAULT_KILL_AFTER_INSERTS="3")
-        assert faulty.spawn().wait(timeout=120) == -signal.SIGKILL
-
-        busy = worker.spawn()
-        baseline = log.committed("ero-pipeline", topics.classified)
-        wait_until(lambda: log.committed("ero-pipeline", topics.classified) > baseline, 120)
-        busy.kill()
-        assert busy.wait(timeout=30) == -signal.SIGKILL
-        asyncio.run(_produce(broker.bootstrap, topics.raw, licence.licence_id, 50))
-
-        worker.spawn()
         try:
-            wait_until(log.all_committed, timeout=120, every=0.5)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}; committed, end: {log.positions()}") from exc
-        assert worker.stop() == 0
+            licence = worker.create_licence("crash shop")  # no process holds the path yet
+            asyncio.run(_produce(broker.bootstrap, topics.raw, licence.licence_id, 150))
 
-        expected = 200 * EVENTS_PER_RECORD
-        api = Pipeline(tmp_path / "var", "api", **env).start()
-        try:
-            with api.client(licence.reader_token) as reader:
-                items = reports(reader)
-                levels = reader.get("/v1/dashboard").json()["levels"]
+            faulty = Pipeline(tmp_path / "var", "worker", **env, ERO_FAULT_KILL_AFTER_INSERTS="3")
+            assert faulty.spawn().wait(timeout=120) == -signal.SIGKILL
+
+            busy = worker.spawn()
+            baseline = log.committed("ero-pipeline", topics.classified)
+            wait_until(lambda: log.committed("ero-pipeline", topics.classified) > baseline, 120)
+            busy.kill()
+            assert busy.wait(timeout=30) == -signal.SIGKILL
+            asyncio.run(_produce(broker.bootstrap, topics.raw, licence.licence_id, 50))
+
+            worker.spawn()
+            try:
+                wait_until(log.all_committed, timeout=120, every=0.5)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; committed, end: {log.positions()}") from exc
+            assert worker.stop() == 0
+
+            expected = 200 * EVENTS_PER_RECORD
+            api = Pipeline(tmp_path / "var", "api", **env).start()
+            try:
+                with api.client(licence.reader_token) as reader:
+                    items = reports(reader)
+                    levels = reader.get("/v1/dashboard").json()["levels"]
+            finally:
+                assert api.stop() == 0
+            assert len(items) == expected
+            assert len({item["event_id"] for item in items}) == expected
+            assert sum(level["count"] for level in levels.values()) == expected
+
+            rebuilt = worker.ero("rebuild", "--from-archive")
+            # Nothing runs: the CLI replays the broker's raw topic itself.
+            replayed = worker.ero("replay", "--topic", "raw", "--from-beginning")
         finally:
-            assert api.stop() == 0
-        assert len(items) == expected
-        assert len({item["event_id"] for item in items}) == expected
-        assert sum(level["count"] for level in levels.values()) == expected
-
-        rebuilt = worker.ero("rebuild", "--from-archive")
-        # Nothing runs: the CLI replays the broker's raw topic itself.
-        replayed = worker.ero("replay", "--topic", "raw", "--from-beginning")
+            worker.ensure_stopped()
     assert rebuilt.returncode == 0, rebuilt.stderr
     # Every record archived once: the archive holds exactly the events, and the live table
     # nothing it lacks.

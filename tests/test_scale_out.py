@@ -19,13 +19,13 @@ def test_a_classify_only_worker_shares_the_raw_topic_and_its_kill_loses_nothing(
     tmp_path: Path,
 ) -> None:
     pipeline = Pipeline(tmp_path / "run").start()
+    helper = Pipeline(
+        tmp_path / "helper",
+        "worker",
+        ERO_KAFKA_BOOTSTRAP=pipeline.runtime["kafka_bootstrap"],
+        ERO_WORKER_ROLES="classify",
+    )
     try:
-        helper = Pipeline(
-            tmp_path / "helper",
-            "worker",
-            ERO_KAFKA_BOOTSTRAP=pipeline.runtime["kafka_bootstrap"],
-            ERO_WORKER_ROLES="classify",
-        )
         process = helper.spawn()
         # Once the group has rebalanced, each worker logs the partitions it got.
         wait_until(lambda: "ero.events.raw/" in helper.log.read_text(), timeout=90)
@@ -50,6 +50,7 @@ def test_a_classify_only_worker_shares_the_raw_topic_and_its_kill_loses_nothing(
         assert len(snapshot["reports"]) == len(expected)
         assert snapshot["dashboard"]["levels"]["success"]["count"] == len(expected)
     finally:
+        helper.ensure_stopped()
         assert pipeline.stop() == 0
 
 
