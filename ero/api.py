@@ -23,6 +23,7 @@ from dead_letters.http import router as dead_letters_router
 from dead_letters.store import DeadLetterStore
 from ero.metrics import watch_dead_letters
 from ero.metrics_http import router as metrics_router
+from ero.replay_http import router as replay_router
 from ero.services import Services
 from ingest.http import router as ingest_router
 from licences.admin_http import router as admin_router
@@ -79,6 +80,7 @@ def create_api(services: Services) -> FastAPI:
         licence_status_router,
         dead_letters_router,
         metrics_router,
+        replay_router,
     ):
         app.include_router(router)
     mount_web(app)

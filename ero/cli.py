@@ -265,6 +265,19 @@ def _cmd_bench_queries(args: argparse.Namespace) -> None:
     print(bench_queries(_settings(), args.events, args.repeat))
 
 
+def _cmd_replay(args: argparse.Namespace) -> None:
+    from ero import replay_cli
+
+    request = replay_cli.request_of(args.topic, args.from_beginning, args.since)
+    replay_cli.run(_settings(), request)
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> None:
+    from ero import replay_cli
+
+    replay_cli.run(_settings(), replay_cli.request_of("archive", False, args.since))
+
+
 def _cmd_schema_export(args: argparse.Namespace) -> None:
     from schemas.json_schema import SCHEMA_DIR, export_sync_event_schemas
 
@@ -367,6 +380,21 @@ def parser() -> argparse.ArgumentParser:
     from dead_letters.cli import add_dlq_commands  # here: it imports this module
 
     add_dlq_commands(commands, _settings)
+    replay = commands.add_parser(
+        "replay",
+        help="re-derive sync_events and its rollups from a topic into shadow tables, then swap",
+    )
+    replay.add_argument("--topic", required=True, choices=["raw", "classified"])
+    start = replay.add_mutually_exclusive_group(required=True)
+    start.add_argument("--from-beginning", action="store_true")
+    start.add_argument("--since", help="accept time, ISO 8601 with offset")
+    replay.set_defaults(func=_cmd_replay)
+    rebuild = commands.add_parser(
+        "rebuild", help="re-derive sync_events and its rollups from the ClickHouse archive"
+    )
+    rebuild.add_argument("--from-archive", action="store_true", required=True)
+    rebuild.add_argument("--since", help="only records accepted since (ISO 8601 with offset)")
+    rebuild.set_defaults(func=_cmd_rebuild)
 
     schema = commands.add_parser("schema", help="data contracts").add_subparsers(
         dest="schema_command", required=True
@@ -380,9 +408,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     long_running = args.command in ("run", "worker", "api")
-    configure_logging(_settings().log_level if long_running else "WARNING")
     code: int | str | None = 0
     try:
+        configure_logging(_settings().log_level if long_running else "WARNING")
         args.func(args)
     except (CliError, ClickHouseUnavailable, ConfigurationError) as exc:
         print(f"ero: error: {exc}", file=sys.stderr)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import mode
 import structlog
 
-from ero.topics import Topics, end_offsets
+from ero.topics import end_offsets
 
 log = structlog.get_logger(__name__)
 
@@ -42,13 +43,17 @@ class Progress:
 
 class DrainService(mode.Service):
     def __init__(
-        self, bootstrap: str, topics: Topics, progress: Progress, timeout: float, **kwargs: Any
+        self,
+        bootstrap: str,
+        stages: Sequence[str],
+        progress: Progress,
+        timeout: float,
+        **kwargs: Any,
     ) -> None:
+        """`stages`: the topics this process consumes, in pipeline order."""
         super().__init__(**kwargs)
         self._bootstrap = bootstrap
-        # The raw topic's stage stores what it classifies (and dead-letters what it cannot
-        # read); control commands, rule catalogs and dead letters have stages of their own.
-        self._stages = (topics.raw, topics.control, topics.rules, topics.dead_letter)
+        self._stages = tuple(stages)
         self._progress = progress
         self._timeout = timeout
 

@@ -19,15 +19,17 @@ import orjson
 import structlog
 
 from ero.api import api_server, create_api
-from ero.broker import EmbeddedBroker
+from ero.archiver import archive_service
+from ero.broker import EmbeddedBroker, free_port
 from ero.drain import DrainService, Progress
 from ero.metrics import serve_metrics
 from ero.services import build_services
 from ero.settings import ConfigurationError, Settings
 from ero.state import demo_licence, open_clickhouse, operator_token
 from ero.topics import Topics, ensure_topics
-from ero.worker import ApiService, PipelineWorker, create_worker_app
+from ero.worker import ApiService, PipelineWorker, create_worker_app, drained_topics
 from licences import Credentials
+from projections.rollup_repair import repair_recent_rollups
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +47,10 @@ def _broker(settings: Settings, allow_embedded: bool) -> Iterator[tuple[Settings
             "shared broker (the embedded one runs only inside `ero run`)"
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with EmbeddedBroker(log_file=settings.data_dir / "broker.log") as broker:
+    port = free_port()
+    while port == settings.api_port:  # not yet bound by the API: the system may offer it
+        port = free_port()
+    with EmbeddedBroker(port, log_file=settings.data_dir / "broker.log") as broker:
         yield settings.model_copy(update={"kafka_bootstrap": broker.bootstrap}), True
 
 
@@ -87,12 +92,18 @@ def tune_garbage_collector() -> None:
 
 def run_all(settings: Settings) -> None:
     """Broker (embedded unless configured) + ClickHouse + worker + API in one process."""
+    if not settings.writes_clickhouse:
+        raise ConfigurationError(
+            "`ero run` owns ClickHouse: ERO_WORKER_ROLES must include classify-and-project or "
+            "project"
+        )
     _ensure_port_free(settings)
     with _broker(settings, allow_embedded=True) as (settings, embedded):
         assert settings.kafka_bootstrap is not None
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
+        repair_recent_rollups(clickhouse)  # before the agents write
         services = build_services(settings, clickhouse, topics, operator_token(settings))
         print_banner(settings, demo_licence(settings, services.licences))
         progress = Progress()
@@ -105,7 +116,9 @@ def run_all(settings: Settings) -> None:
         extra: list[mode.Service] = [api]
         if embedded:
             timeout = settings.drain_timeout_seconds
-            extra.insert(0, DrainService(settings.kafka_bootstrap, topics, progress, timeout))
+            stages = drained_topics(settings, topics)
+            extra.insert(0, DrainService(settings.kafka_bootstrap, stages, progress, timeout))
+        extra.insert(0, archive_service(settings, topics, clickhouse, drain=embedded))
         _write_runtime_file(settings)
         try:
             worker = PipelineWorker(
@@ -122,10 +135,14 @@ def run_worker(settings: Settings) -> None:
             serve_metrics(settings.metrics_host, settings.metrics_port)
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
-        clickhouse = open_clickhouse(settings)
+        # Only the process owning ClickHouse writes it (one process per chdb path).
+        clickhouse = open_clickhouse(settings) if settings.writes_clickhouse else None
+        if clickhouse is not None:
+            repair_recent_rollups(clickhouse)  # before the stages write
         app = create_worker_app(settings, topics, clickhouse)
+        extra = [] if clickhouse is None else [archive_service(settings, topics, clickhouse, False)]
         tune_garbage_collector()
-        _execute(PipelineWorker(app, loglevel=settings.log_level, override_logging=False))
+        _execute(PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False))
 
 
 def run_api(settings: Settings) -> None:

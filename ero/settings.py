@@ -8,8 +8,14 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# One hop (the default): raw -> classified, stored in ClickHouse and published on the feed.
+# Scaled out on one chdb path: every worker "classify" (raw -> feed), the process owning
+# ClickHouse also "project" (feed -> ClickHouse).
+CLASSIFY_AND_PROJECT = "classify-and-project"
+WORKER_ROLES = frozenset({CLASSIFY_AND_PROJECT, "classify", "project"})
 
 
 class ConfigurationError(RuntimeError):
@@ -86,8 +92,40 @@ class Settings(BaseSettings):
         None,
         description="`ero worker` serves /metrics on this port (the API serves its own /metrics).",
     )
+    # Scale-out: only the process owning a chdb path may write ClickHouse, so extra workers
+    # classify only ("classify"); "project" writes the feed into ClickHouse (see WORKER_ROLES).
+    worker_roles: str = Field(
+        CLASSIFY_AND_PROJECT,
+        description="What a worker runs: classify-and-project (one hop), or classify and/or "
+        "project (two hops, to scale classification out).",
+    )
+    # Test-only fault: SIGKILL after the n-th projection insert, before its commit. 0: never.
+    fault_kill_after_inserts: int = Field(0, ge=0)
 
     log_level: str = "INFO"
+
+    @field_validator("worker_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        roles = {role.strip() for role in value.split(",") if role.strip()}
+        if not roles or roles - WORKER_ROLES:
+            raise ValueError(
+                f"use one or more of {', '.join(sorted(WORKER_ROLES))}, comma-separated"
+            )
+        if CLASSIFY_AND_PROJECT in roles and len(roles) > 1:
+            raise ValueError(
+                f"{CLASSIFY_AND_PROJECT} already classifies and projects: use it alone"
+            )
+        return ",".join(sorted(roles))
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.worker_roles.split(","))
+
+    @property
+    def writes_clickhouse(self) -> bool:
+        """Whether this process's worker stores events (and so owns ClickHouse)."""
+        return bool(self.roles & {CLASSIFY_AND_PROJECT, "project"})
 
     @cached_property
     def resolved_clickhouse_dsn(self) -> str:

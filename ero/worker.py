@@ -1,5 +1,11 @@
-"""The stream-processing side: a Faust app hosting the hot stage (raw -> classified, stored), the
-rules table and the control plane's agent."""
+"""The stream-processing side: a Faust app hosting the hot stages (batch consumers), the rules
+table and the low-volume agents (control plane, dead letters), by the process's roles:
+
+- classify-and-project (the default, one hop): raw -> classified, stored in ClickHouse and
+  published on the classified topic (the feed);
+- classify: raw -> feed only (no ClickHouse: extra workers that scale classification out);
+- project: feed -> ClickHouse (the process owning ClickHouse when others classify).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 
 import faust
 import mode
+import structlog
 import uvicorn
 
 from control_plane.projection import ControlWriter, register_control_projection
@@ -17,26 +24,35 @@ from dead_letters.store import DeadLetterStore
 from ero.drain import Progress
 from ero.log_producer import LogProducer
 from ero.metrics import BATCH_RECORDS, FaustConsumerOffsets, watch_consumer, watch_dead_letters
-from ero.settings import Settings
+from ero.settings import CLASSIFY_AND_PROJECT, Settings
 from ero.topics import Topics
 from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
-from processors.live_rules import LiveRules, initial_catalog, register_rules
+from processors.live_rules import LiveRules, initial_catalog, register_rules, rules_table
 from processors.stage import ClassifyAndStore
 from projections.clickhouse import ClickHouse
-from projections.sync_events import SyncEventsWriter
-from streaming.batch_consumer import BatchConsumer, BatchLimits
+from projections.stage import ProjectFeed
+from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter, kill_after_inserts
+from streaming.batch_consumer import BatchConsumer, BatchLimits, Step
+
+log = structlog.get_logger(__name__)
 
 
 def create_worker_app(
-    settings: Settings, topics: Topics, clickhouse: ClickHouse, progress: Progress | None = None
+    settings: Settings,
+    topics: Topics,
+    clickhouse: ClickHouse | None,
+    progress: Progress | None = None,
 ) -> Any:
+    """The stages of this process's roles (settings.worker_roles); `clickhouse` is given when
+    they write it (settings.writes_clickhouse)."""
+    roles = settings.roles
     on_done = progress.mark if progress is not None else (lambda _: None)
-    on_offset = progress.mark_offset if progress is not None else (lambda *_: None)
     assert settings.kafka_bootstrap is not None
+    bootstrap = settings.kafka_bootstrap
     app = faust.App(
         f"{settings.topic_prefix}-pipeline",
-        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        broker=[f"kafka://{host}" for host in bootstrap.split(",")],
         store="memory://",
         autodiscover=False,
         web_enabled=False,  # no 0.0.0.0:6066 listener: servers here bind loopback only
@@ -52,47 +68,74 @@ def create_worker_app(
     def topic(name: str) -> Any:
         return app.topic(name, key_serializer="raw", value_serializer="raw")
 
-    store = CatalogStore(clickhouse)
-    rules_table = register_rules(app, topic(topics.rules), store, on_done=on_done)
-    live_rules = LiveRules(initial_catalog(store, load_catalog()), rules_table)
-    register_control_projection(
-        app, topic(topics.control), ControlWriter(clickhouse), on_done=on_done
-    )
-    hot_stage = BatchConsumer(
-        name="classify-and-store",
-        bootstrap=settings.kafka_bootstrap,
-        group_id=f"{settings.topic_prefix}-classify-and-store",
-        topic=topics.raw,
-        step=ClassifyAndStore(
-            classifier=live_rules.classifier,
-            writer=SyncEventsWriter(clickhouse),
-            producer=LogProducer(
-                settings.kafka_bootstrap,
-                settings.max_record_bytes,
-                settings.broker_timeout_seconds,
+    if clickhouse is None:  # a classify-only worker: the bundled catalog, then the rules topic's
+        live_rules = LiveRules(load_catalog(), rules_table(app))
+        writer = None
+    else:
+        store = CatalogStore(clickhouse)
+        rules = register_rules(app, topic(topics.rules), store, on_done=on_done)
+        live_rules = LiveRules(initial_catalog(store, load_catalog()), rules)
+        register_control_projection(
+            app, topic(topics.control), ControlWriter(clickhouse), on_done=on_done
+        )
+        letters = DeadLetterStore(clickhouse)
+        register_dead_letter_projection(app, topic(topics.dead_letter), letters, on_done=on_done)
+        watch_dead_letters(letters)
+        writer = GatedSyncEventsWriter(
+            clickhouse, PROJECTION_GATE, kill_after_inserts(settings.fault_kill_after_inserts)
+        )
+
+    def stage(name: str, source: str, step: Step[Any]) -> BatchConsumer[Any]:
+        consumer: BatchConsumer[Any] = BatchConsumer(
+            name=name,
+            bootstrap=bootstrap,
+            group_id=f"{settings.topic_prefix}-{name}",
+            topic=source,
+            step=step,
+            limits=BatchLimits(
+                max_records=settings.sink_max_records,
+                max_bytes=settings.sink_max_bytes,
+                flush_seconds=settings.sink_flush_seconds,
             ),
-            classified_topic=topics.classified,
-            dead_letter_topic=topics.dead_letter,
-            max_record_bytes=settings.max_record_bytes,
-        ),
-        limits=BatchLimits(
-            max_records=settings.sink_max_records,
-            max_bytes=settings.sink_max_bytes,
-            flush_seconds=settings.sink_flush_seconds,
-        ),
-        session_timeout_seconds=settings.broker_session_timeout_seconds,
-        on_done=on_offset,
-        on_batch=lambda records: _batch_started(topics.raw, records, progress),
-    )
-    # A service of the app: started once the rules table is recovered, so the first events are
-    # classified with the newest rules.
-    app.service(hot_stage)  # type: ignore[arg-type]  # Faust starts instances as well as classes
-    letters = DeadLetterStore(clickhouse)
-    register_dead_letter_projection(app, topic(topics.dead_letter), letters, on_done=on_done)
+            session_timeout_seconds=settings.broker_session_timeout_seconds,
+            on_done=progress.mark_offset if progress is not None else (lambda *_: None),
+            on_batch=lambda records: _batch_started(source, records, progress),
+        )
+        watch_consumer(consumer)
+        # A service of the app: started once the rules table is recovered, so the first
+        # events are classified with the newest rules.
+        app.service(consumer)  # type: ignore[arg-type]  # Faust starts instances as well as classes
+        return consumer
+
+    if roles & {CLASSIFY_AND_PROJECT, "classify"}:
+        # One group for every process reading raw, whatever its role: they share its partitions.
+        stage(
+            "classify",
+            topics.raw,
+            ClassifyAndStore(
+                classifier=live_rules.classifier,
+                writer=writer if CLASSIFY_AND_PROJECT in roles else None,
+                producer=LogProducer(
+                    bootstrap, settings.max_record_bytes, settings.broker_timeout_seconds
+                ),
+                classified_topic=topics.classified,
+                dead_letter_topic=topics.dead_letter,
+                max_record_bytes=settings.max_record_bytes,
+            ),
+        )
+    if "project" in roles:
+        assert writer is not None, "the project role writes ClickHouse"
+        stage("project", topics.classified, ProjectFeed(writer))
     watch_consumer(FaustConsumerOffsets(app))
-    watch_consumer(hot_stage)
-    watch_dead_letters(letters)
     return app
+
+
+def drained_topics(settings: Settings, topics: Topics) -> tuple[str, ...]:
+    """What this process's stages consume, in pipeline order: what a drain waits for."""
+    stages = [topics.raw]
+    if "project" in settings.roles:
+        stages.append(topics.classified)
+    return (*stages, topics.control, topics.rules, topics.dead_letter)
 
 
 def _batch_started(topic: str, records: int, progress: Progress | None) -> None:

@@ -39,6 +39,16 @@ class LiveRules:
         return self._classifier
 
 
+def rules_table(app: Any) -> Any:
+    """The GlobalTable holding the catalog; every worker reads it, a classify-only one too."""
+    return app.GlobalTable(
+        "rules",
+        partitions=1,
+        recovery_buffer_size=1,
+        schema=faust.Schema(key_serializer="raw", value_serializer="raw"),
+    )
+
+
 def register_rules(
     app: Any,
     rules_topic: Any,
@@ -46,12 +56,7 @@ def register_rules(
     on_done: Callable[[Any], None] = lambda _: None,
 ) -> Any:
     """The GlobalTable holding the catalog, and the agent that fills it (and ClickHouse)."""
-    table = app.GlobalTable(
-        "rules",
-        partitions=1,
-        recovery_buffer_size=1,
-        schema=faust.Schema(key_serializer="raw", value_serializer="raw"),
-    )
+    table = rules_table(app)
 
     async def applied(faust_event: Any) -> int | None:
         """The version this record made current, or None when it is refused."""

@@ -36,19 +36,21 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class Prepared:
-    block: Block
+    block: Block | None
+    """The rows to store; None for a classify-only worker."""
     records: list[Record]
     """Classified records for the feed, and dead letters."""
 
 
 class ClassifyAndStore:
-    """The step of the raw topic's BatchConsumer."""
+    """The step of the raw topic's BatchConsumer. Without a writer (a classify-only worker) the
+    classified events only go to the feed, which a `project` stage stores."""
 
     def __init__(
         self,
         *,
         classifier: Callable[[], Classifier],
-        writer: SyncEventsWriter,
+        writer: SyncEventsWriter | None,
         producer: LogProducer,
         classified_topic: str,
         dead_letter_topic: str,
@@ -109,17 +111,24 @@ class ClassifyAndStore:
                 licence_id, newest[licence_id], events, self._max_record_bytes
             )
         ]
-        return Prepared(self._writer.prepare(rows), out + letters)
+        block = self._writer.prepare(rows) if self._writer is not None else None
+        return Prepared(block, out + letters)
 
     async def store(self, prepared: Prepared) -> None:
-        rows = prepared.block.rows
+        publish = retry_forever(
+            lambda: self._producer.send_all(prepared.records), "classified_publish"
+        )
+        block, writer = prepared.block, self._writer
+        if block is None or writer is None:
+            await publish
+            return
         await asyncio.gather(
             retry_forever(
-                lambda: self._writer.store(prepared.block),
+                lambda: writer.store(block),
                 "sync_events_insert",
-                lambda: batch_ids((r.accepted.licence_id, r.event) for r in rows),
+                lambda: batch_ids((r.accepted.licence_id, r.event) for r in block.rows),
             ),
-            retry_forever(lambda: self._producer.send_all(prepared.records), "classified_publish"),
+            publish,
         )
 
     async def close(self) -> None:

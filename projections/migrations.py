@@ -236,6 +236,7 @@ def migrations(retention_days: int, rollup_retention_days: int) -> tuple[Migrati
             ),
         ),
         *control_plane_migrations(),
+        *archive_migrations(retention_days),
         *operations_migrations(retention_days),
     )
 
@@ -284,6 +285,39 @@ def control_plane_migrations() -> tuple[Migration, ...]:
                     after String CODEC(ZSTD(1))
                 ) ENGINE = ReplacingMergeTree
                 ORDER BY (licence_id, issued_at, command_id)
+                """,
+            ),
+        ),
+    )
+
+
+def archive_migrations(retention_days: int) -> tuple[Migration, ...]:
+    """30-39: the archive of raw records that `ero rebuild --from-archive` re-derives from."""
+    return (
+        Migration(
+            30,
+            "event_archive",
+            (
+                # One row per raw-topic record, its bytes as the log held them. The key survives
+                # a memory-only broker restarting its offsets at 0: the licence, the accept time
+                # and a hash of the bytes; log coordinates are kept for tracing only. A redelivered
+                # record has the same key (the writer skips it; the engine folds any slip).
+                f"""
+                CREATE TABLE IF NOT EXISTS event_archive (
+                    licence_id LowCardinality(String),
+                    received_at DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+                    record_hash UInt64,
+                    log_topic LowCardinality(String),
+                    log_partition UInt32,
+                    log_offset UInt64,
+                    events UInt32,
+                    record String CODEC(ZSTD(3)),
+                    archived_at DateTime64(3, 'UTC') DEFAULT now64(3)
+                ) ENGINE = ReplacingMergeTree
+                PARTITION BY toDate(received_at)
+                ORDER BY (licence_id, received_at, record_hash)
+                TTL toDateTime(received_at) + INTERVAL {int(retention_days)} DAY
+                SETTINGS ttl_only_drop_parts = 1
                 """,
             ),
         ),

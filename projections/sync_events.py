@@ -125,8 +125,11 @@ _INSERT_SETTINGS = {
     "max_partitions_per_insert_block": 1000,
 }
 
+TABLE = "sync_events"
+
+# {table} is ours (sync_events or a replay's shadow of it), never user input.
 _KNOWN = """
-SELECT DISTINCT event_id FROM sync_events
+SELECT DISTINCT event_id FROM {table}
 WHERE licence_id IN {licences:Array(String)}
   AND occurred_at BETWEEN {first:DateTime64(3, 'UTC')} AND {last:DateTime64(3, 'UTC')}
   AND event_id IN {ids:Array(UUID)}
@@ -149,14 +152,14 @@ class Block:
     lines: list[bytes]
 
 
-def known_ids(clickhouse: ClickHouse, rows: Sequence[Row]) -> set[uuid.UUID]:
-    """The event_ids of `rows` already stored."""
+def known_ids(clickhouse: ClickHouse, rows: Sequence[Row], table: str = TABLE) -> set[uuid.UUID]:
+    """The event_ids of `rows` already stored in `table`."""
     known: set[uuid.UUID] = set()
     for start in range(0, len(rows), _LOOKUP_CHUNK):
         chunk = rows[start : start + _LOOKUP_CHUNK]
         times = [r.event.occurred_at for r in chunk]
         found = clickhouse.rows(
-            _KNOWN,
+            _KNOWN.replace("{table}", table),
             {
                 "licences": sorted({r.accepted.licence_id for r in chunk}),
                 "first": _utc_wall(min(times)),
@@ -169,10 +172,12 @@ def known_ids(clickhouse: ClickHouse, rows: Sequence[Row]) -> set[uuid.UUID]:
 
 
 class SyncEventsWriter:
-    """First insert wins: an event_id already stored (or earlier in the same block) is skipped."""
+    """First insert wins: an event_id already stored (or earlier in the same block) is skipped.
+    Writes sync_events, or a replay's shadow of it (same columns, same rule)."""
 
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: ClickHouse, table: str = TABLE) -> None:
         self._clickhouse = clickhouse
+        self._table = table
 
     @staticmethod
     def prepare(rows: Iterable[Row]) -> Block:
@@ -190,7 +195,7 @@ class SyncEventsWriter:
         stored one after the other: each one's lookup must see the previous one's insert."""
         if not block.rows:
             return 0
-        known = known_ids(self._clickhouse, block.rows)
+        known = known_ids(self._clickhouse, block.rows, self._table)
         lines = block.lines
         if known:
             lines = [
@@ -199,7 +204,7 @@ class SyncEventsWriter:
                 if r.event.event_id not in known
             ]
         if lines:
-            self._clickhouse.insert_json_lines("sync_events", lines, _INSERT_SETTINGS)
+            self._clickhouse.insert_json_lines(self._table, lines, _INSERT_SETTINGS)
         return len(lines)
 
     async def store(self, block: Block) -> int:

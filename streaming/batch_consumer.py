@@ -215,4 +215,5 @@ class _StoreBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         self._consumer.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        log.info("partitions_assigned", stage=self._consumer.name, partitions=len(assigned))
+        partitions = sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)
+        log.info("partitions_assigned", stage=self._consumer.name, partitions=partitions)

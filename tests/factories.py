@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from schemas import SyncEvent
 
 
 def sync_line(**overrides: Any) -> dict[str, Any]:
@@ -17,3 +19,19 @@ def sync_line(**overrides: Any) -> dict[str, Any]:
         "message": "Commande importée",
     } | overrides
     return {key: value for key, value in line.items() if value is not None}
+
+
+def order_events(count: int, tag: str, at: datetime, minutes: int = 1) -> list[SyncEvent]:
+    """`count` order lines with fresh ids, every other one an error, spread over `minutes`
+    minutes up to `at`."""
+    return [
+        SyncEvent(
+            event_id=uuid.uuid4(),
+            connector_id="c",
+            occurred_at=at - timedelta(minutes=n % minutes),
+            operation="order.import",
+            status="erreur" if n % 2 else "ok",
+            message=f"Article {tag}-{n} absent de la gestion commerciale",
+        )
+        for n in range(count)
+    ]

@@ -50,12 +50,17 @@ class Pipeline:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / f"{command}.log"
 
-    def start(self, timeout: float = 90.0) -> Pipeline:
+    def spawn(self) -> subprocess.Popen[bytes]:
+        """Start the process without waiting for an API (`ero worker` has none)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(BIN / "ero"), self.command], env=self.env, stdout=log, stderr=log
             )
+        return self.process
+
+    def start(self, timeout: float = 90.0) -> Pipeline:
+        self.spawn()
         wait_until(self._ready, timeout=timeout, every=0.2)
         return self
 
@@ -74,6 +79,12 @@ class Pipeline:
         code = self.process.wait(timeout=timeout)
         self.process = None
         return code
+
+    def ensure_stopped(self) -> None:
+        """After a failed test: SIGKILL the process if it still runs, so none outlives the test."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     @property
     def runtime(self) -> dict[str, Any]:

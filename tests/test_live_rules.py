@@ -25,6 +25,20 @@ hint_en = "The shop's XYZQ quota is reached."
 """
 
 
+def next_catalog(directory: Path) -> tuple[Path, int]:
+    """The bundled catalog with NEW_RULE added, one version up, as a file."""
+    version = load_catalog().version + 1
+    catalog = directory / "rules.toml"
+    catalog.write_text(
+        DEFAULT_CATALOG.read_text(encoding="utf-8").replace(
+            f"version = {version - 1}\n", f"version = {version}\n", 1
+        )
+        + NEW_RULE,
+        encoding="utf-8",
+    )
+    return catalog, version
+
+
 def _line(message: str) -> dict[str, Any]:
     return sync_line(
         connector_id="shop-live", operation="product.export", status="error", message=message
@@ -36,15 +50,7 @@ def test_a_published_catalog_applies_to_new_events_while_they_flow(
 ) -> None:
     licence = pipeline.create_licence("live rules")
     bundled = load_catalog()
-    next_version = bundled.version + 1
-    catalog = tmp_path / "rules.toml"
-    catalog.write_text(
-        DEFAULT_CATALOG.read_text(encoding="utf-8").replace(
-            f"version = {bundled.version}\n", f"version = {next_version}\n", 1
-        )
-        + NEW_RULE,
-        encoding="utf-8",
-    )
+    catalog, next_version = next_catalog(tmp_path)
     with (
         pipeline.client(licence.connector_key) as connector,
         pipeline.client(licence.reader_token) as reader,

@@ -1,0 +1,136 @@
+"""Archives the raw topic into ClickHouse: consume -> insert -> commit, in a group of its own.
+
+A group of its own (not the Faust app's) so that the archive sees every raw partition however
+classification is scaled out (`ERO_WORKER_ROLES`), and its offsets move only with its inserts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import mode
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import KafkaError
+
+from ero.acking import retry_forever
+from ero.settings import Settings
+from ero.topics import Topics
+from projections.archive import ArchiveWriter, LogRecord
+from projections.clickhouse import ClickHouse
+
+log = structlog.get_logger(__name__)
+
+
+def log_record(record: ConsumerRecord[Any, Any]) -> LogRecord:
+    return LogRecord(
+        record.topic, record.partition, record.offset, record.timestamp, record.key, record.value
+    )
+
+
+class ArchiveService(mode.Service):
+    """`drain_timeout` set (embedded, memory-only broker): on stop, archive up to the end of the
+    log first, as the agents do (ero/drain.py); unset (a durable broker): just stop."""
+
+    def __init__(
+        self,
+        consumer: Callable[[], AIOKafkaConsumer],
+        writer: ArchiveWriter,
+        drain_timeout: float | None,
+        max_records: int = 2_000,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._new_consumer = consumer  # made in on_start: aiokafka binds to the running loop
+        self._consumer: AIOKafkaConsumer | None = None
+        self._writer = writer
+        self._drain_timeout = drain_timeout
+        self._max_records = max_records
+        self._running: asyncio.Task[None] | None = None
+        self._closing = False
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer:
+        assert self._consumer is not None, "made in on_start"
+        return self._consumer
+
+    async def on_start(self) -> None:
+        self._consumer = self._new_consumer()
+        await self.consumer.start()
+        self._running = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while not self._closing:
+                await self._archive_once()
+        except Exception as exc:  # a bug, not an outage (inserts retry forever): stop loudly
+            log.exception("archive_stopped")
+            await self.crash(exc)
+
+    async def _archive_once(self) -> int:
+        fetched = await self.consumer.getmany(timeout_ms=200, max_records=self._max_records)
+        records = [log_record(r) for batch in fetched.values() for r in batch]
+        if not records:
+            return 0
+        new = await retry_forever(partial(self._writer.write, records), "archive_insert")
+        try:
+            await self.consumer.commit()
+        except KafkaError as exc:
+            # A rebalance moved partitions: their records come again and are found archived.
+            log.warning("archive_commit_failed", error=str(exc))
+        log.debug("archived", records=len(records), new=new)
+        return len(records)
+
+    async def _caught_up(self) -> bool:
+        assigned = self.consumer.assignment()
+        ends = await self.consumer.end_offsets(list(assigned)) if assigned else {}
+        for tp, end in ends.items():
+            if await self.consumer.position(tp) < end:
+                return False
+        return True
+
+    async def on_stop(self) -> None:
+        self._closing = True
+        if self._running is not None:
+            await self._running
+        if self._drain_timeout is not None:
+            deadline = time.monotonic() + self._drain_timeout
+            while not await self._caught_up():
+                if time.monotonic() > deadline:
+                    log.error("archive_drain_timed_out")
+                    break
+                await self._archive_once()
+        await self.consumer.stop()
+
+
+def archive_consumer(
+    bootstrap: str, topic: str, group: str, session_timeout: float
+) -> Callable[[], AIOKafkaConsumer]:
+    return partial(
+        AIOKafkaConsumer,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=int(session_timeout * 1000),
+        heartbeat_interval_ms=int(min(3.0, session_timeout / 4) * 1000),
+    )
+
+
+def archive_service(
+    settings: Settings, topics: Topics, clickhouse: ClickHouse, drain: bool
+) -> ArchiveService:
+    assert settings.kafka_bootstrap is not None
+    consumer = archive_consumer(
+        settings.kafka_bootstrap,
+        topics.raw,
+        f"{settings.topic_prefix}-archive",
+        settings.broker_session_timeout_seconds,
+    )
+    timeout = settings.drain_timeout_seconds if drain else None
+    return ArchiveService(consumer, ArchiveWriter(clickhouse), timeout)

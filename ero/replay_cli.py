@@ -1,0 +1,107 @@
+"""`ero replay` and `ero rebuild`: through the running pipeline when there is one, else here.
+
+Either way the same job runs (ero/replay.py); this side only starts it and shows its progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+
+import httpx
+from pydantic import ValidationError
+
+from ero.cli import CliError, _api_url, _operator_post
+from ero.replay import FINAL_STATES, ReplayRequest, ReplayStatus, Source, State, new_job
+from ero.settings import Settings
+from ero.state import open_clickhouse, operator_token
+
+POLL_SECONDS = 0.5
+
+
+def request_of(source: str, from_beginning: bool, since: str | None) -> ReplayRequest:
+    try:
+        return ReplayRequest.model_validate(
+            {"source": source, "from_beginning": from_beginning, "since": since}
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise CliError(f"{'--' + where + ': ' if where else ''}{first['msg']}") from exc
+
+
+def progress_line(status: ReplayStatus) -> str:
+    eta = f"ETA {status.eta_seconds:,.0f} s" if status.eta_seconds is not None else status.state
+    return (
+        f"\r{status.source}: {status.events_done:,} events "
+        f"({status.records_done:,}/{status.records_total:,} records), "
+        f"{status.events_per_second:,.0f} events/s, {eta}   "
+    )
+
+
+def _show(status: ReplayStatus) -> None:
+    sys.stderr.write(progress_line(status))
+    sys.stderr.flush()
+
+
+def run(settings: Settings, request: ReplayRequest) -> None:
+    show = _show
+    response = _operator_post(settings, "/v1/admin/replays", request.model_dump_json().encode())
+    if response is None:
+        status = _run_here(settings, request, show)
+    else:
+        status = _follow(settings, ReplayStatus.model_validate_json(response.content), show)
+    sys.stderr.write("\n")
+    if status.state is State.FAILED:
+        raise CliError(f"replay {status.job_id} failed: {status.error}")
+    print(
+        f"replayed {status.events_done:,} events from {status.source}; kept "
+        f"{status.copied_from_live:,} more from the live tables; swapped in "
+        f"{', '.join(status.tables)}"
+    )
+    if status.skipped_records:
+        print(f"{status.skipped_records:,} unreadable records skipped (see the dead letters)")
+
+
+def _follow(
+    settings: Settings, status: ReplayStatus, show: Callable[[ReplayStatus], None]
+) -> ReplayStatus:
+    url = f"{_api_url(settings)}/v1/admin/replays/{status.job_id}"
+    headers = {"Authorization": f"Bearer {operator_token(settings)}"}
+    while status.state not in FINAL_STATES:
+        show(status)
+        time.sleep(POLL_SECONDS)
+        try:
+            response = httpx.get(url, headers=headers, timeout=30)
+        except httpx.TransportError as exc:
+            raise CliError(f"lost the API at {url} while replaying: {exc}") from exc
+        if response.is_error:
+            raise CliError(f"the API at {url} refused ({response.status_code}): {response.text}")
+        status = ReplayStatus.model_validate_json(response.content)
+    show(status)
+    return status
+
+
+def _run_here(
+    settings: Settings, request: ReplayRequest, show: Callable[[ReplayStatus], None]
+) -> ReplayStatus:
+    if request.source is not Source.ARCHIVE and settings.kafka_bootstrap is None:
+        raise CliError(
+            "no running pipeline answers and ERO_KAFKA_BOOTSTRAP is not set: the embedded "
+            "broker's log lives only while `ero run` runs; start it, or use "
+            "`ero rebuild --from-archive`"
+        )
+    clickhouse = open_clickhouse(settings)
+
+    async def watched() -> ReplayStatus:
+        job = new_job(request, settings, clickhouse)  # its Kafka client binds to this loop
+        running = asyncio.ensure_future(job.run())
+        while not running.done():
+            show(job.status())
+            await asyncio.wait({running}, timeout=POLL_SECONDS)
+        show(running.result())
+        return running.result()
+
+    return asyncio.run(watched())

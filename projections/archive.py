@@ -1,0 +1,182 @@
+"""The archive: every raw-topic record kept in ClickHouse exactly as the log held it.
+
+The embedded broker is memory-only, so the archive is what `ero rebuild --from-archive` re-derives
+every projection from. A record is archived once: a redelivery (at-least-once) finds its key
+(licence, accept time, hash of the bytes) already stored and is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from projections.clickhouse import ClickHouse
+
+TABLE = "event_archive"
+COLUMNS = (
+    "licence_id",
+    "received_at",
+    "record_hash",
+    "log_topic",
+    "log_partition",
+    "log_offset",
+    "events",
+    "record",
+)
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """A record as read from the log, with its coordinates."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True)
+class ArchivedRow:
+    licence_id: str
+    received_at: datetime
+    record_hash: int
+    record: LogRecord
+    events: int
+
+    @classmethod
+    def of(cls, record: LogRecord) -> ArchivedRow:
+        """A raw batch names its licence and accept time; a record that is not one (a direct
+        producer's) is still kept, under its key and log timestamp, for the dead-letter trail."""
+        licence_id = (record.key or b"").decode("utf-8", "replace")
+        received_at = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+        events = 0
+        try:
+            body = orjson.loads(record.value)
+            licence_id = str(body["licence_id"])
+            received_at = datetime.fromisoformat(body["received_at"]).astimezone(UTC)
+            events = len(body["events"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            pass
+        digest = hashlib.blake2b(record.value, digest_size=8).digest()
+        return cls(licence_id, received_at, int.from_bytes(digest, "big"), record, events)
+
+    def columns(self) -> tuple[Any, ...]:
+        return (
+            self.licence_id,
+            self.received_at,
+            self.record_hash,
+            self.record.topic,
+            self.record.partition,
+            self.record.offset,
+            self.events,
+            self.record.value,
+        )
+
+
+_KNOWN = f"""
+SELECT licence_id, record_hash FROM {TABLE}
+WHERE licence_id IN {{licences:Array(String)}}
+  AND received_at BETWEEN {{first:DateTime64(3, 'UTC')}} AND {{last:DateTime64(3, 'UTC')}}
+  AND record_hash IN {{hashes:Array(UInt64)}}
+"""
+
+
+class ArchiveWriter:
+    def __init__(self, clickhouse: ClickHouse) -> None:
+        self._clickhouse = clickhouse
+
+    def _new_rows(self, records: Sequence[LogRecord]) -> list[ArchivedRow]:
+        rows: dict[tuple[str, int], ArchivedRow] = {}
+        for record in records:
+            row = ArchivedRow.of(record)
+            rows.setdefault((row.licence_id, row.record_hash), row)
+        if not rows:
+            return []
+        times = [row.received_at.replace(tzinfo=None) for row in rows.values()]
+        known = self._clickhouse.rows(
+            _KNOWN,
+            {
+                "licences": sorted({licence for licence, _ in rows}),
+                "first": min(times),
+                "last": max(times),
+                "hashes": sorted({record_hash for _, record_hash in rows}),
+            },
+        )
+        for licence_id, record_hash in known:
+            rows.pop((licence_id, record_hash), None)
+        return list(rows.values())
+
+    def write_sync(self, records: Sequence[LogRecord]) -> int:
+        """Archive the records not archived yet; return how many were new."""
+        rows = self._new_rows(records)
+        if rows:
+            self._clickhouse.insert_columns(
+                TABLE, COLUMNS, list(zip(*(r.columns() for r in rows), strict=True))
+            )
+        return len(rows)
+
+    async def write(self, records: Sequence[LogRecord]) -> int:
+        return await asyncio.to_thread(self.write_sync, records)
+
+
+@dataclass(frozen=True)
+class ArchiveSize:
+    records: int
+    events: int
+
+
+_PAGE = f"""
+SELECT licence_id, received_at, record_hash, record FROM {TABLE} FINAL
+WHERE received_at >= {{since:DateTime64(3, 'UTC')}}
+  AND (licence_id, received_at, record_hash) > ({{licence:String}}, {{at:DateTime64(3, 'UTC')}},
+                                                {{hash:UInt64}})
+ORDER BY licence_id, received_at, record_hash
+LIMIT {{limit:UInt32}}
+"""
+
+
+class ArchiveReader:
+    """Pages through the archive in its sorting order (cheap for ClickHouse, resumable)."""
+
+    def __init__(self, clickhouse: ClickHouse, since: datetime | None) -> None:
+        self._clickhouse = clickhouse
+        self._since = (since or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(UTC)
+
+    async def size(self) -> ArchiveSize:
+        rows = await self._clickhouse.arows(
+            f"SELECT count(), sum(events) FROM {TABLE} FINAL "
+            "WHERE received_at >= {since:DateTime64(3, 'UTC')}",
+            {"since": self._since.replace(tzinfo=None)},
+        )
+        return ArchiveSize(int(rows[0][0]), int(rows[0][1]))
+
+    async def pages(self, limit: int = 500) -> AsyncIterator[list[bytes]]:
+        cursor: tuple[str, datetime, int] = ("", datetime(1970, 1, 1), 0)
+        while True:
+            rows = await self._clickhouse.arows(
+                _PAGE,
+                {
+                    "since": self._since.replace(tzinfo=None),
+                    "licence": cursor[0],
+                    "at": cursor[1],
+                    "hash": cursor[2],
+                    "limit": limit,
+                },
+            )
+            if not rows:
+                return
+            last = rows[-1]
+            cursor = (last[0], last[1].astimezone(UTC).replace(tzinfo=None), last[2])
+            yield [_as_bytes(row[3]) for row in rows]
+
+
+def _as_bytes(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()

@@ -1,0 +1,64 @@
+"""The projection's writer, behind a gate a replay closes while it swaps tables in.
+
+With the gate closed no projection insert of this process is under way, so the last copy of
+live rows into the shadows and the exchange see a still live table set (the records wait in the
+log meanwhile). Writers in other processes (separate workers on a ClickHouse server) are not
+held: see deploy/README.md, "Replay, rebuild, scale-out".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from projections.clickhouse import ClickHouse
+from projections.sync_events import Block, SyncEventsWriter
+
+
+class WriteGate:
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def closed(self) -> AsyncIterator[None]:
+        async with self._lock:
+            yield
+
+
+# One per process: the projection agent and a replay job hosted by the same process share it.
+PROJECTION_GATE = WriteGate()
+
+
+class GatedSyncEventsWriter(SyncEventsWriter):
+    def __init__(
+        self,
+        clickhouse: ClickHouse,
+        gate: WriteGate,
+        after_insert: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__(clickhouse)
+        self._gate = gate
+        self._after_insert = after_insert
+
+    async def store(self, block: Block) -> int:
+        async with self._gate.closed():
+            written = await super().store(block)
+        self._after_insert()
+        return written
+
+
+def kill_after_inserts(inserts: int) -> Callable[[], None]:
+    """A fault for tests (ERO_FAULT_KILL_AFTER_INSERTS): SIGKILL this process right after its
+    n-th projection insert, before the batch's offsets are committed. 0: never."""
+    done = 0
+
+    def after_insert() -> None:
+        nonlocal done
+        done += 1
+        if inserts and done >= inserts:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return after_insert
