@@ -28,7 +28,8 @@ class WriteGate:
             yield
 
 
-# One per process: the projection agent and a replay job hosted by the same process share it.
+# One per process: the stage that stores events and a replay job hosted by the same process
+# share it.
 PROJECTION_GATE = WriteGate()
 
 
