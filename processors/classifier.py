@@ -160,16 +160,7 @@ class Classifier:
     def classify(self, event: SyncEvent) -> ClassifiedEvent:
         found = self.explain(event.operation, event.status, event.code, event.message)
         # Every value is built here from validated parts: skip re-validating them.
-        return ClassifiedEvent.model_construct(
-            **event.__dict__,
-            level=found.level,
-            origin=found.origin,
-            remediation=found.remediation,
-            rule_id=found.rule_id,
-            rule_version=found.rule_version,
-            template=found.template,
-            fingerprint=found.fingerprint,
-        )
+        return ClassifiedEvent.model_construct(**event.__dict__, **found.fields())
 
     def _classify(
         self, operation: str, status: str | None, code: str | None, message: str

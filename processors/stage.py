@@ -23,11 +23,11 @@ from pydantic import ValidationError
 
 from ero.acking import retry_forever
 from ero.log_producer import LogProducer, Record
-from ero.logs import batch_ids
 from ero.metrics import CLASSIFICATION_SECONDS, CLASSIFIED
 from processors.classifier import Classifier
 from projections.sync_events import Accepted, Block, Row, SyncEventsWriter, row
 from schemas import RawBatch
+from schemas.classified import classified_json
 from schemas.dead_letter import unreadable_record
 from schemas.records import pack_records
 
@@ -89,15 +89,7 @@ class ClassifyAndStore:
                 found = explain(event.operation, event.status, event.code, event.message)
                 classified = row(accepted, event, found)
                 rows.append(classified)
-                # A ClassifiedEvent's JSON, spliced from parts encoded once per shape / record.
-                encoded.append(
-                    classified.event_json[:-1]
-                    + b","
-                    + found.json_fields
-                    + b","
-                    + accepted.json_field
-                    + b"}"
-                )
+                encoded.append(classified_json(classified.event_json, found, accepted.json_field))
         CLASSIFICATION_SECONDS.observe(time.perf_counter() - started)
         CLASSIFIED.inc(len(rows))
         newest: dict[str, datetime] = {}
@@ -122,14 +114,7 @@ class ClassifyAndStore:
         if block is None or writer is None:
             await publish
             return
-        await asyncio.gather(
-            retry_forever(
-                lambda: writer.store(block),
-                "sync_events_insert",
-                lambda: batch_ids((r.accepted.licence_id, r.event) for r in block.rows),
-            ),
-            publish,
-        )
+        await asyncio.gather(writer.store_until_done(block), publish)
 
     async def close(self) -> None:
         await self._producer.stop()

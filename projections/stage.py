@@ -9,8 +9,6 @@ from collections.abc import Sequence
 
 from aiokafka import ConsumerRecord
 
-from ero.acking import retry_forever
-from ero.logs import batch_ids
 from projections.sync_events import Block, SyncEventsWriter, rows_of
 from schemas import ClassifiedBatch
 
@@ -28,11 +26,7 @@ class ProjectFeed:
         return self._writer.prepare(row for batch in batches for row in rows_of(batch))
 
     async def store(self, block: Block) -> None:
-        await retry_forever(
-            lambda: self._writer.store(block),
-            "sync_events_insert",
-            lambda: batch_ids((r.accepted.licence_id, r.event) for r in block.rows),
-        )
+        await self._writer.store_until_done(block)
 
     async def close(self) -> None:
         """Nothing held."""

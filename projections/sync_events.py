@@ -22,8 +22,11 @@ from datetime import UTC, datetime
 
 import orjson
 
+from ero.acking import retry_forever
+from ero.logs import batch_ids
 from projections.clickhouse import ClickHouse
 from schemas import Classification, ClassifiedBatch, SyncEvent
+from schemas.classified import ADDED_FIELDS
 from schemas.text import fold
 
 _event_json = SyncEvent.__pydantic_serializer__.to_json
@@ -61,15 +64,19 @@ def row(accepted: Accepted, event: SyncEvent, classification: Classification) ->
 
 
 def rows_of(batch: ClassifiedBatch) -> list[Row]:
-    """The rows of a record of the classified topic (a replay of it, tests)."""
+    """The rows of a record of the classified topic (a replay of it, tests). Events of one
+    record share their accept time and, by shape, their classification: each is built once."""
     accepted: dict[datetime, Accepted] = {}
+    shapes: dict[tuple[object, ...], Classification] = {}
     rows: list[Row] = []
     for event in batch.events:
         at = event.received_at or batch.received_at
         if at not in accepted:
             accepted[at] = Accepted(batch.licence_id, at)
+        shape = tuple(getattr(event, name) for name in ADDED_FIELDS)
+        found = shapes.get(shape) or shapes.setdefault(shape, Classification.of(event))
         # SyncEvent's encoder writes a ClassifiedEvent's SyncEvent fields only.
-        rows.append(row(accepted[at], event, Classification.of(event)))
+        rows.append(row(accepted[at], event, found))
     return rows
 
 
@@ -209,6 +216,15 @@ class SyncEventsWriter:
 
     async def store(self, block: Block) -> int:
         return await asyncio.to_thread(self.store_blocking, block)
+
+    async def store_until_done(self, block: Block) -> int:
+        """`store`, retried with backoff while ClickHouse refuses (the batch stays uncommitted
+        meanwhile); each failure's log line names the licences, connectors and events stuck."""
+        return await retry_forever(
+            lambda: self.store(block),
+            "sync_events_insert",
+            lambda: batch_ids((r.accepted.licence_id, r.event) for r in block.rows),
+        )
 
     async def write(self, rows: Iterable[Row]) -> int:
         return await self.store(self.prepare(rows))
