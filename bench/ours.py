@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 
 from bench.job import JobSpec, Stopwatch, finish
+from bench.workload import RECORD_KEY
 from ero.drain import Progress
 from ero.runtime import tune_garbage_collector
 from ero.settings import Settings
@@ -32,6 +33,7 @@ def run_ours(spec: JobSpec) -> None:
         sink_max_records=spec.max_records,
         sink_flush_seconds=spec.flush_seconds,
         log_level="WARNING",
+        record_key=RECORD_KEY,
         broker_session_timeout_seconds=6.0,  # Kafka's minimum, as in the tests: shorter joins
     )
     topics = dataclasses.replace(Topics.from_settings(settings), raw=spec.topic)

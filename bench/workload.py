@@ -17,10 +17,15 @@ from aiokafka import AIOKafkaProducer
 
 from bench.fleet import Templates
 from schemas import SyncEvent
-from schemas.records import encode_batches
+from schemas.records import RecordSeal, encode_batches
 
 SHAPES = {"batched": 500, "single": 1}
 LICENCES = 16  # keys spread over every partition
+# The key our gateway seals its records with (schemas/records.py), shared with our worker: the
+# batched shape is what the gateway writes, sealed; the single shape is a direct producer's,
+# unsealed. The peers ignore seals (they validate every event, as any consumer of a topic open
+# to direct producers must).
+RECORD_KEY = "bench-record-key-" + "0" * 16
 
 
 def events(corpora: list[Path], count: int, seed: int = 3) -> list[tuple[str, SyncEvent]]:
@@ -46,7 +51,9 @@ def events(corpora: list[Path], count: int, seed: int = 3) -> list[tuple[str, Sy
 async def produce(
     bootstrap: str, topic: str, workload: list[tuple[str, SyncEvent]], per_record: int
 ) -> int:
-    """Write the workload as records of `per_record` events; return the number of records."""
+    """Write the workload as records of `per_record` events; return the number of records.
+    Records of many events are the gateway's, sealed as it seals them."""
+    seal = RecordSeal(RECORD_KEY.encode())
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_request_size=4_194_304
     )
@@ -60,7 +67,10 @@ async def produce(
             licence = chunk[0][0]  # runs of 500 events share a licence: so do the chunks
             batch = [event for _, event in chunk]
             for value in encode_batches(licence, received_at, batch, 1 << 20):
-                pending.append(await producer.send(topic, value, key=licence.encode()))
+                headers = [seal.header(value)] if per_record > 1 else []
+                pending.append(
+                    await producer.send(topic, value, key=licence.encode(), headers=headers)
+                )
                 records += 1
             if len(pending) >= 10_000:
                 for delivery in pending:

@@ -85,6 +85,7 @@ class ControlBus:
                     self._topic,
                     event.licence_id.encode(),
                     event.__pydantic_serializer__.to_json(event),
+                    (),
                 )
                 for event in events
             ]

@@ -23,7 +23,7 @@ from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, Sto
 from ero.cli import CliError, operator_request
 from ero.log_producer import LogProducer
 from ero.settings import Settings
-from ero.state import open_clickhouse
+from ero.state import open_clickhouse, record_seal
 from ero.topics import Topics
 from ingest.event_log import KafkaEventLog
 from ingest.parsing import TimeBounds
@@ -118,6 +118,7 @@ async def _local_desk(settings: Settings) -> AsyncIterator[Desk]:
         raw_topic=topics.raw,
         dead_letter_topic=topics.dead_letter,
         max_record_bytes=settings.max_record_bytes,
+        seal=record_seal(settings),
     )
     try:
         yield DeadLetterDesk(store, event_log, bounds)

@@ -17,7 +17,8 @@ class LogUnavailable(RuntimeError):
     """The log did not confirm the append in time; nothing of it may be reported accepted."""
 
 
-Record = tuple[str, bytes, bytes]  # topic, key, value
+Headers = Sequence[tuple[str, bytes]]
+Record = tuple[str, bytes, bytes, Headers]  # topic, key, value, headers
 
 
 class LogProducer:
@@ -66,7 +67,8 @@ class LogProducer:
             async with asyncio.timeout(self._timeout):
                 producer = await self._connected()
                 pending = [
-                    await producer.send(topic, value, key=key) for topic, key, value in records
+                    await producer.send(topic, value, key=key, headers=list(headers))
+                    for topic, key, value, headers in records
                 ]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError, OSError) as exc:

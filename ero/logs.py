@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import structlog
-
-from schemas import SyncEvent
 
 _SHARED: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
@@ -47,19 +45,13 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 
-def batch_ids(events: Iterable[tuple[str, SyncEvent]]) -> dict[str, list[str]]:
-    """What a log line about these (licence, event) pairs names: their licences, connectors and
-    event ids (at most 20 of each: enough to find them, not a dump)."""
-    licences: set[str] = set()
-    connectors: set[str] = set()
-    event_ids: list[str] = []
-    for licence_id, event in events:
-        licences.add(licence_id)
-        connectors.add(event.connector_id)
-        if len(event_ids) < 20:
-            event_ids.append(str(event.event_id))
+def batch_ids(owners: Iterable[tuple[str, str]], event_ids: Sequence[str]) -> dict[str, list[str]]:
+    """What a log line about a batch names: its (licence, connector) owners and event ids (at
+    most 20 of each: enough to find them, not a dump)."""
+    licences = sorted({licence for licence, _ in owners})
+    connectors = sorted({connector for _, connector in owners})
     return {
-        "licence_ids": sorted(licences)[:20],
-        "connector_ids": sorted(connectors)[:20],
-        "event_ids": event_ids,
+        "licence_ids": licences[:20],
+        "connector_ids": connectors[:20],
+        "event_ids": list(event_ids[:20]),
     }

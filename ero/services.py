@@ -11,6 +11,7 @@ from control_plane.bus import ControlBus
 from control_plane.store import ControlStore
 from ero.log_producer import LogProducer
 from ero.settings import Settings
+from ero.state import record_seal
 from ero.topics import Topics
 from ingest.event_log import EventLog, KafkaEventLog
 from licences import LicenceStore
@@ -52,6 +53,7 @@ def build_services(
             raw_topic=topics.raw,
             dead_letter_topic=topics.dead_letter,
             max_record_bytes=settings.max_record_bytes,
+            seal=record_seal(settings),
         ),
         control=ControlBus(
             producer,

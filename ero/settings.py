@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     operator_token: str | None = Field(
         None, description="Vendor-operator bearer token; unset: generated into DATA_DIR."
     )
+    record_key: str | None = Field(
+        None,
+        min_length=16,
+        description="Secret shared by gateways and workers: raw records sealed with it are "
+        "not validated twice. Unset: generated into DATA_DIR (processes sharing no data dir "
+        "then validate each other's records in full: correct, slower).",
+    )
 
     topic_prefix: str = "ero"
     topic_partitions: int = 4
@@ -145,6 +152,10 @@ class Settings(BaseSettings):
     @property
     def operator_token_file(self) -> Path:
         return self.data_dir / "operator.token"
+
+    @property
+    def record_key_file(self) -> Path:
+        return self.data_dir / "record.key"
 
     @property
     def demo_licence_file(self) -> Path:

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 from ero.settings import Settings
 from licences import Credentials, LicenceStore
 from projections.clickhouse import ClickHouse
 from projections.migrations import migrate
+from schemas.records import RecordSeal
 
 
-def operator_token(settings: Settings) -> str:
-    """ERO_OPERATOR_TOKEN, or a token generated once into the data dir (mode 0600)."""
-    if settings.operator_token:
-        return settings.operator_token
-    path = settings.operator_token_file
+def _secret(configured: str | None, path: Path, prefix: str = "") -> str:
+    """The configured secret, or one generated once into the data dir (mode 0600)."""
+    if configured:
+        return configured
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    token = "ero_op_" + secrets.token_urlsafe(32)
+    secret = prefix + secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
-    return token
+        handle.write(secret + "\n")
+    return secret
+
+
+def operator_token(settings: Settings) -> str:
+    return _secret(settings.operator_token, settings.operator_token_file, "ero_op_")
+
+
+def record_seal(settings: Settings) -> RecordSeal:
+    return RecordSeal(_secret(settings.record_key, settings.record_key_file).encode())
 
 
 def open_clickhouse(settings: Settings) -> ClickHouse:

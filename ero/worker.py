@@ -25,6 +25,7 @@ from ero.drain import Progress
 from ero.log_producer import LogProducer
 from ero.metrics import BATCH_RECORDS, FaustConsumerOffsets, watch_consumer, watch_dead_letters
 from ero.settings import CLASSIFY_AND_PROJECT, Settings
+from ero.state import record_seal
 from ero.topics import Topics
 from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
@@ -118,6 +119,7 @@ def create_worker_app(
                 producer=LogProducer(
                     bootstrap, settings.max_record_bytes, settings.broker_timeout_seconds
                 ),
+                seal=record_seal(settings),
                 classified_topic=topics.classified,
                 dead_letter_topic=topics.dead_letter,
                 max_record_bytes=settings.max_record_bytes,

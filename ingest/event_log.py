@@ -1,7 +1,8 @@
 """Appending accepted events (and dead letters) to Kafka, acknowledged by the brokers.
 
 `append` returns only once every record is acked with acks=all: the HTTP gateway answers 202
-after that, never before.
+after that, never before. Raw records carry the gateway's seal (schemas/records.py): their
+events are validated, so the hot stage need not validate them again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Protocol
 
 from ero.log_producer import LogProducer, LogUnavailable, Record
 from schemas import DeadLetter, SyncEvent
-from schemas.records import encode_batches
+from schemas.records import RecordSeal, encode_batches
 
 __all__ = ["EventLog", "KafkaEventLog", "LogUnavailable"]
 
@@ -34,8 +35,10 @@ class KafkaEventLog:
         raw_topic: str,
         dead_letter_topic: str,
         max_record_bytes: int,
+        seal: RecordSeal,
     ) -> None:
         self._producer = producer
+        self._seal = seal
         self._raw_topic = raw_topic
         self._dead_letter_topic = dead_letter_topic
         self._max_record_bytes = max_record_bytes
@@ -49,11 +52,11 @@ class KafkaEventLog:
     ) -> None:
         key = licence_id.encode()
         records: list[Record] = [
-            (self._raw_topic, key, record)
+            (self._raw_topic, key, record, (self._seal.header(record),))
             for record in encode_batches(licence_id, received_at, events, self._max_record_bytes)
         ]
         records += [
-            (self._dead_letter_topic, key, letter.__pydantic_serializer__.to_json(letter))
+            (self._dead_letter_topic, key, letter.__pydantic_serializer__.to_json(letter), ())
             for letter in dead_letters
         ]
         await self._producer.send_all(records)

@@ -41,7 +41,7 @@ async def publish_rules(catalog: Catalog, svc: Annotated[Services, Depends(servi
         )
     topic = Topics.from_settings(svc.settings).rules
     try:
-        await svc.producer.send_all([(topic, CATALOG_KEY, catalog.model_dump_json().encode())])
+        await svc.producer.send_all([(topic, CATALOG_KEY, catalog.model_dump_json().encode(), ())])
     except LogUnavailable as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

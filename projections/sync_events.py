@@ -15,7 +15,6 @@ is consumed by one consumer, which stores its batches one after the other.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -106,22 +105,82 @@ def _classification_members(found: Classification) -> bytes:
     return b"," + orjson.dumps(members)[1:-1] + b',"message_folded":'
 
 
-def to_lines(rows: Sequence[Row]) -> list[bytes]:
-    """One JSON object per row, named by the table's columns (JSON null = the column default).
-    Record and classification parts are encoded once per batch (rows share them)."""
-    heads: dict[int, bytes] = {}
-    tails: dict[int, bytes] = {}
-    lines = []
-    for r in rows:
-        head = heads.get(id(r.accepted))
+@dataclass(frozen=True)
+class Block:
+    """Rows ready to insert: one JSON line per event_id (the first seen), and what the lookup
+    of stored ids and log lines need."""
+
+    lines: list[bytes]
+    event_ids: list[str]
+    owners: set[tuple[str, str]]
+    """(licence_id, connector_id) pairs."""
+    earliest: datetime | None
+    latest: datetime | None
+
+
+class BlockBuilder:
+    """Builds a Block event by event, from the event's JSON as encoded (SyncEvent's encoding)
+    and its fields: one JSON object per row, named by the table's columns (JSON null = the
+    column default). Record and classification parts are encoded once per block (events share
+    them)."""
+
+    def __init__(self) -> None:
+        self._lines: list[bytes] = []
+        self._event_ids: list[str] = []
+        self._seen: set[str] = set()
+        self._owners: set[tuple[str, str]] = set()
+        self._times: list[datetime] = []
+        self._heads: dict[int, bytes] = {}
+        self._tails: dict[int, bytes] = {}
+
+    def add(
+        self,
+        accepted: Accepted,
+        event_json: bytes,
+        event_id: str,
+        connector_id: str,
+        occurred_at: datetime,
+        message: str,
+        classification: Classification,
+    ) -> None:
+        if event_id in self._seen:
+            return
+        self._seen.add(event_id)
+        head = self._heads.get(id(accepted))
         if head is None:
-            head = heads[id(r.accepted)] = _accepted_members(r.accepted)
-        tail = tails.get(id(r.classification))
+            head = self._heads[id(accepted)] = _accepted_members(accepted)
+        tail = self._tails.get(id(classification))
         if tail is None:
-            tail = tails[id(r.classification)] = _classification_members(r.classification)
-        folded = orjson.dumps(fold(r.event.message))
-        lines.append(head + r.event_json[1:-1] + tail + folded + b"}")
-    return lines
+            tail = self._tails[id(classification)] = _classification_members(classification)
+        self._lines.append(
+            b"".join((head, event_json[1:-1], tail, orjson.dumps(fold(message)), b"}"))
+        )
+        self._event_ids.append(event_id)
+        self._owners.add((accepted.licence_id, connector_id))
+        self._times.append(occurred_at)
+
+    def add_row(self, r: Row) -> None:
+        event = r.event
+        assert event.event_id is not None  # every event has its id before it is classified
+        self.add(
+            r.accepted,
+            r.event_json,
+            str(event.event_id),
+            event.connector_id,
+            event.occurred_at,
+            event.message,
+            r.classification,
+        )
+
+    def build(self) -> Block:
+        times = self._times
+        return Block(
+            self._lines,
+            self._event_ids,
+            self._owners,
+            min(times) if times else None,
+            max(times) if times else None,
+        )
 
 
 # JSON nulls are the columns' defaults; an unknown key is an error, never silently dropped.
@@ -136,7 +195,7 @@ TABLE = "sync_events"
 
 # {table} is ours (sync_events or a replay's shadow of it), never user input.
 _KNOWN = """
-SELECT DISTINCT event_id FROM {table}
+SELECT DISTINCT toString(event_id) FROM {table}
 WHERE licence_id IN {licences:Array(String)}
   AND occurred_at BETWEEN {first:DateTime64(3, 'UTC')} AND {last:DateTime64(3, 'UTC')}
   AND event_id IN {ids:Array(UUID)}
@@ -151,28 +210,36 @@ def _utc_wall(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-@dataclass(frozen=True)
-class Block:
-    """Rows ready to insert: one per event_id, and their JSON lines."""
+class _IdsLiteral:
+    """Event ids bound as ClickHouse's text of an Array(UUID), written in one join:
+    clickhouse-connect formats a list element by element (~1 us per id, the lookup's largest
+    Python cost) and writes any other object as its str(). The server parses the text as an
+    Array(UUID): an id that is not a UUID fails the query, it cannot change it."""
 
-    rows: list[Row]
-    lines: list[bytes]
+    def __init__(self, ids: Sequence[str]) -> None:
+        self._text = "['" + "','".join(ids) + "']"
+
+    def __str__(self) -> str:
+        return self._text
 
 
-def known_ids(clickhouse: ClickHouse, rows: Sequence[Row], table: str = TABLE) -> set[uuid.UUID]:
-    """The event_ids of `rows` already stored in `table`."""
-    known: set[uuid.UUID] = set()
-    for start in range(0, len(rows), _LOOKUP_CHUNK):
-        chunk = rows[start : start + _LOOKUP_CHUNK]
-        times = [r.event.occurred_at for r in chunk]
+def known_ids(
+    clickhouse: ClickHouse,
+    event_ids: Sequence[str],
+    licences: Iterable[str],
+    earliest: datetime,
+    latest: datetime,
+    table: str = TABLE,
+) -> set[str]:
+    """Which of `event_ids` (of these licences, occurred in [earliest, latest]) are stored in
+    `table`."""
+    known: set[str] = set()
+    bounds = {"licences": sorted(set(licences)), "first": _utc_wall(earliest)}
+    bounds["last"] = _utc_wall(latest)
+    for start in range(0, len(event_ids), _LOOKUP_CHUNK):
+        chunk = event_ids[start : start + _LOOKUP_CHUNK]
         found = clickhouse.rows(
-            _KNOWN.replace("{table}", table),
-            {
-                "licences": sorted({r.accepted.licence_id for r in chunk}),
-                "first": _utc_wall(min(times)),
-                "last": _utc_wall(max(times)),
-                "ids": [r.event.event_id for r in chunk],
-            },
+            _KNOWN.replace("{table}", table), bounds | {"ids": _IdsLiteral(chunk)}
         )
         known.update(event_id for (event_id,) in found)
     return known
@@ -190,25 +257,26 @@ class SyncEventsWriter:
     def prepare(rows: Iterable[Row]) -> Block:
         """The CPU half of a write, independent of what is stored: it may run while the previous
         block is being stored."""
-        unique: dict[uuid.UUID, Row] = {}
+        builder = BlockBuilder()
         for r in rows:
-            assert r.event.event_id is not None  # every event has its id before it is classified
-            unique.setdefault(r.event.event_id, r)
-        kept = list(unique.values())
-        return Block(kept, to_lines(kept))
+            builder.add_row(r)
+        return builder.build()
 
     def store_blocking(self, block: Block) -> int:
         """Insert the block's events not stored yet; return how many were new. Blocks must be
         stored one after the other: each one's lookup must see the previous one's insert."""
-        if not block.rows:
+        if block.earliest is None or block.latest is None:
             return 0
-        known = known_ids(self._clickhouse, block.rows, self._table)
+        licences = (licence for licence, _ in block.owners)
+        known = known_ids(
+            self._clickhouse, block.event_ids, licences, block.earliest, block.latest, self._table
+        )
         lines = block.lines
         if known:
             lines = [
                 line
-                for line, r in zip(lines, block.rows, strict=True)
-                if r.event.event_id not in known
+                for line, event_id in zip(lines, block.event_ids, strict=True)
+                if event_id not in known
             ]
         if lines:
             self._clickhouse.insert_json_lines(self._table, lines, _INSERT_SETTINGS)
@@ -223,7 +291,7 @@ class SyncEventsWriter:
         return await retry_forever(
             lambda: self.store(block),
             "sync_events_insert",
-            lambda: batch_ids((r.accepted.licence_id, r.event) for r in block.rows),
+            lambda: batch_ids(block.owners, block.event_ids),
         )
 
     async def write(self, rows: Iterable[Row]) -> int:

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from processors.catalog import load_catalog
-from processors.classifier import Classifier
+from processors.classifier import Classifier, shape
 from schemas import ClassifiedEvent, Level, Origin, SyncEvent
 
 CLASSIFIER = Classifier(load_catalog())
@@ -99,6 +99,14 @@ def test_every_alert_or_error_gets_a_next_step_even_without_a_matching_rule() ->
     assert result.remediation.hint
     assert result.remediation.url
     assert classify("Commande importée", "ok").remediation.hint is None
+
+
+def test_a_shape_masks_digit_runs_but_keeps_http_statuses() -> None:
+    assert (
+        shape("Commande 000146 : HTTP 404, stock 1450 (45)") == "Commande # : HTTP 404, stock # (#)"
+    )
+    assert shape("erreur 500 puis 5000 puis 4041") == "erreur 500 puis # puis #"
+    assert shape("réf A450B") == "réf A450B"  # a 4xx/5xx-like run is kept wherever it stands
 
 
 def test_lines_of_one_shape_share_a_cached_classification_but_statuses_do_not() -> None:

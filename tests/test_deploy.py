@@ -17,7 +17,11 @@ from ero.settings import Settings
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 BASE = DEPLOY / "docker-compose.yml"
 CLUSTER = DEPLOY / "docker-compose.cluster.yml"
-SECRETS = {"ERO_OPERATOR_TOKEN": "op-token", "ERO_CLICKHOUSE_PASSWORD": "ch-password"}
+SECRETS = {
+    "ERO_OPERATOR_TOKEN": "op-token",
+    "ERO_RECORD_KEY": "record-key-of-the-tests",
+    "ERO_CLICKHOUSE_PASSWORD": "ch-password",
+}
 
 
 def _apt(*args: str) -> subprocess.CompletedProcess[str]:
@@ -78,10 +82,12 @@ def test_the_compose_files_are_valid(docker_compose: str, files: list[Path]) -> 
     assert checked.returncode == 0, checked.stderr
 
 
-def test_secrets_must_be_given(docker_compose: str) -> None:
-    missing = config(docker_compose, [BASE], env={"ERO_CLICKHOUSE_PASSWORD": "x"})
+@pytest.mark.parametrize("secret", ["ERO_OPERATOR_TOKEN", "ERO_RECORD_KEY"])
+def test_secrets_must_be_given(docker_compose: str, secret: str) -> None:
+    given = {name: value for name, value in SECRETS.items() if name != secret}
+    missing = config(docker_compose, [BASE], env=given)
     assert missing.returncode != 0
-    assert "set ERO_OPERATOR_TOKEN" in missing.stderr
+    assert f"set {secret}" in missing.stderr
 
 
 def _ero_variables(text: str) -> set[str]:

@@ -15,6 +15,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from licences import Credentials
+from schemas.records import SEAL_HEADER
 from tests.factories import sync_line
 from tests.pipeline import Pipeline, wait_until
 
@@ -334,7 +335,7 @@ def test_records_of_a_direct_producer_are_stored_once_classified_on_the_feed_or_
     pipeline: Pipeline,
 ) -> None:
     """A connector producing straight to Kafka: one event per record, no event_id, a record sent
-    twice, and a record that is not a SyncEvent batch."""
+    twice, and a record that is not a SyncEvent batch (with a forged gateway seal)."""
     licence = pipeline.create_licence("direct producer")
     bootstrap = pipeline.runtime["kafka_bootstrap"]
     received_at = datetime.now(UTC).isoformat()
@@ -355,8 +356,10 @@ def test_records_of_a_direct_producer_are_stored_once_classified_on_the_feed_or_
         await producer.start()
         try:
             for value in [*records, records[0], unreadable]:  # the first one twice
+                # A seal it cannot have (the key is the gateway's) spares nothing validation.
+                forged = [(SEAL_HEADER, b"0" * 16)] if value is unreadable else []
                 await producer.send_and_wait(
-                    "ero.events.raw", value, key=licence.licence_id.encode()
+                    "ero.events.raw", value, key=licence.licence_id.encode(), headers=forged
                 )
         finally:
             await producer.stop()
