@@ -37,6 +37,8 @@ from schemas.records import RecordSeal, pack_records, unpack_record
 log = structlog.get_logger(__name__)
 
 _event_json = SyncEvent.__pydantic_serializer__.to_json
+# Classifier.explain's arguments, by field name.
+_CLASSIFIED_BY = ("operation", "status", "code", "message")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class ClassifyAndStore:
         newest: dict[str, datetime] = {}
         accepted_by: dict[tuple[str, str], Accepted] = {}
         letters: list[Record] = []
-        classified = 0
+        count = 0
         for record in records:
             try:
                 licence_id, received_at, events = self._events(record)
@@ -94,25 +96,22 @@ class ClassifyAndStore:
                 latest = newest.get(licence_id)
                 if latest is None or accepted.received_at > latest:
                     newest[licence_id] = accepted.received_at
-            encoded = feed.setdefault(licence_id, [])
-            for event_json, event in events:
-                message = event["message"]
-                found = explain(event["operation"], event.get("status"), event.get("code"), message)
-                if block is not None:
-                    occurred_at = datetime.fromisoformat(event["occurred_at"])
-                    block.add(
-                        accepted,
-                        event_json,
-                        event["event_id"],
-                        event["connector_id"],
-                        occurred_at,
-                        message,
-                        found,
-                    )
-                encoded.append(classified_json(event_json, found, accepted.json_field))
-            classified += len(events)
+            classified = [
+                (event_json, event, explain(*map(event.get, _CLASSIFIED_BY)))
+                for event_json, event in events
+            ]
+            if block is not None:
+                block.add_record(accepted, classified)
+            json_field = accepted.json_field
+            feed.setdefault(licence_id, []).extend(
+                [
+                    classified_json(event_json, found, json_field)
+                    for event_json, _, found in classified
+                ]
+            )
+            count += len(classified)
         CLASSIFICATION_SECONDS.observe(time.perf_counter() - started)
-        CLASSIFIED.inc(classified)
+        CLASSIFIED.inc(count)
         # The events of every record of one licence go out in as few records as fit.
         out: list[Record] = [
             (self._classified_topic, licence_id.encode(), value, ())
