@@ -1,5 +1,6 @@
-"""Our worker, unchanged, as a contender: `ero worker`'s hot stage, which also publishes every
-classified event on the feed topic (work the peers do not do)."""
+"""Our worker, unchanged, as a contender: what `ero worker` runs — the hot stage, which also
+publishes every classified event on the feed topic, and the archive of every raw record (work
+the peers do not do). The clock stops once both have stored everything."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import dataclasses
 
 from bench.job import JobSpec, Stopwatch, finish
 from bench.workload import RECORD_KEY
+from ero.archiver import archive_service
 from ero.drain import Progress
 from ero.runtime import tune_garbage_collector
 from ero.settings import Settings
 from ero.state import open_clickhouse
 from ero.topics import Topics, end_offsets, ensure_topics
 from ero.worker import PipelineWorker, create_worker_app
+
+_ARCHIVED = "SELECT count() FROM event_archive"
 
 
 class _TimedProgress(Progress):
@@ -40,16 +44,22 @@ def run_ours(spec: JobSpec) -> None:
     asyncio.run(ensure_topics(settings, topics))
     stopwatch = Stopwatch("ours", spec.events)
     progress = _TimedProgress(stopwatch)
-    app = create_worker_app(settings, topics, open_clickhouse(settings), progress)
+    clickhouse = open_clickhouse(settings)
+    app = create_worker_app(settings, topics, clickhouse, progress)
+    archive = archive_service(settings, topics, clickhouse, drain=False)
     tune_garbage_collector()  # as `ero worker` does
 
     @app.task  # type: ignore[untyped-decorator]
-    async def done_when_projected() -> None:
-        """The stage committed everything the topic held: every event is inserted."""
+    async def done_when_projected_and_archived() -> None:
+        """The stage committed everything the topic held (every event is inserted), and the
+        archive holds every record."""
         ends = await end_offsets(spec.bootstrap, topics.raw)
         while not progress.caught_up(topics.raw, ends):  # noqa: ASYNC110  # marked by the stage
             await asyncio.sleep(0.005)
+        while await clickhouse.arows(_ARCHIVED) != [(sum(ends.values()),)]:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
         stopwatch.inserted_now(spec.events)
         finish()
 
-    PipelineWorker(app, loglevel="warning", override_logging=False).execute_from_commandline()
+    worker = PipelineWorker(app, archive, loglevel="warning", override_logging=False)
+    worker.execute_from_commandline()

