@@ -55,6 +55,9 @@ def create_worker_app(
         f"{settings.topic_prefix}-pipeline",
         broker=[f"kafka://{host}" for host in bootstrap.split(",")],
         store="memory://",
+        # Faust's own files (none with memory stores, but it makes the folder) stay with ours,
+        # not in the directory the process was started from.
+        datadir=str(settings.data_dir / "faust"),
         autodiscover=False,
         web_enabled=False,  # no 0.0.0.0:6066 listener: servers here bind loopback only
         producer_acks=-1,
