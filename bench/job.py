@@ -52,6 +52,8 @@ class JobResult:
     cpu_seconds: float
     """CPU time of the contender's process (all its threads), first record to last insert."""
     rss_mb: float
+    broker_cpu_seconds: float = 0.0
+    """CPU time of the broker over the contender's whole run (measured by the bench)."""
 
     @property
     def rate(self) -> float:
@@ -60,6 +62,10 @@ class JobResult:
     @property
     def cpu_us_per_event(self) -> float:
         return self.cpu_seconds / self.events * 1e6
+
+    @property
+    def broker_cpu_us_per_event(self) -> float:
+        return self.broker_cpu_seconds / self.events * 1e6
 
 
 def rss_mb(pid: int | str = "self") -> float:

@@ -17,8 +17,6 @@ from ero.state import open_clickhouse
 from ero.topics import Topics, end_offsets, ensure_topics
 from ero.worker import PipelineWorker, create_worker_app
 
-_ARCHIVED = "SELECT count() FROM event_archive"
-
 
 class _TimedProgress(Progress):
     def __init__(self, stopwatch: Stopwatch) -> None:
@@ -46,7 +44,8 @@ def run_ours(spec: JobSpec) -> None:
     progress = _TimedProgress(stopwatch)
     clickhouse = open_clickhouse(settings)
     app = create_worker_app(settings, topics, clickhouse, progress)
-    archive = archive_service(settings, topics, clickhouse, drain=False)
+    archived = Progress()
+    archive = archive_service(settings, topics, clickhouse, drain=False, progress=archived)
     tune_garbage_collector()  # as `ero worker` does
 
     @app.task  # type: ignore[untyped-decorator]
@@ -56,8 +55,8 @@ def run_ours(spec: JobSpec) -> None:
         ends = await end_offsets(spec.bootstrap, topics.raw)
         while not progress.caught_up(topics.raw, ends):  # noqa: ASYNC110  # marked by the stage
             await asyncio.sleep(0.005)
-        while await clickhouse.arows(_ARCHIVED) != [(sum(ends.values()),)]:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+        while not archived.caught_up(topics.raw, ends):  # noqa: ASYNC110  # marked by the archive
+            await asyncio.sleep(0.005)
         stopwatch.inserted_now(spec.events)
         finish()
 

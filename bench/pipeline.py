@@ -14,6 +14,7 @@ in one run, on one embedded broker and the chdb engine. Progress on stderr, the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import signal
@@ -98,8 +99,12 @@ class Figures:
                 if results:
                     rate = statistics.median(result.rate for result in results)
                     cpu = statistics.median(result.cpu_us_per_event for result in results)
+                    broker = statistics.median(r.broker_cpu_us_per_event for r in results)
                     rss = max(result.rss_mb for result in results)
-                    cells.append(f"{rate:,.0f} ev/s, {cpu:.1f} us CPU/ev ({rss:.0f} MB)")
+                    cells.append(
+                        f"{rate:,.0f} ev/s, {cpu:.1f} us CPU/ev + {broker:.1f} in the broker "
+                        f"({rss:.0f} MB)"
+                    )
                 else:
                     cells.append("n/a")
             rows.append(f"| {LABELS[contender]} | " + " | ".join(cells) + " |")
@@ -125,22 +130,32 @@ class Figures:
 
 
 def run_jobs(
-    figures: Figures, bootstrap: str, workdir: Path, count: int, repeat: int, corpora: list[Path]
+    figures: Figures,
+    broker: EmbeddedBroker,
+    workdir: Path,
+    count: int,
+    repeat: int,
+    corpora: list[Path],
 ) -> None:
     workload = events(corpora, count)
     for shape, per_record in SHAPES.items():
         topic = f"bench.{shape}"
-        asyncio.run(produce(bootstrap, topic, workload, per_record))
+        asyncio.run(produce(broker.bootstrap, topic, workload, per_record))
         for attempt in range(repeat):
             for contender in CONTENDERS:
                 run = f"{shape}-{attempt}-{uuid.uuid4().hex[:6]}"
+                broker_cpu = broker.cpu_seconds()
                 result = _run_job(
-                    contender, bootstrap, topic, count, workdir / contender / run, run
+                    contender, broker.bootstrap, topic, count, workdir / contender / run, run
+                )
+                result = dataclasses.replace(
+                    result, broker_cpu_seconds=broker.cpu_seconds() - broker_cpu
                 )
                 figures.jobs.setdefault((contender, shape), []).append(result)
                 _say(
                     f"job {shape:8} {contender:6} {result.rate:10,.0f} ev/s  "
-                    f"({result.seconds:.2f} s, {result.cpu_us_per_event:.1f} us CPU/event, "
+                    f"({result.seconds:.2f} s, {result.cpu_us_per_event:.1f} us CPU/event "
+                    f"+ {result.broker_cpu_us_per_event:.1f} in the broker, "
                     f"RSS {result.rss_mb:.0f} MB, load {load_average()})"
                 )
 
@@ -354,5 +369,5 @@ def bench_pipeline(
             finally:
                 pipeline.stop()
         if job_events:
-            run_jobs(figures, broker.bootstrap, workdir / "jobs", job_events, repeat, corpora)
+            run_jobs(figures, broker, workdir / "jobs", job_events, repeat, corpora)
     return figures

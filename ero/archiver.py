@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from ero.acking import retry_forever
+from ero.drain import Progress
 from ero.settings import Settings
 from ero.state import record_seal
 from ero.topics import Topics
@@ -49,9 +50,11 @@ class ArchiveService(mode.Service):
         writer: ArchiveWriter,
         drain_timeout: float | None,
         max_records: int = 2_000,
+        progress: Progress | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._progress = progress
         self._new_consumer = consumer  # made in on_start: aiokafka binds to the running loop
         self._consumer: AIOKafkaConsumer | None = None
         self._writer = writer
@@ -89,6 +92,10 @@ class ArchiveService(mode.Service):
         except KafkaError as exc:
             # A rebalance moved partitions: their records come again and are found archived.
             log.warning("archive_commit_failed", error=str(exc))
+        if self._progress is not None:
+            for tp, batch in fetched.items():
+                if batch:
+                    self._progress.mark_offset(tp.topic, tp.partition, batch[-1].offset + 1)
         log.debug("archived", records=len(records), new=new)
         return len(records)
 
@@ -130,7 +137,11 @@ def archive_consumer(
 
 
 def archive_service(
-    settings: Settings, topics: Topics, clickhouse: ClickHouse, drain: bool
+    settings: Settings,
+    topics: Topics,
+    clickhouse: ClickHouse,
+    drain: bool,
+    progress: Progress | None = None,
 ) -> ArchiveService:
     assert settings.kafka_bootstrap is not None
     consumer = archive_consumer(
@@ -140,4 +151,5 @@ def archive_service(
         settings.broker_session_timeout_seconds,
     )
     timeout = settings.drain_timeout_seconds if drain else None
-    return ArchiveService(consumer, ArchiveWriter(clickhouse, record_seal(settings)), timeout)
+    writer = ArchiveWriter(clickhouse, record_seal(settings))
+    return ArchiveService(consumer, writer, timeout, progress=progress)

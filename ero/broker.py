@@ -7,6 +7,7 @@ so we decide when it stops: after the pipeline has drained and committed.
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import socket
 import subprocess
@@ -43,6 +44,12 @@ class EmbeddedBroker:
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        """CPU time the broker process has used so far (benchmarks: it shares the cores)."""
+        assert self._process is not None, "started"
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def start(self, timeout: float = 10.0) -> EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
