@@ -152,4 +152,7 @@ def archive_service(
     )
     timeout = settings.drain_timeout_seconds if drain else None
     writer = ArchiveWriter(clickhouse, record_seal(settings))
-    return ArchiveService(consumer, writer, timeout, progress=progress)
+    # As many records per insert as the hot stage takes per batch: with one event per record
+    # (direct producers), 2 000-record inserts cost the worker more than classifying them.
+    limit = settings.sink_max_records
+    return ArchiveService(consumer, writer, timeout, max_records=limit, progress=progress)

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from projections.clickhouse import ClickHouse
+from projections.clickhouse import ArrayLiteral, ClickHouse
 from schemas.records import RecordSeal, unpack_record
 
 TABLE = "event_archive"
@@ -116,7 +116,7 @@ class ArchiveWriter:
                 "licences": sorted({licence for licence, _ in rows}),
                 "first": min(times),
                 "last": max(times),
-                "hashes": sorted({record_hash for _, record_hash in rows}),
+                "hashes": ArrayLiteral((str(h) for _, h in rows), quoted=False),
             },
         )
         for licence_id, record_hash in known:

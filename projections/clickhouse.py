@@ -7,7 +7,7 @@ clickhouse-connect has no async client for chdb, so blocking calls run in a work
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import clickhouse_connect
@@ -17,6 +17,21 @@ from ero.metrics import INSERT_ROWS, INSERT_SECONDS
 
 # No session ids: a session forbids concurrent queries, and the API runs many at once.
 common.set_setting("autogenerate_session_id", False)
+
+
+class ArrayLiteral:
+    """A bound Array parameter already written as ClickHouse's text, in one join, for values
+    that need no escaping (UUIDs, integers): clickhouse-connect formats a list element by element
+    (~1 us per value, the largest Python cost of a lookup by 10 000 ids) and writes any other
+    object as its str(). The server parses the text as the placeholder's type: a value that is
+    not one fails the query, it cannot change it."""
+
+    def __init__(self, values: Iterable[str], *, quoted: bool) -> None:
+        joined = "','".join(values) if quoted else ",".join(values)
+        self._text = f"['{joined}']" if quoted else f"[{joined}]"
+
+    def __str__(self) -> str:
+        return self._text
 
 
 class ClickHouseUnavailable(RuntimeError):

@@ -24,7 +24,7 @@ import orjson
 
 from ero.acking import retry_forever
 from ero.logs import batch_ids
-from projections.clickhouse import ClickHouse
+from projections.clickhouse import ArrayLiteral, ClickHouse
 from schemas import Classification, ClassifiedBatch, SyncEvent
 from schemas.classified import ADDED_FIELDS
 from schemas.text import fold
@@ -215,19 +215,6 @@ def _utc_wall(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-class _IdsLiteral:
-    """Event ids bound as ClickHouse's text of an Array(UUID), written in one join:
-    clickhouse-connect formats a list element by element (~1 us per id, the lookup's largest
-    Python cost) and writes any other object as its str(). The server parses the text as an
-    Array(UUID): an id that is not a UUID fails the query, it cannot change it."""
-
-    def __init__(self, ids: Sequence[str]) -> None:
-        self._text = "['" + "','".join(ids) + "']"
-
-    def __str__(self) -> str:
-        return self._text
-
-
 def known_ids(
     clickhouse: ClickHouse,
     event_ids: Sequence[str],
@@ -244,7 +231,7 @@ def known_ids(
     for start in range(0, len(event_ids), _LOOKUP_CHUNK):
         chunk = event_ids[start : start + _LOOKUP_CHUNK]
         found = clickhouse.rows(
-            _KNOWN.replace("{table}", table), bounds | {"ids": _IdsLiteral(chunk)}
+            _KNOWN.replace("{table}", table), bounds | {"ids": ArrayLiteral(chunk, quoted=True)}
         )
         known.update(event_id for (event_id,) in found)
     return known
