@@ -39,7 +39,7 @@ from licences import Credentials
 
 CONTENDERS = ("ours", "quix", "faust", "floor")
 LABELS = {
-    "ours": "ours (ero worker: hot stage, feed published too)",
+    "ours": "ours (ero worker: hot stage, feed published, raw archived)",
     "quix": "Quix Streams",
     "faust": "Faust, per event",
     "floor": "floor: aiokafka + insert, no classify",
