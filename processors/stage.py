@@ -78,7 +78,7 @@ class ClassifyAndStore:
         block = BlockBuilder() if self._writer is not None else None
         feed: dict[str, list[bytes]] = {}
         newest: dict[str, datetime] = {}
-        accepted_by: dict[tuple[str, str], Accepted] = {}
+        accepted_by: dict[tuple[str, datetime], Accepted] = {}
         letters: list[Record] = []
         count = 0
         for record in records:
@@ -90,12 +90,10 @@ class ClassifyAndStore:
                 continue
             accepted = accepted_by.get((licence_id, received_at))
             if accepted is None:
-                accepted = accepted_by[licence_id, received_at] = Accepted(
-                    licence_id, datetime.fromisoformat(received_at)
-                )
+                accepted = accepted_by[licence_id, received_at] = Accepted(licence_id, received_at)
                 latest = newest.get(licence_id)
-                if latest is None or accepted.received_at > latest:
-                    newest[licence_id] = accepted.received_at
+                if latest is None or received_at > latest:
+                    newest[licence_id] = received_at
             classified = [
                 (event_json, event, explain(*map(event.get, _CLASSIFIED_BY)))
                 for event_json, event in events
@@ -122,19 +120,19 @@ class ClassifyAndStore:
         ]
         return Prepared(block.build() if block is not None else None, out + letters)
 
-    def _events(self, record: ConsumerRecord) -> tuple[str, str, list[tuple[bytes, Any]]]:
+    def _events(self, record: ConsumerRecord) -> tuple[str, datetime, list[tuple[bytes, Any]]]:
         """The record's licence, accept time and events (each as its JSON and its decoded
         fields). A record our gateway sealed holds validated events laid out one per line: they
         are taken as they are. Any other record is validated against the contract (raises
         ValidationError) and its events encoded the same way, so both read alike from here."""
         if self._seal.verifies(record.value, record.headers):
             head, sealed = unpack_record(record.value)
-            return head["licence_id"], head["received_at"], [(e, orjson.loads(e)) for e in sealed]
+            received_at = datetime.fromisoformat(head["received_at"])
+            return head["licence_id"], received_at, [(e, orjson.loads(e)) for e in sealed]
         batch = RawBatch.model_validate_json(record.value)
         licence_id = batch.licence_id
         encoded = [_event_json(event.with_identity(licence_id)) for event in batch.events]
-        received_at = orjson.dumps(batch.received_at)[1:-1].decode()
-        return licence_id, received_at, [(e, orjson.loads(e)) for e in encoded]
+        return licence_id, batch.received_at, [(e, orjson.loads(e)) for e in encoded]
 
     async def store(self, prepared: Prepared) -> None:
         publish = retry_forever(

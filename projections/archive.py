@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from projections.clickhouse import ArrayLiteral, ClickHouse
-from schemas.records import RecordSeal, unpack_record
+from schemas.records import RecordSeal, record_head
 
 TABLE = "event_archive"
 COLUMNS = (
@@ -63,14 +63,14 @@ class ArchivedRow:
         received_at = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
         events = 0
         try:
+            counted: int | None = None
             if seal.verifies(record.value, record.headers):
-                head, lines = unpack_record(record.value)
-                body: dict[str, Any] = {**head, "events": lines}
+                body, counted = record_head(record.value)
             else:
                 body = orjson.loads(record.value)
             licence_id = str(body["licence_id"])
             received_at = datetime.fromisoformat(body["received_at"]).astimezone(UTC)
-            events = len(body["events"])
+            events = len(body["events"]) if counted is None else counted
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             pass
         digest = hashlib.blake2b(record.value, digest_size=8).digest()

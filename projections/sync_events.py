@@ -226,8 +226,11 @@ def known_ids(
     """Which of `event_ids` (of these licences, occurred in [earliest, latest]) are stored in
     `table`."""
     known: set[str] = set()
-    bounds = {"licences": sorted(set(licences)), "first": _utc_wall(earliest)}
-    bounds["last"] = _utc_wall(latest)
+    bounds = {
+        "licences": sorted(set(licences)),
+        "first": _utc_wall(earliest),
+        "last": _utc_wall(latest),
+    }
     for start in range(0, len(event_ids), _LOOKUP_CHUNK):
         chunk = event_ids[start : start + _LOOKUP_CHUNK]
         found = clickhouse.rows(

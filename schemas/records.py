@@ -60,6 +60,13 @@ def unpack_record(value: bytes) -> tuple[dict[str, str], list[bytes]]:
     return head, events
 
 
+def record_head(value: bytes) -> tuple[dict[str, str], int]:
+    """The head fields and the number of events of a record `pack_records` wrote, from its first
+    line alone (the same caveat as `unpack_record`)."""
+    head = orjson.loads(value[: value.index(b"\n")] + b"]}")
+    return head, value.count(b"\n") - 1
+
+
 SEAL_HEADER = "ero-seal"
 
 
