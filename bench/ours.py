@@ -1,6 +1,6 @@
 """Our worker, unchanged, as a contender: what `ero worker` runs — the hot stage, which also
-publishes every classified event on the feed topic, and the archive of every raw record (work
-the peers do not do). The clock stops once both have stored everything."""
+publishes every classified event on the feed topic and archives every raw record (work the
+peers do not do). The clock stops once it has committed everything."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import dataclasses
 
 from bench.job import JobSpec, Stopwatch, finish
 from bench.workload import RECORD_KEY
-from ero.archiver import archive_service
 from ero.drain import Progress
 from ero.runtime import tune_garbage_collector
 from ero.settings import Settings
@@ -44,21 +43,17 @@ def run_ours(spec: JobSpec) -> None:
     progress = _TimedProgress(stopwatch)
     clickhouse = open_clickhouse(settings)
     app = create_worker_app(settings, topics, clickhouse, progress)
-    archived = Progress()
-    archive = archive_service(settings, topics, clickhouse, drain=False, progress=archived)
     tune_garbage_collector()  # as `ero worker` does
 
     @app.task  # type: ignore[untyped-decorator]
-    async def done_when_projected_and_archived() -> None:
-        """The stage committed everything the topic held (every event is inserted), and the
-        archive holds every record."""
+    async def done_when_stored() -> None:
+        """The stage committed everything the topic held: every event is inserted, every
+        record archived."""
         ends = await end_offsets(spec.bootstrap, topics.raw)
         while not progress.caught_up(topics.raw, ends):  # noqa: ASYNC110  # marked by the stage
-            await asyncio.sleep(0.005)
-        while not archived.caught_up(topics.raw, ends):  # noqa: ASYNC110  # marked by the archive
             await asyncio.sleep(0.005)
         stopwatch.inserted_now(spec.events)
         finish()
 
-    worker = PipelineWorker(app, archive, loglevel="warning", override_logging=False)
+    worker = PipelineWorker(app, loglevel="warning", override_logging=False)
     worker.execute_from_commandline()

@@ -1,7 +1,10 @@
-"""Archives the raw topic into ClickHouse: consume -> insert -> commit, in a group of its own.
+"""Archives the raw topic into ClickHouse where classification is scaled out: consume ->
+insert -> commit, in a group of its own, in the process with the `project` role.
 
-A group of its own (not the Faust app's) so that the archive sees every raw partition however
-classification is scaled out (`ERO_WORKER_ROLES`), and its offsets move only with its inserts.
+Classify-only workers have no ClickHouse, so the records they classify are archived here, from
+every raw partition whatever the roles of the other workers (`ERO_WORKER_ROLES`). In the
+default one-hop deployment the hot stage archives what it classifies instead, from the same
+fetch (processors/stage.py), and this consumer does not run.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import mode
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from ero.acking import retry_forever
@@ -26,18 +29,6 @@ from projections.archive import ArchiveWriter, LogRecord
 from projections.clickhouse import ClickHouse
 
 log = structlog.get_logger(__name__)
-
-
-def log_record(record: ConsumerRecord[Any, Any]) -> LogRecord:
-    return LogRecord(
-        record.topic,
-        record.partition,
-        record.offset,
-        record.timestamp,
-        record.key,
-        record.value,
-        record.headers,
-    )
 
 
 class ArchiveService(mode.Service):
@@ -83,7 +74,7 @@ class ArchiveService(mode.Service):
 
     async def _archive_once(self) -> int:
         fetched = await self.consumer.getmany(timeout_ms=200, max_records=self._max_records)
-        records = [log_record(r) for batch in fetched.values() for r in batch]
+        records = [LogRecord.read(r) for batch in fetched.values() for r in batch]
         if not records:
             return 0
         new = await retry_forever(partial(self._writer.write, records), "archive_insert")

@@ -118,7 +118,8 @@ def run_all(settings: Settings) -> None:
             timeout = settings.drain_timeout_seconds
             stages = drained_topics(settings, topics)
             extra.insert(0, DrainService(settings.kafka_bootstrap, stages, progress, timeout))
-        extra.insert(0, archive_service(settings, topics, clickhouse, drain=embedded))
+        if settings.archives_raw_apart:
+            extra.insert(0, archive_service(settings, topics, clickhouse, drain=embedded))
         _write_runtime_file(settings)
         try:
             worker = PipelineWorker(
@@ -140,7 +141,9 @@ def run_worker(settings: Settings) -> None:
         if clickhouse is not None:
             repair_recent_rollups(clickhouse)  # before the stages write
         app = create_worker_app(settings, topics, clickhouse)
-        extra = [] if clickhouse is None else [archive_service(settings, topics, clickhouse, False)]
+        extra = []
+        if clickhouse is not None and settings.archives_raw_apart:
+            extra.append(archive_service(settings, topics, clickhouse, drain=False))
         tune_garbage_collector()
         _execute(PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False))
 

@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         """Whether this process's worker stores events (and so owns ClickHouse)."""
         return bool(self.roles & {CLASSIFY_AND_PROJECT, "project"})
 
+    @property
+    def archives_raw_apart(self) -> bool:
+        """Whether this process archives the raw topic with a consumer group of its own: the
+        `project` process of a scaled-out deployment, since classify-only workers have no
+        ClickHouse. A classify-and-project worker archives what it classifies."""
+        return "project" in self.roles
+
     @cached_property
     def resolved_clickhouse_dsn(self) -> str:
         if self.clickhouse_dsn:

@@ -31,6 +31,7 @@ from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
 from processors.live_rules import LiveRules, initial_catalog, register_rules, rules_table
 from processors.stage import ClassifyAndStore
+from projections.archive import ArchiveWriter
 from projections.clickhouse import ClickHouse
 from projections.stage import ProjectFeed
 from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter, kill_after_inserts
@@ -48,6 +49,7 @@ def create_worker_app(
     """The stages of this process's roles (settings.worker_roles); `clickhouse` is given when
     they write it (settings.writes_clickhouse)."""
     roles = settings.roles
+    seal = record_seal(settings)
     on_done = progress.mark if progress is not None else (lambda _: None)
     assert settings.kafka_bootstrap is not None
     bootstrap = settings.kafka_bootstrap
@@ -74,7 +76,7 @@ def create_worker_app(
 
     if clickhouse is None:  # a classify-only worker: the bundled catalog, then the rules topic's
         live_rules = LiveRules(load_catalog(), rules_table(app))
-        writer = None
+        writer = archive = None
     else:
         store = CatalogStore(clickhouse)
         rules = register_rules(app, topic(topics.rules), store, on_done=on_done)
@@ -88,6 +90,9 @@ def create_worker_app(
         writer = GatedSyncEventsWriter(
             clickhouse, PROJECTION_GATE, kill_after_inserts(settings.fault_kill_after_inserts)
         )
+        # Classify-and-project archives what it classifies; a `project` process archives the
+        # whole raw topic in a group of its own (ero/archiver.py).
+        archive = ArchiveWriter(clickhouse, seal) if CLASSIFY_AND_PROJECT in roles else None
 
     def stage(name: str, source: str, step: Step[Any]) -> BatchConsumer[Any]:
         consumer: BatchConsumer[Any] = BatchConsumer(
@@ -119,10 +124,11 @@ def create_worker_app(
             ClassifyAndStore(
                 classifier=live_rules.classifier,
                 writer=writer if CLASSIFY_AND_PROJECT in roles else None,
+                archive=archive,
                 producer=LogProducer(
                     bootstrap, settings.max_record_bytes, settings.broker_timeout_seconds
                 ),
-                seal=record_seal(settings),
+                seal=seal,
                 classified_topic=topics.classified,
                 dead_letter_topic=topics.dead_letter,
                 max_record_bytes=settings.max_record_bytes,

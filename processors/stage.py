@@ -1,20 +1,21 @@
 """The hot stage: raw records in; classified events stored in ClickHouse, published on the
-classified topic; unreadable records kept as dead letters. Then, and only then, the input is
-committed (streaming/batch_consumer.py).
+classified topic; every record archived as it is, unreadable ones kept as dead letters too.
+Then, and only then, the input is committed (streaming/batch_consumer.py).
 
 One hop: the events are stored by the process that classified them, from memory, instead of
 being encoded, sent through the broker, fetched and decoded once more by a second stage; the
 classified topic stays the pipeline's output feed (other consumers, replays). Per event: one
 orjson decoding (plus a pydantic validation unless our gateway sealed the record: the raw topic
 is open to direct producers too), one classification looked up by message shape, the feed's
-and the table's JSON spliced from the event's own JSON.
+and the table's JSON spliced from the event's own JSON. The archive's row of a record comes from
+the same reading (a second consumer group fetched and read every record again).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from ero.acking import retry_forever
 from ero.log_producer import LogProducer, Record
 from ero.metrics import CLASSIFICATION_SECONDS, CLASSIFIED
 from processors.classifier import Classifier
+from projections.archive import ArchivedRow, ArchiveWriter, LogRecord
 from projections.sync_events import Accepted, Block, BlockBuilder, SyncEventsWriter
 from schemas import RawBatch, SyncEvent
 from schemas.classified import classified_json
@@ -47,17 +49,21 @@ class Prepared:
     """The rows to store; None for a classify-only worker."""
     records: list[Record]
     """Classified records for the feed, and dead letters."""
+    archived: list[ArchivedRow]
+    """Every input record, for the archive (none when there is no archive to write)."""
 
 
 class ClassifyAndStore:
-    """The step of the raw topic's BatchConsumer. Without a writer (a classify-only worker) the
-    classified events only go to the feed, which a `project` stage stores."""
+    """The step of the raw topic's BatchConsumer. Without a writer and an archive (a
+    classify-only worker) the classified events only go to the feed, which a `project` stage
+    stores, and the records are archived by that process's own consumer (ero/archiver.py)."""
 
     def __init__(
         self,
         *,
         classifier: Callable[[], Classifier],
         writer: SyncEventsWriter | None,
+        archive: ArchiveWriter | None,
         producer: LogProducer,
         seal: RecordSeal,
         classified_topic: str,
@@ -66,6 +72,7 @@ class ClassifyAndStore:
     ) -> None:
         self._classifier = classifier
         self._writer = writer
+        self._archive = archive
         self._producer = producer
         self._seal = seal
         self._classified_topic = classified_topic
@@ -80,6 +87,8 @@ class ClassifyAndStore:
         newest: dict[str, datetime] = {}
         accepted_by: dict[tuple[str, datetime], Accepted] = {}
         letters: list[Record] = []
+        archived: list[ArchivedRow] = []
+        archiving = self._archive is not None
         count = 0
         for record in records:
             try:
@@ -87,7 +96,12 @@ class ClassifyAndStore:
             except ValidationError as exc:
                 letter = _dead_letter(record, exc)
                 letters.append((self._dead_letter_topic, record.key or b"", letter, ()))
+                if archiving:
+                    archived.append(ArchivedRow.of(LogRecord.read(record), self._seal))
                 continue
+            if archiving:
+                logged = LogRecord.read(record)
+                archived.append(ArchivedRow.filed(logged, licence_id, received_at, len(events)))
             accepted = accepted_by.get((licence_id, received_at))
             if accepted is None:
                 accepted = accepted_by[licence_id, received_at] = Accepted(licence_id, received_at)
@@ -118,7 +132,7 @@ class ClassifyAndStore:
                 licence_id, newest[licence_id], events_json, self._max_record_bytes
             )
         ]
-        return Prepared(block.build() if block is not None else None, out + letters)
+        return Prepared(block.build() if block is not None else None, out + letters, archived)
 
     def _events(self, record: ConsumerRecord) -> tuple[str, datetime, list[tuple[bytes, Any]]]:
         """The record's licence, accept time and events (each as its JSON and its decoded
@@ -138,11 +152,13 @@ class ClassifyAndStore:
         publish = retry_forever(
             lambda: self._producer.send_all(prepared.records), "classified_publish"
         )
-        block, writer = prepared.block, self._writer
-        if block is None or writer is None:
-            await publish
-            return
-        await asyncio.gather(writer.store_until_done(block), publish)
+        block, writer, archive = prepared.block, self._writer, self._archive
+        stored: list[Awaitable[object]] = [publish]
+        if block is not None and writer is not None:
+            stored.append(writer.store_until_done(block))
+        if archive is not None:
+            stored.append(archive.store_until_done(prepared.archived))
+        await asyncio.gather(*stored)
 
     async def close(self) -> None:
         await self._producer.stop()

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from aiokafka import ConsumerRecord
 
+from ero.acking import retry_forever
 from projections.clickhouse import ArrayLiteral, ClickHouse
 from schemas.records import RecordSeal, record_head
 
@@ -44,6 +46,18 @@ class LogRecord:
     value: bytes
     headers: Sequence[tuple[str, bytes]] = ()
 
+    @classmethod
+    def read(cls, record: ConsumerRecord) -> LogRecord:
+        return cls(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.timestamp,
+            record.key,
+            record.value,
+            record.headers,
+        )
+
 
 @dataclass(frozen=True)
 class ArchivedRow:
@@ -52,6 +66,16 @@ class ArchivedRow:
     record_hash: int
     record: LogRecord
     events: int
+
+    @classmethod
+    def filed(
+        cls, record: LogRecord, licence_id: str, received_at: datetime, events: int
+    ) -> ArchivedRow:
+        """The row of a record whose licence, accept time and events are known (the hot stage
+        read them already)."""
+        digest = hashlib.blake2b(record.value, digest_size=8).digest()
+        received_at = received_at.astimezone(UTC)
+        return cls(licence_id, received_at, int.from_bytes(digest, "big"), record, events)
 
     @classmethod
     def of(cls, record: LogRecord, seal: RecordSeal) -> ArchivedRow:
@@ -69,12 +93,11 @@ class ArchivedRow:
             else:
                 body = orjson.loads(record.value)
             licence_id = str(body["licence_id"])
-            received_at = datetime.fromisoformat(body["received_at"]).astimezone(UTC)
+            received_at = datetime.fromisoformat(body["received_at"])
             events = len(body["events"]) if counted is None else counted
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             pass
-        digest = hashlib.blake2b(record.value, digest_size=8).digest()
-        return cls(licence_id, received_at, int.from_bytes(digest, "big"), record, events)
+        return cls.filed(record, licence_id, received_at, events)
 
     def columns(self) -> tuple[Any, ...]:
         return (
@@ -102,38 +125,46 @@ class ArchiveWriter:
         self._seal = seal
         self._clickhouse = clickhouse
 
-    def _new_rows(self, records: Sequence[LogRecord]) -> list[ArchivedRow]:
-        rows: dict[tuple[str, int], ArchivedRow] = {}
-        for record in records:
-            row = ArchivedRow.of(record, self._seal)
-            rows.setdefault((row.licence_id, row.record_hash), row)
-        if not rows:
+    def _new_rows(self, rows: Iterable[ArchivedRow]) -> list[ArchivedRow]:
+        unique: dict[tuple[str, int], ArchivedRow] = {}
+        for row in rows:
+            unique.setdefault((row.licence_id, row.record_hash), row)
+        if not unique:
             return []
-        times = [row.received_at.replace(tzinfo=None) for row in rows.values()]
+        times = [row.received_at.replace(tzinfo=None) for row in unique.values()]
         known = self._clickhouse.rows(
             _KNOWN,
             {
-                "licences": sorted({licence for licence, _ in rows}),
+                "licences": sorted({licence for licence, _ in unique}),
                 "first": min(times),
                 "last": max(times),
-                "hashes": ArrayLiteral((str(h) for _, h in rows), quoted=False),
+                "hashes": ArrayLiteral((str(h) for _, h in unique), quoted=False),
             },
         )
         for licence_id, record_hash in known:
-            rows.pop((licence_id, record_hash), None)
-        return list(rows.values())
+            unique.pop((licence_id, record_hash), None)
+        return list(unique.values())
+
+    def write_rows(self, rows: Iterable[ArchivedRow]) -> int:
+        """Archive the rows not archived yet; return how many were new."""
+        new = self._new_rows(rows)
+        if new:
+            self._clickhouse.insert_columns(
+                TABLE, COLUMNS, list(zip(*(r.columns() for r in new), strict=True))
+            )
+        return len(new)
 
     def write_sync(self, records: Sequence[LogRecord]) -> int:
-        """Archive the records not archived yet; return how many were new."""
-        rows = self._new_rows(records)
-        if rows:
-            self._clickhouse.insert_columns(
-                TABLE, COLUMNS, list(zip(*(r.columns() for r in rows), strict=True))
-            )
-        return len(rows)
+        return self.write_rows(ArchivedRow.of(record, self._seal) for record in records)
 
     async def write(self, records: Sequence[LogRecord]) -> int:
         return await asyncio.to_thread(self.write_sync, records)
+
+    async def store_until_done(self, rows: Sequence[ArchivedRow]) -> int:
+        """`write_rows`, retried with backoff while ClickHouse refuses."""
+        return await retry_forever(
+            lambda: asyncio.to_thread(self.write_rows, rows), "archive_insert"
+        )
 
 
 @dataclass(frozen=True)

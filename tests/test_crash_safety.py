@@ -75,12 +75,10 @@ class Log:
         return asyncio.run(_committed(self.bootstrap, group, topic))
 
     def positions(self) -> dict[str, tuple[int, int]]:
-        """group/topic -> (committed, end)"""
+        """group/topic -> (committed, end). The hot stage archives what it classifies: its
+        group is the only one reading raw."""
         raw = self.topics.raw
-        return {
-            f"{group}/{topic}": (self.committed(group, topic), self.end(topic))
-            for group, topic in (("ero-classify", raw), ("ero-archive", raw))
-        }
+        return {f"ero-classify/{raw}": (self.committed("ero-classify", raw), self.end(raw))}
 
     def all_committed(self) -> bool:
         return all(committed == end for committed, end in self.positions().values())

@@ -14,6 +14,7 @@ from ero.log_producer import LogProducer
 from processors.catalog import load_catalog
 from processors.classifier import Classifier
 from processors.stage import ClassifyAndStore, Prepared
+from projections.archive import ArchivedRow, ArchiveWriter, LogRecord
 from projections.clickhouse import ClickHouse
 from projections.sync_events import SyncEventsWriter
 from schemas import SyncEvent
@@ -27,6 +28,7 @@ def stage(clickhouse: ClickHouse) -> ClassifyAndStore:
     return ClassifyAndStore(
         classifier=lambda: CLASSIFIER,
         writer=SyncEventsWriter(clickhouse),
+        archive=ArchiveWriter(clickhouse, SEAL),
         producer=LogProducer("127.0.0.1:1", 1 << 20, 1.0),  # never used by prepare
         seal=SEAL,
         classified_topic="classified",
@@ -104,6 +106,27 @@ def test_sealed_and_validated_records_give_the_same_rows_and_feed(
     assert levels == ["success", "error", "error"]
 
 
+def test_the_stage_files_every_record_as_the_archive_consumer_would(
+    clickhouse: ClickHouse,
+) -> None:
+    """The stage files records from its own reading of them (sealed, validated, unreadable):
+    the rows must be those the archive's own consumer (ero/archiver.py) would file."""
+    [value] = encode_batches("L1", datetime.now(UTC), events(), 1 << 20)
+    direct = orjson.dumps(orjson.loads(value))
+    records = [
+        record(value, [SEAL.header(value)], 0),
+        record(direct, [], 1),
+        record(b"not json at all", [], 2),
+    ]
+    prepared = stage(clickhouse).prepare(records)
+    assert prepared.archived == [ArchivedRow.of(LogRecord.read(r), SEAL) for r in records]
+    assert [(row.licence_id, row.events) for row in prepared.archived] == [
+        ("L1", 3),
+        ("L1", 3),
+        ("L1", 0),  # under its key, as a dead letter's trail
+    ]
+
+
 def test_a_record_whose_seal_does_not_verify_is_validated_and_dead_lettered() -> None:
     bad = events()[0].model_dump(mode="json") | {"event_id": "not-a-uuid", "extra": 1}
     value = b'{"licence_id":"L1","received_at":"2026-11-28T10:00:00Z","events":[\n'
@@ -113,6 +136,7 @@ def test_a_record_whose_seal_does_not_verify_is_validated_and_dead_lettered() ->
     hot = ClassifyAndStore(
         classifier=lambda: CLASSIFIER,
         writer=None,
+        archive=None,
         producer=LogProducer("127.0.0.1:1", 1 << 20, 1.0),
         seal=SEAL,
         classified_topic="classified",

@@ -1,7 +1,7 @@
 """Scale-out on the embedded broker: a second worker process joins the consumer group and
 classifies its share of the raw topic; ClickHouse stays with the process owning the chdb path
-(ERO_WORKER_ROLES=classify, while `ero run` classifies and projects: same code, configured).
-Killing it (kill -9) mid-run loses nothing."""
+(ERO_WORKER_ROLES=classify, while `ero run` classifies and projects: same code, configured),
+and archives the whole raw topic. Killing the helper (kill -9) mid-run loses nothing."""
 
 from __future__ import annotations
 
@@ -54,6 +54,11 @@ def test_a_classify_only_worker_shares_the_raw_topic_and_its_kill_loses_nothing(
     finally:
         helper.ensure_stopped()
         assert pipeline.stop() == 0
+    # The project process archived the helper's partitions too (classify-only workers have no
+    # ClickHouse): every record once.
+    rebuilt = pipeline.ero("rebuild", "--from-archive")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"replayed {len(expected):,} events from archive; kept 0 more" in rebuilt.stdout
 
 
 def test_an_unknown_worker_role_is_one_clear_line(tmp_path: Path) -> None:
