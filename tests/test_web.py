@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +140,18 @@ def shop(pipeline: Pipeline, corpus_path: Path) -> Iterator[Shop]:
         yield created
 
 
+def _zone_where_now_is_noon_or_midnight() -> str:
+    """A time zone whose hour is now a multiple of 12: the chart then labels its newest hour, at
+    its right edge, the layout's worst case, whatever the hour the suite runs at."""
+    ahead = (12 - datetime.now(UTC).hour % 12) % 12
+    return f"Etc/GMT-{ahead}" if ahead else "UTC"  # Etc/GMT-N is N hours ahead of UTC
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+    context = browser.new_context(
+        viewport=LAPTOP, locale="fr-FR", timezone_id=_zone_where_now_is_noon_or_midnight()
+    )
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
@@ -431,6 +441,18 @@ def test_english_on_request_and_usable_at_phone_width(page: Page, shop: Shop) ->
         visit(page, route)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(page, f"{route}-telephone")
+    # The chart's hour labels (its newest hour included: see the page's time zone) stay inside
+    # it, side by side.
+    visit(page, "tableau-de-bord")
+    left, right = page.locator(".chart").evaluate(
+        "e => [e.getBoundingClientRect().left, e.getBoundingClientRect().right]"
+    )
+    labels = page.locator(".chart .ticks span").evaluate_all(
+        "spans => spans.map(s => [s.getBoundingClientRect().left, s.getBoundingClientRect().right])"
+    )
+    assert len(labels) >= 3
+    assert all(left <= start and end <= right for start, end in labels), (left, right, labels)
+    assert all(a[1] <= b[0] for a, b in pairwise(labels)), labels
 
 
 def test_the_export_is_the_apis_file_for_the_filters_shown(page: Page, shop: Shop) -> None:

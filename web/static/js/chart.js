@@ -39,9 +39,12 @@ function ticks(points) {
     "div",
     { class: "ticks", "aria-hidden": "true" },
     points.flatMap((p, i) => {
-      if (new Date(p.at).getHours() % 12) return [];
+      const at = (i + 0.5) / points.length;
+      // A label is centred on its hour: near an edge it would stick out of the chart (and the
+      // page, on a phone). Those hours stay unlabelled; their neighbours' labels place them.
+      if (new Date(p.at).getHours() % 12 || at < 0.125 || at > 0.875) return [];
       const tick = h("span", {}, hour(p.at));
-      tick.style.left = `${((i + 0.5) / points.length) * 100}%`;
+      tick.style.left = `${at * 100}%`;
       return [tick];
     }),
   );
