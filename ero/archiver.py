@@ -21,11 +21,10 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from ero.acking import retry_forever
-from ero.drain import Progress
 from ero.settings import Settings
 from ero.state import record_seal
 from ero.topics import Topics
-from projections.archive import ArchiveWriter, LogRecord
+from projections.archive import ArchiveWriter
 from projections.clickhouse import ClickHouse
 
 log = structlog.get_logger(__name__)
@@ -41,11 +40,9 @@ class ArchiveService(mode.Service):
         writer: ArchiveWriter,
         drain_timeout: float | None,
         max_records: int = 2_000,
-        progress: Progress | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._progress = progress
         self._new_consumer = consumer  # made in on_start: aiokafka binds to the running loop
         self._consumer: AIOKafkaConsumer | None = None
         self._writer = writer
@@ -74,20 +71,16 @@ class ArchiveService(mode.Service):
 
     async def _archive_once(self) -> int:
         fetched = await self.consumer.getmany(timeout_ms=200, max_records=self._max_records)
-        records = [LogRecord.read(r) for batch in fetched.values() for r in batch]
+        records = [record for batch in fetched.values() for record in batch]
         if not records:
             return 0
-        new = await retry_forever(partial(self._writer.write, records), "archive_insert")
+        await retry_forever(partial(self._writer.write, records), "archive_insert")
         try:
             await self.consumer.commit()
         except KafkaError as exc:
-            # A rebalance moved partitions: their records come again and are found archived.
+            # A rebalance moved partitions: their records come again; the table folds them.
             log.warning("archive_commit_failed", error=str(exc))
-        if self._progress is not None:
-            for tp, batch in fetched.items():
-                if batch:
-                    self._progress.mark_offset(tp.topic, tp.partition, batch[-1].offset + 1)
-        log.debug("archived", records=len(records), new=new)
+        log.debug("archived", records=len(records))
         return len(records)
 
     async def _caught_up(self) -> bool:
@@ -132,7 +125,6 @@ def archive_service(
     topics: Topics,
     clickhouse: ClickHouse,
     drain: bool,
-    progress: Progress | None = None,
 ) -> ArchiveService:
     assert settings.kafka_bootstrap is not None
     consumer = archive_consumer(
@@ -146,4 +138,4 @@ def archive_service(
     # As many records per insert as the hot stage takes per batch: with one event per record
     # (direct producers), 2 000-record inserts cost the worker more than classifying them.
     limit = settings.sink_max_records
-    return ArchiveService(consumer, writer, timeout, max_records=limit, progress=progress)
+    return ArchiveService(consumer, writer, timeout, max_records=limit)

@@ -29,7 +29,7 @@ from ero.acking import retry_forever
 from ero.log_producer import LogProducer, Record
 from ero.metrics import CLASSIFICATION_SECONDS, CLASSIFIED
 from processors.classifier import Classifier
-from projections.archive import ArchivedRow, ArchiveWriter, LogRecord
+from projections.archive import ArchivedRow, ArchiveWriter
 from projections.sync_events import Accepted, Block, BlockBuilder, SyncEventsWriter
 from schemas import RawBatch, SyncEvent
 from schemas.classified import classified_json
@@ -97,11 +97,10 @@ class ClassifyAndStore:
                 letter = _dead_letter(record, exc)
                 letters.append((self._dead_letter_topic, record.key or b"", letter, ()))
                 if archiving:
-                    archived.append(ArchivedRow.of(LogRecord.read(record), self._seal))
+                    archived.append(ArchivedRow.of(record, self._seal))
                 continue
             if archiving:
-                logged = LogRecord.read(record)
-                archived.append(ArchivedRow.filed(logged, licence_id, received_at, len(events)))
+                archived.append(ArchivedRow.filed(record, licence_id, received_at, len(events)))
             accepted = accepted_by.get((licence_id, received_at))
             if accepted is None:
                 accepted = accepted_by[licence_id, received_at] = Accepted(licence_id, received_at)

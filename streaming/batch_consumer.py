@@ -101,6 +101,9 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: list[ConsumerRecord] = []
         self._pending_bytes = 0
+        # Per partition: the offset after the last record in hand (a fetch hands over each
+        # partition's records in order).
+        self._pending_ends: dict[TopicPartition, int] = {}
         self._storing: _Storing | None = None
         self._handing_over = asyncio.Lock()
         # Per partition: the group's committed offset as far as we know it (where our first
@@ -132,9 +135,11 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         while not self.should_stop:
             fetched = await consumer.getmany(timeout_ms=50, max_records=limits.max_records)
             for tp, records in fetched.items():
-                if records:
-                    self._committed.setdefault(tp, records[0].offset)
-                if records and not self._pending:
+                if not records:
+                    continue
+                self._committed.setdefault(tp, records[0].offset)
+                self._pending_ends[tp] = records[-1].offset + 1
+                if not self._pending:
                     deadline = time.monotonic() + limits.flush_seconds
                 self._pending += records
                 self._pending_bytes += sum(len(record.value or b"") for record in records)
@@ -152,13 +157,12 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         stored and committed; with `settle`, also wait until this batch is."""
         async with self._handing_over:
             batch, self._pending, self._pending_bytes = self._pending, [], 0
+            ends, self._pending_ends = self._pending_ends, {}
             if batch:
                 self._on_batch(len(batch))
                 prepared = await asyncio.to_thread(self._step.prepare, batch)
                 await self._settle()
-                self._storing = _Storing(
-                    asyncio.create_task(self._step.store(prepared)), _next_offsets(batch)
-                )
+                self._storing = _Storing(asyncio.create_task(self._step.store(prepared)), ends)
             if settle:
                 await self._settle()
 
@@ -194,14 +198,6 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         """Partitions that left: what we knew of their commits is stale from now on."""
         for tp in partitions:
             self._committed.pop(tp, None)
-
-
-def _next_offsets(batch: Sequence[ConsumerRecord]) -> dict[TopicPartition, int]:
-    ends: dict[TopicPartition, int] = {}
-    for record in batch:
-        tp = TopicPartition(record.topic, record.partition)
-        ends[tp] = max(ends.get(tp, 0), record.offset + 1)
-    return ends
 
 
 class _StoreBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]

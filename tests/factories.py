@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiokafka import ConsumerRecord
+
 from schemas import SyncEvent
 
 
@@ -35,3 +37,26 @@ def order_events(count: int, tag: str, at: datetime, minutes: int = 1) -> list[S
         )
         for n in range(count)
     ]
+
+
+def raw_record(
+    value: bytes,
+    headers: list[tuple[str, bytes]],
+    offset: int = 0,
+    key: bytes = b"L1",
+    timestamp_ms: int = 1_700_000_000_000,
+) -> ConsumerRecord:
+    """A record of the raw topic as a consumer fetches it."""
+    return ConsumerRecord(
+        topic="raw",
+        partition=0,
+        offset=offset,
+        timestamp=timestamp_ms,
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=headers,
+    )

@@ -7,17 +7,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
+from aiokafka import ConsumerRecord
 
-from projections.archive import ArchivedRow, ArchiveWriter, LogRecord
+from projections.archive import ArchivedRow, ArchiveWriter
 from projections.clickhouse import ClickHouse
 from schemas import SyncEvent
 from schemas.records import SEAL_HEADER, RecordSeal, encode_batches
+from tests.factories import raw_record
 
 SEAL = RecordSeal(b"the archive tests' record key")
 ACCEPTED = datetime(2026, 11, 28, 9, 30, 0, 123000, tzinfo=UTC)
 
 
-def raw_record() -> bytes:
+def raw_batch() -> bytes:
     events = [
         SyncEvent.model_validate(
             {
@@ -33,12 +35,12 @@ def raw_record() -> bytes:
     return value
 
 
-def log_record(value: bytes, headers: list[tuple[str, bytes]], offset: int = 0) -> LogRecord:
-    return LogRecord("raw", 0, offset, 1_795_858_200_000, b"L-key", value, headers)
+def log_record(value: bytes, headers: list[tuple[str, bytes]], offset: int = 0) -> ConsumerRecord:
+    return raw_record(value, headers, offset, key=b"L-key", timestamp_ms=1_795_858_200_000)
 
 
 def test_a_sealed_record_is_filed_as_a_full_decoding_would_file_it() -> None:
-    value = raw_record()
+    value = raw_batch()
     sealed = ArchivedRow.of(log_record(value, [SEAL.header(value)]), SEAL)
     decoded = ArchivedRow.of(log_record(value, []), SEAL)
     assert (sealed.licence_id, sealed.received_at, sealed.events) == ("L-archive", ACCEPTED, 7)
@@ -47,7 +49,7 @@ def test_a_sealed_record_is_filed_as_a_full_decoding_would_file_it() -> None:
 
 
 def test_other_records_are_filed_under_what_can_be_read_of_them() -> None:
-    compact = orjson.dumps(orjson.loads(raw_record()))  # a direct producer's layout
+    compact = orjson.dumps(orjson.loads(raw_batch()))  # a direct producer's layout
     forged = ArchivedRow.of(log_record(compact, [(SEAL_HEADER, b"0" * 16)]), SEAL)
     assert (forged.licence_id, forged.events) == ("L-archive", 7)
     garbage = ArchivedRow.of(log_record(b"not json\n at all", []), SEAL)
@@ -55,14 +57,14 @@ def test_other_records_are_filed_under_what_can_be_read_of_them() -> None:
     assert garbage.received_at == datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 
 
-def test_a_record_is_archived_once(clickhouse: ClickHouse) -> None:
-    value = raw_record().replace(b"L-archive", b"L-archive-once")
+def test_a_record_delivered_again_is_read_once(clickhouse: ClickHouse) -> None:
+    value = raw_batch().replace(b"L-archive", b"L-archive-once")
     writer = ArchiveWriter(clickhouse, SEAL)
     record = log_record(value, [SEAL.header(value)])
-    assert writer.write_sync([record, record]) == 1
-    assert writer.write_sync([log_record(value, [SEAL.header(value)], offset=9)]) == 0
+    writer.write_sync([record, record])
+    writer.write_sync([log_record(value, [SEAL.header(value)], offset=9)])  # a redelivery
     stored = clickhouse.rows(
-        "SELECT events, record FROM event_archive WHERE licence_id = {l:String}",
+        "SELECT events, record FROM event_archive FINAL WHERE licence_id = {l:String}",
         {"l": "L-archive-once"},
     )
     assert [(events, bytes(record, "utf-8")) for events, record in stored] == [(7, value)]

@@ -8,17 +8,17 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from aiokafka import ConsumerRecord
 
 from ero.log_producer import LogProducer
 from processors.catalog import load_catalog
 from processors.classifier import Classifier
 from processors.stage import ClassifyAndStore, Prepared
-from projections.archive import ArchivedRow, ArchiveWriter, LogRecord
+from projections.archive import ArchivedRow, ArchiveWriter
 from projections.clickhouse import ClickHouse
 from projections.sync_events import SyncEventsWriter
 from schemas import SyncEvent
 from schemas.records import SEAL_HEADER, RecordSeal, encode_batches, unpack_record
+from tests.factories import raw_record
 
 SEAL = RecordSeal(b"a key of the test suite, shared")
 CLASSIFIER = Classifier(load_catalog())
@@ -34,22 +34,6 @@ def stage(clickhouse: ClickHouse) -> ClassifyAndStore:
         classified_topic="classified",
         dead_letter_topic="dead-letter",
         max_record_bytes=1 << 20,
-    )
-
-
-def record(value: bytes, headers: list[tuple[str, bytes]], offset: int = 0) -> ConsumerRecord:
-    return ConsumerRecord(
-        topic="raw",
-        partition=0,
-        offset=offset,
-        timestamp=1_700_000_000_000,
-        timestamp_type=0,
-        key=b"L1",
-        value=value,
-        checksum=None,
-        serialized_key_size=2,
-        serialized_value_size=len(value),
-        headers=headers,
     )
 
 
@@ -95,8 +79,8 @@ def test_sealed_and_validated_records_give_the_same_rows_and_feed(
     # What a direct producer writes: compact JSON, no seal.
     direct = orjson.dumps(orjson.loads(value))
     hot = stage(clickhouse)
-    sealed = outputs(hot.prepare([record(value, [SEAL.header(value)])]))
-    validated = outputs(hot.prepare([record(direct, [])]))
+    sealed = outputs(hot.prepare([raw_record(value, [SEAL.header(value)])]))
+    validated = outputs(hot.prepare([raw_record(direct, [])]))
     assert sealed == validated
     lines, feed = sealed
     assert len(lines) == 3
@@ -114,12 +98,12 @@ def test_the_stage_files_every_record_as_the_archive_consumer_would(
     [value] = encode_batches("L1", datetime.now(UTC), events(), 1 << 20)
     direct = orjson.dumps(orjson.loads(value))
     records = [
-        record(value, [SEAL.header(value)], 0),
-        record(direct, [], 1),
-        record(b"not json at all", [], 2),
+        raw_record(value, [SEAL.header(value)], 0),
+        raw_record(direct, [], 1),
+        raw_record(b"not json at all", [], 2),
     ]
     prepared = stage(clickhouse).prepare(records)
-    assert prepared.archived == [ArchivedRow.of(LogRecord.read(r), SEAL) for r in records]
+    assert prepared.archived == [ArchivedRow.of(r, SEAL) for r in records]
     assert [(row.licence_id, row.events) for row in prepared.archived] == [
         ("L1", 3),
         ("L1", 3),
@@ -143,7 +127,7 @@ def test_a_record_whose_seal_does_not_verify_is_validated_and_dead_lettered() ->
         dead_letter_topic="dead-letter",
         max_record_bytes=1 << 20,
     )
-    prepared = hot.prepare([record(value, forged, 0), record(value, other_key, 1)])
+    prepared = hot.prepare([raw_record(value, forged, 0), raw_record(value, other_key, 1)])
     assert prepared.block is None
     assert [topic for topic, *_ in prepared.records] == ["dead-letter", "dead-letter"]
     reasons = orjson.loads(prepared.records[0][2])["errors"]
@@ -157,7 +141,7 @@ def test_unsealed_events_without_an_id_get_the_derived_one(clickhouse: ClickHous
     value = orjson.dumps(
         {"licence_id": "L1", "received_at": "2026-11-28T10:00:00Z", "events": [line]}
     )
-    prepared = stage(clickhouse).prepare([record(value, [])])
+    prepared = stage(clickhouse).prepare([raw_record(value, [])])
     assert prepared.block is not None
     assert prepared.block.event_ids == [str(events()[0].event_id)]
     assert uuid.UUID(prepared.block.event_ids[0])
