@@ -55,6 +55,37 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def _busy_cores(window: float = 1.0) -> float:
+    """Cores' worth of CPU the whole machine used over the window (/proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        ticks = [int(value) for value in Path("/proc/stat").read_text().split()[1:9]]
+        idle = ticks[3] + ticks[4]  # idle, iowait
+        return sum(ticks) - idle, sum(ticks)
+
+    busy_before, total_before = sample()
+    time.sleep(window)
+    busy, total = sample()
+    cores = os.cpu_count() or 1
+    return cores * (busy - busy_before) / max(total - total_before, 1)
+
+
+def wait_until_quiet(limit: float = 0.25, timeout: float = 60.0) -> float:
+    """Wait until the machine runs at most `limit` cores' worth of anything (the broker
+    digesting a preload, a previous contender's or phase's processes winding down), so that no
+    contender starts on a busier machine than the next; return the last reading."""
+    deadline = time.monotonic() + timeout
+    busy = _busy_cores()
+    waited = False
+    while busy > limit and time.monotonic() < deadline:
+        waited = True
+        sys.stderr.write(f"\rwaiting for a quiet machine: {busy:.2f} cores busy  ")
+        busy = _busy_cores()
+    if waited:
+        sys.stderr.write(f"\rwaited for a quiet machine: {busy:.2f} cores busy  \n")
+    return busy
+
+
 @dataclass
 class Figures:
     load_start: str = field(default_factory=load_average)
@@ -144,6 +175,7 @@ def run_jobs(
         for attempt in range(repeat):
             for contender in CONTENDERS:
                 run = f"{shape}-{attempt}-{uuid.uuid4().hex[:6]}"
+                wait_until_quiet()
                 broker_cpu = broker.cpu_seconds()
                 result = _run_job(
                     contender, broker.bootstrap, topic, count, workdir / contender / run, run
