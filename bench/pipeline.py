@@ -211,7 +211,9 @@ def _run_job(
 
 class RunningPipeline:
     """`ero run` (or `ero api` alone) as a child process on the bench's broker, as a user
-    starts it."""
+    starts it. Each on topics of its own (named after its data folder): `ero run` must not
+    start with the ingest phase's 200 000 events waiting in its raw topic, which its worker
+    would classify and store while the end-to-end clock runs."""
 
     def __init__(self, bootstrap: str, data_dir: Path, command: str = "run") -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
@@ -221,6 +223,7 @@ class RunningPipeline:
             "ERO_DATA_DIR": str(data_dir),
             "ERO_API_PORT": self.url.rsplit(":", 1)[1],
             "ERO_KAFKA_BOOTSTRAP": bootstrap,
+            "ERO_TOPIC_PREFIX": f"bench-{data_dir.name}",
             "ERO_OPERATOR_TOKEN": self.operator_token,
             "ERO_LOG_LEVEL": "WARNING",
         }
