@@ -70,10 +70,10 @@ def _busy_cores(window: float = 1.0) -> float:
     return cores * (busy - busy_before) / max(total - total_before, 1)
 
 
-def wait_until_quiet(limit: float = 0.25, timeout: float = 60.0) -> float:
+def wait_until_quiet(limit: float = 0.25, timeout: float = 60.0) -> None:
     """Wait until the machine runs at most `limit` cores' worth of anything (the broker
     digesting a preload, a previous contender's or phase's processes winding down), so that no
-    contender starts on a busier machine than the next; return the last reading."""
+    contender starts on a busier machine than the next."""
     deadline = time.monotonic() + timeout
     busy = _busy_cores()
     waited = False
@@ -83,7 +83,6 @@ def wait_until_quiet(limit: float = 0.25, timeout: float = 60.0) -> float:
         busy = _busy_cores()
     if waited:
         sys.stderr.write(f"\rwaited for a quiet machine: {busy:.2f} cores busy  \n")
-    return busy
 
 
 @dataclass

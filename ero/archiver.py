@@ -17,15 +17,15 @@ from typing import Any
 
 import mode
 import structlog
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
-from ero.acking import retry_forever
 from ero.settings import Settings
 from ero.state import record_seal
 from ero.topics import Topics
-from projections.archive import ArchiveWriter
+from projections.archive import ArchivedRow, ArchiveWriter
 from projections.clickhouse import ClickHouse
+from schemas.records import RecordSeal
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +38,7 @@ class ArchiveService(mode.Service):
         self,
         consumer: Callable[[], AIOKafkaConsumer],
         writer: ArchiveWriter,
+        seal: RecordSeal,
         drain_timeout: float | None,
         max_records: int = 2_000,
         **kwargs: Any,
@@ -46,6 +47,7 @@ class ArchiveService(mode.Service):
         self._new_consumer = consumer  # made in on_start: aiokafka binds to the running loop
         self._consumer: AIOKafkaConsumer | None = None
         self._writer = writer
+        self._seal = seal
         self._drain_timeout = drain_timeout
         self._max_records = max_records
         self._running: asyncio.Task[None] | None = None
@@ -74,7 +76,8 @@ class ArchiveService(mode.Service):
         records = [record for batch in fetched.values() for record in batch]
         if not records:
             return 0
-        await retry_forever(partial(self._writer.write, records), "archive_insert")
+        rows = await asyncio.to_thread(self._rows, records)
+        await self._writer.store_until_done(rows)
         try:
             await self.consumer.commit()
         except KafkaError as exc:
@@ -82,6 +85,9 @@ class ArchiveService(mode.Service):
             log.warning("archive_commit_failed", error=str(exc))
         log.debug("archived", records=len(records))
         return len(records)
+
+    def _rows(self, records: list[ConsumerRecord]) -> list[ArchivedRow]:
+        return [ArchivedRow.of(record, self._seal) for record in records]
 
     async def _caught_up(self) -> bool:
         assigned = self.consumer.assignment()
@@ -121,10 +127,7 @@ def archive_consumer(
 
 
 def archive_service(
-    settings: Settings,
-    topics: Topics,
-    clickhouse: ClickHouse,
-    drain: bool,
+    settings: Settings, topics: Topics, clickhouse: ClickHouse, drain: bool
 ) -> ArchiveService:
     assert settings.kafka_bootstrap is not None
     consumer = archive_consumer(
@@ -134,8 +137,8 @@ def archive_service(
         settings.broker_session_timeout_seconds,
     )
     timeout = settings.drain_timeout_seconds if drain else None
-    writer = ArchiveWriter(clickhouse, record_seal(settings))
+    writer = ArchiveWriter(clickhouse)
     # As many records per insert as the hot stage takes per batch: with one event per record
     # (direct producers), 2 000-record inserts cost the worker more than classifying them.
     limit = settings.sink_max_records
-    return ArchiveService(consumer, writer, timeout, max_records=limit)
+    return ArchiveService(consumer, writer, record_seal(settings), timeout, max_records=limit)

@@ -92,7 +92,7 @@ def create_worker_app(
         )
         # Classify-and-project archives what it classifies; a `project` process archives the
         # whole raw topic in a group of its own (ero/archiver.py).
-        archive = ArchiveWriter(clickhouse, seal) if CLASSIFY_AND_PROJECT in roles else None
+        archive = None if settings.archives_raw_apart else ArchiveWriter(clickhouse)
 
     def stage(name: str, source: str, step: Step[Any]) -> BatchConsumer[Any]:
         consumer: BatchConsumer[Any] = BatchConsumer(

@@ -75,8 +75,7 @@ class ArchivedRow(NamedTuple):
 
 
 class ArchiveWriter:
-    def __init__(self, clickhouse: ClickHouse, seal: RecordSeal) -> None:
-        self._seal = seal
+    def __init__(self, clickhouse: ClickHouse) -> None:
         self._clickhouse = clickhouse
 
     def write_rows(self, rows: Sequence[ArchivedRow]) -> None:
@@ -84,13 +83,6 @@ class ArchiveWriter:
             self._clickhouse.insert_columns(
                 TABLE, ArchivedRow._fields, list(zip(*rows, strict=True))
             )
-
-    def write_sync(self, records: Sequence[ConsumerRecord]) -> None:
-        """Archive records as read from the log (its own consumer: ero/archiver.py)."""
-        self.write_rows([ArchivedRow.of(record, self._seal) for record in records])
-
-    async def write(self, records: Sequence[ConsumerRecord]) -> None:
-        await asyncio.to_thread(self.write_sync, records)
 
     async def store_until_done(self, rows: Sequence[ArchivedRow]) -> None:
         """`write_rows`, retried with backoff while ClickHouse refuses."""

@@ -59,10 +59,11 @@ def test_other_records_are_filed_under_what_can_be_read_of_them() -> None:
 
 def test_a_record_delivered_again_is_read_once(clickhouse: ClickHouse) -> None:
     value = raw_batch().replace(b"L-archive", b"L-archive-once")
-    writer = ArchiveWriter(clickhouse, SEAL)
-    record = log_record(value, [SEAL.header(value)])
-    writer.write_sync([record, record])
-    writer.write_sync([log_record(value, [SEAL.header(value)], offset=9)])  # a redelivery
+    writer = ArchiveWriter(clickhouse)
+    row = ArchivedRow.of(log_record(value, [SEAL.header(value)]), SEAL)
+    writer.write_rows([row, row])
+    redelivered = log_record(value, [SEAL.header(value)], offset=9)
+    writer.write_rows([ArchivedRow.of(redelivered, SEAL)])
     stored = clickhouse.rows(
         "SELECT events, record FROM event_archive FINAL WHERE licence_id = {l:String}",
         {"l": "L-archive-once"},

@@ -28,7 +28,7 @@ def stage(clickhouse: ClickHouse) -> ClassifyAndStore:
     return ClassifyAndStore(
         classifier=lambda: CLASSIFIER,
         writer=SyncEventsWriter(clickhouse),
-        archive=ArchiveWriter(clickhouse, SEAL),
+        archive=ArchiveWriter(clickhouse),
         producer=LogProducer("127.0.0.1:1", 1 << 20, 1.0),  # never used by prepare
         seal=SEAL,
         classified_topic="classified",
