@@ -29,7 +29,6 @@ from ero.state import demo_licence, open_clickhouse, operator_token
 from ero.topics import Topics, ensure_topics
 from ero.worker import ApiService, PipelineWorker, create_worker_app, drained_topics
 from licences import Credentials
-from projections.rollup_repair import repair_recent_rollups
 
 log = structlog.get_logger(__name__)
 
@@ -103,7 +102,6 @@ def run_all(settings: Settings) -> None:
         topics = Topics.from_settings(settings)
         asyncio.run(ensure_topics(settings, topics))
         clickhouse = open_clickhouse(settings)
-        repair_recent_rollups(clickhouse)  # before the agents write
         services = build_services(settings, clickhouse, topics, operator_token(settings))
         print_banner(settings, demo_licence(settings, services.licences))
         progress = Progress()
@@ -138,8 +136,6 @@ def run_worker(settings: Settings) -> None:
         asyncio.run(ensure_topics(settings, topics))
         # Only the process owning ClickHouse writes it (one process per chdb path).
         clickhouse = open_clickhouse(settings) if settings.writes_clickhouse else None
-        if clickhouse is not None:
-            repair_recent_rollups(clickhouse)  # before the stages write
         app = create_worker_app(settings, topics, clickhouse)
         extra = []
         if clickhouse is not None and settings.archives_raw_apart:

@@ -1,63 +1,69 @@
-"""Rollups re-derived for the minutes a crash left short.
+"""Rollup minutes re-derived when a redelivery finds them short.
 
 ClickHouse commits an insert's sync_events part and each materialized view's part one after the
-other: a kill -9 between them leaves events stored but not counted, and their redelivery is then
-skipped (first insert wins). So the process that writes ClickHouse checks, when it starts and
-before its agents run, the minutes of the last events it stored: every rollup must hold what its
-view's own SELECT gives over sync_events. A minute that does not is re-derived (deleted and
-inserted again from sync_events); the others are left alone.
+other: a kill -9 between them leaves events stored but not counted. Their batch was not
+committed, so it is delivered again, and the writer finds its events stored already (first insert
+wins) and skips them. That is the moment to look: for the minutes of the events found stored,
+every rollup must hold what its view's own SELECT gives over sync_events. A minute that does not
+is re-derived (deleted and inserted again from sync_events); the others are left alone.
+
+Only the minutes of the redelivered events are checked, and only the writer owning their licence
+(the consumer of its partition) checks them: no other insert can be in flight for those minutes,
+so a difference is a crash's, never another writer's insert half done.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 import structlog
 
 from projections.clickhouse import ClickHouse
-from projections.shadow import View, views
-from projections.sync_events import TABLE
+from projections.views import View, views
 
 log = structlog.get_logger(__name__)
 
-# Events accepted this long before the last one stored are checked: the batches in flight at a
-# crash are among the newest.
-RECENT_MINUTES = 10
+Minute = tuple[str, datetime]
+"""(licence_id, start of the minute, UTC)."""
 
-_RECENT = f"""
-SELECT groupUniqArray(licence_id), min(occurred_at), max(occurred_at) FROM {TABLE}
-WHERE received_at >= (SELECT max(received_at) FROM {TABLE}) - INTERVAL {RECENT_MINUTES} MINUTE
-"""
 _IN_RANGE = (
     "licence_id IN {licences:Array(String)}"
-    " AND occurred_at >= toStartOfMinute({first:DateTime64(3)})"
-    " AND occurred_at < toStartOfMinute({last:DateTime64(3)}) + INTERVAL 1 MINUTE"
+    " AND occurred_at >= {first:DateTime('UTC')}"
+    " AND occurred_at < {last:DateTime('UTC')} + INTERVAL 1 MINUTE"
 )
 _ONE_MINUTE = (
     "licence_id = {licence:String} AND toStartOfMinute(occurred_at) = {minute:DateTime('UTC')}"
 )
 
 
-def _restricted(view: View, condition: str) -> str:
-    """The view's SELECT over only the sync_events rows meeting `condition`."""
+def _restricted(view: View, table: str, condition: str) -> str:
+    """The view's SELECT over only the `table` rows meeting `condition`."""
     return re.sub(
-        rf"\bFROM (\w+)\.{TABLE}\b",
-        rf"FROM (SELECT * FROM \1.{TABLE} WHERE {condition})",
+        rf"\bFROM (\w+)\.{table}\b",
+        rf"FROM (SELECT * FROM \1.{table} WHERE {condition})",
         view.select,
         count=1,
     )
 
 
-def _counts(clickhouse: ClickHouse, sql: str, parameters: dict[str, Any]) -> dict[Any, int]:
+def _counts(clickhouse: ClickHouse, sql: str, parameters: dict[str, Any]) -> dict[Minute, int]:
     return {(licence, minute): int(n) for licence, minute, n in clickhouse.rows(sql, parameters)}
 
 
-def _short_minutes(clickhouse: ClickHouse, view: View, scope: dict[str, Any]) -> list[Any]:
+def _short(
+    clickhouse: ClickHouse, view: View, table: str, minutes: Collection[Minute]
+) -> list[Minute]:
+    scope = {
+        "licences": sorted({licence for licence, _ in minutes}),
+        "first": min(minute for _, minute in minutes),
+        "last": max(minute for _, minute in minutes),
+    }
     expected = _counts(
         clickhouse,
-        f"SELECT licence_id, minute, sum(events) FROM ({_restricted(view, _IN_RANGE)}) "
+        f"SELECT licence_id, minute, sum(events) FROM ({_restricted(view, table, _IN_RANGE)}) "
         "GROUP BY licence_id, minute",
         scope,
     )
@@ -65,14 +71,15 @@ def _short_minutes(clickhouse: ClickHouse, view: View, scope: dict[str, Any]) ->
         clickhouse,
         f"SELECT licence_id, minute, sum(events) FROM {view.target} "
         "WHERE licence_id IN {licences:Array(String)} "
-        "AND minute BETWEEN toStartOfMinute({first:DateTime64(3)}) "
-        "AND toStartOfMinute({last:DateTime64(3)}) GROUP BY licence_id, minute",
+        "AND minute BETWEEN {first:DateTime('UTC')} AND {last:DateTime('UTC')} "
+        "GROUP BY licence_id, minute",
         scope,
     )
-    return [key for key, n in expected.items() if held.get(key) != n]
+    return [key for key in minutes if held.get(key) != expected.get(key)]
 
 
-def _rederive(clickhouse: ClickHouse, view: View, licence: str, minute: datetime) -> None:
+def _rederive(clickhouse: ClickHouse, view: View, table: str, key: Minute) -> None:
+    licence, minute = key
     parameters = {"licence": licence, "minute": minute}
     clickhouse.command(
         f"ALTER TABLE {view.target} DELETE WHERE licence_id = {{licence:String}} "
@@ -82,27 +89,25 @@ def _rederive(clickhouse: ClickHouse, view: View, licence: str, minute: datetime
     columns = ", ".join(f"`{name}`" for name in view.columns)
     clickhouse.command(
         f"INSERT INTO {view.target} ({columns}) "
-        f"SELECT {columns} FROM ({_restricted(view, _ONE_MINUTE)})",
+        f"SELECT {columns} FROM ({_restricted(view, table, _ONE_MINUTE)})",
         parameters,
     )
 
 
-def repair_recent_rollups(clickhouse: ClickHouse) -> int:
-    """Re-derive the rollup minutes of the newest events that their rollups miss; returns how
-    many (rollup, licence, minute) were re-derived. Run before any projection writes."""
-    licences, first, last = clickhouse.rows(_RECENT)[0]
-    if not licences:
+def repair_rollup_minutes(clickhouse: ClickHouse, table: str, minutes: Collection[Minute]) -> int:
+    """Re-derive, in every rollup `table` feeds, those of `minutes` that do not hold what `table`
+    gives; returns how many (rollup, licence, minute) were re-derived."""
+    if not minutes:
         return 0
-    scope = {"licences": list(licences), "first": first, "last": last}
     repaired = 0
-    for view in views(clickhouse, TABLE):
-        for licence, minute in _short_minutes(clickhouse, view, scope):
-            _rederive(clickhouse, view, licence, minute)
+    for view in views(clickhouse, table):
+        for key in _short(clickhouse, view, table, minutes):
+            _rederive(clickhouse, view, table, key)
             log.warning(
                 "rollup_minute_rederived",
                 rollup=view.target,
-                licence_id=licence,
-                minute=str(minute),
+                licence_id=key[0],
+                minute=str(key[1]),
             )
             repaired += 1
     return repaired

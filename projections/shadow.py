@@ -10,51 +10,16 @@ views feed the new tables and the shadow views the old ones, which are dropped w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import structlog
 
 from projections.clickhouse import ClickHouse
 from projections.sync_events import TABLE
+from projections.views import views
 
 log = structlog.get_logger(__name__)
 
 SUFFIX = "_shadow"
-_VIEW = re.compile(
-    r"^CREATE MATERIALIZED VIEW (\S+)\.(\w+) TO \S+\.(\w+) \((.*?)\) AS (SELECT .*)$", re.S
-)
-
-
-@dataclass(frozen=True)
-class View:
-    name: str
-    target: str
-    columns: tuple[str, ...]  # what its SELECT writes into the target, by name
-    select: str
-    create: str  # the live view's CREATE statement, as ClickHouse reports it
-
-
-def views(clickhouse: ClickHouse, source: str) -> list[View]:
-    rows = clickhouse.rows(
-        """
-        SELECT create_table_query FROM system.tables
-        WHERE database = currentDatabase() AND engine = 'MaterializedView'
-          AND name IN (
-              SELECT arrayJoin(dependencies_table) FROM system.tables
-              WHERE database = currentDatabase() AND name = {source:String}
-          )
-        ORDER BY name
-        """,
-        {"source": source},
-    )
-    found = []
-    for (create,) in rows:
-        match = _VIEW.match(create)
-        if match is None:
-            raise RuntimeError(f"cannot read the materialized view definition: {create[:200]}")
-        columns = tuple(re.findall(r"`([^`]+)`", match.group(4)))
-        found.append(View(match.group(2), match.group(3), columns, match.group(5), create))
-    return found
 
 
 def _renamed(statement: str, names: list[str]) -> str:

@@ -7,9 +7,11 @@ the next batch's preparation). Building columns and serialising them in Python t
 
 An event_id is inserted once: the first time it is seen. A replayed batch (at-least-once
 delivery) or a connector's retry changes nothing, so the rollups the materialized views feed
-from these inserts (projections/migrations.py) count every event exactly once. This holds
-because one writer handles a licence at a time: records are keyed by licence, and a partition
-is consumed by one consumer, which stores its batches one after the other.
+from these inserts (projections/migrations.py) count every event exactly once; when a crash
+left an insert's rollups behind, the delivery that finds its events stored re-derives their
+minutes (projections/rollup_repair.py). This holds because one writer handles a licence at a
+time: records are keyed by licence, and a partition is consumed by one consumer, which stores
+its batches one after the other.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import orjson
 from ero.acking import retry_forever
 from ero.logs import batch_ids
 from projections.clickhouse import ArrayLiteral, ClickHouse
+from projections.rollup_repair import Minute, repair_rollup_minutes
 from schemas import Classification, ClassifiedBatch, SyncEvent
 from schemas.classified import ADDED_FIELDS
 from schemas.text import fold
@@ -200,7 +203,7 @@ TABLE = "sync_events"
 
 # {table} is ours (sync_events or a replay's shadow of it), never user input.
 _KNOWN = """
-SELECT DISTINCT toString(event_id) FROM {table}
+SELECT DISTINCT toString(event_id), licence_id, toStartOfMinute(occurred_at) FROM {table}
 WHERE licence_id IN {licences:Array(String)}
   AND occurred_at BETWEEN {first:DateTime64(3, 'UTC')} AND {last:DateTime64(3, 'UTC')}
   AND event_id IN {ids:Array(UUID)}
@@ -222,10 +225,10 @@ def known_ids(
     earliest: datetime,
     latest: datetime,
     table: str = TABLE,
-) -> set[str]:
+) -> dict[str, Minute]:
     """Which of `event_ids` (of these licences, occurred in [earliest, latest]) are stored in
-    `table`."""
-    known: set[str] = set()
+    `table`, each with its licence and minute."""
+    known: dict[str, Minute] = {}
     bounds = {
         "licences": sorted(set(licences)),
         "first": _utc_wall(earliest),
@@ -236,7 +239,7 @@ def known_ids(
         found = clickhouse.rows(
             _KNOWN.replace("{table}", table), bounds | {"ids": ArrayLiteral(chunk, quoted=True)}
         )
-        known.update(event_id for (event_id,) in found)
+        known.update((event_id, (licence, minute)) for event_id, licence, minute in found)
     return known
 
 
@@ -268,6 +271,9 @@ class SyncEventsWriter:
         )
         lines = block.lines
         if known:
+            # Delivered again: the delivery that stored them may have died before the rollups'
+            # parts of its insert (projections/rollup_repair.py).
+            repair_rollup_minutes(self._clickhouse, self._table, set(known.values()))
             lines = [
                 line
                 for line, event_id in zip(lines, block.event_ids, strict=True)

@@ -9,7 +9,7 @@ between an insert and its commit, mid-batch), and a deterministic one right afte
 insert and before its offsets are committed (ERO_FAULT_KILL_AFTER_INSERTS, a test-only setting:
 an outside kill cannot aim at that window reliably). An outside kill can also land between the
 sync_events part and a rollup's part of one insert: the dashboard totals catch that, and the
-restart's rollup repair (projections/rollup_repair.py) is what keeps them exact.
+redelivered batch's rollup check (projections/rollup_repair.py) is what keeps them exact.
 """
 
 from __future__ import annotations
