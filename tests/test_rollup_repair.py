@@ -81,3 +81,17 @@ def test_only_the_minutes_that_miss_events_are_rederived(clickhouse: ClickHouse)
     assert repair_rollup_minutes(clickhouse, TABLE, minutes) == 2
     assert _rollups(clickhouse, licence) == (30, 15)
     assert repair_rollup_minutes(clickhouse, TABLE, minutes) == 0
+
+
+def test_a_rollup_holding_more_than_sync_events_is_left_alone(clickhouse: ClickHouse) -> None:
+    """Rollups outlive sync_events: once TTL dropped old events, their minutes still count them."""
+    licence, _, now = _stored(clickhouse, minutes=3)
+    minutes = _minutes(clickhouse, licence)
+    clickhouse.command(
+        f"ALTER TABLE {TABLE} DELETE WHERE licence_id = {{l:String}} "
+        "AND toStartOfMinute(occurred_at) = toStartOfMinute({t:DateTime64(3, 'UTC')}) "
+        "SETTINGS mutations_sync = 1",
+        {"l": licence, "t": now.replace(tzinfo=None)},
+    )
+    assert repair_rollup_minutes(clickhouse, TABLE, minutes) == 0
+    assert _rollups(clickhouse, licence) == (30, 15)
