@@ -33,6 +33,8 @@ def run_ours(spec: JobSpec) -> None:
         data_dir=spec.data_dir,
         sink_max_records=spec.max_records,
         sink_flush_seconds=spec.flush_seconds,
+        # The peers' batches: cut by size or by `flush_seconds`, never sooner for a quiet stage.
+        sink_linger_seconds=spec.flush_seconds,
         log_level="WARNING",
         record_key=RECORD_KEY,
         broker_session_timeout_seconds=6.0,  # Kafka's minimum, as in the tests: shorter joins

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     sink_max_records: int = 20_000
     sink_max_bytes: int = 16 * 1024 * 1024
     sink_flush_seconds: float = 1.0
+    sink_linger_seconds: float = 0.25
     drain_timeout_seconds: float = 60.0
     retention_days: int = Field(90, description="Raw events are dropped after this many days.")
     rollup_retention_days: int = Field(

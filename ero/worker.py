@@ -105,6 +105,7 @@ def create_worker_app(
                 max_records=settings.sink_max_records,
                 max_bytes=settings.sink_max_bytes,
                 flush_seconds=settings.sink_flush_seconds,
+                linger_seconds=settings.sink_linger_seconds,
             ),
             session_timeout_seconds=settings.broker_session_timeout_seconds,
             on_done=progress.mark_offset if progress is not None else (lambda *_: None),

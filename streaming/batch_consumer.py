@@ -57,6 +57,10 @@ class BatchLimits:
     """Bytes of record values per batch, at most (roughly: a fetch is not split)."""
     flush_seconds: float
     """How long the first record of a batch may wait for more."""
+    linger_seconds: float
+    """How long it waits at least: once the previous batch is stored, a batch this old is handed
+    over (a quiet stage stores soon; a busy one gathers up to `flush_seconds`, in fewer, larger
+    inserts)."""
 
 
 @dataclass
@@ -131,7 +135,7 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         consumer = self._consumer
         assert consumer is not None
         limits = self._limits
-        deadline = 0.0
+        first_at = 0.0
         while not self.should_stop:
             fetched = await consumer.getmany(timeout_ms=50, max_records=limits.max_records)
             for tp, records in fetched.items():
@@ -140,13 +144,16 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
                 self._committed.setdefault(tp, records[0].offset)
                 self._pending_ends[tp] = records[-1].offset + 1
                 if not self._pending:
-                    deadline = time.monotonic() + limits.flush_seconds
+                    first_at = time.monotonic()
                 self._pending += records
                 self._pending_bytes += sum(len(record.value or b"") for record in records)
             full = (
                 len(self._pending) >= limits.max_records or self._pending_bytes >= limits.max_bytes
             )
-            if self._pending and (full or time.monotonic() >= deadline):
+            stored = self._storing is None or self._storing.task.done()
+            waited = time.monotonic() - first_at
+            due = waited >= (limits.linger_seconds if stored else limits.flush_seconds)
+            if self._pending and (full or due):
                 await self.hand_over(settle=False)
             elif self._storing is not None and self._storing.task.done():
                 async with self._handing_over:

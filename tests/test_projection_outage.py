@@ -56,7 +56,9 @@ async def test_a_stage_commits_nothing_backs_off_and_catches_up(clickhouse: Clic
             group_id="outage",
             topic="classified",
             step=ProjectFeed(SyncEventsWriter(clickhouse, table=TABLE)),
-            limits=BatchLimits(max_records=10, max_bytes=1 << 20, flush_seconds=0.05),
+            limits=BatchLimits(
+                max_records=10, max_bytes=1 << 20, flush_seconds=0.05, linger_seconds=0.05
+            ),
             session_timeout_seconds=6.0,
             on_done=lambda *done: committed.append(done),
         )
