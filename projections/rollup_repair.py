@@ -97,8 +97,8 @@ def _rederive(clickhouse: ClickHouse, view: View, table: str, key: Minute) -> No
 
 
 def repair_rollup_minutes(clickhouse: ClickHouse, table: str, minutes: Collection[Minute]) -> int:
-    """Re-derive, in every rollup `table` feeds, those of `minutes` that do not hold what `table`
-    gives; returns how many (rollup, licence, minute) were re-derived."""
+    """Re-derive, in every rollup `table` feeds, those of `minutes` holding fewer events than
+    `table` gives; returns how many (rollup, licence, minute) were re-derived."""
     if not minutes:
         return 0
     repaired = 0
