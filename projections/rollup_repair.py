@@ -29,6 +29,8 @@ log = structlog.get_logger(__name__)
 
 Minute = tuple[str, datetime]
 """(licence_id, start of the minute, UTC)."""
+Scope = dict[str, Any]
+"""The query parameters covering some minutes: their licences, first and last minute."""
 
 _IN_RANGE = (
     "licence_id IN {licences:Array(String)}"
@@ -55,13 +57,8 @@ def _counts(clickhouse: ClickHouse, sql: str, parameters: dict[str, Any]) -> dic
 
 
 def _short(
-    clickhouse: ClickHouse, view: View, table: str, minutes: Collection[Minute]
+    clickhouse: ClickHouse, view: View, table: str, minutes: Collection[Minute], scope: Scope
 ) -> list[Minute]:
-    scope = {
-        "licences": sorted({licence for licence, _ in minutes}),
-        "first": min(minute for _, minute in minutes),
-        "last": max(minute for _, minute in minutes),
-    }
     expected = _counts(
         clickhouse,
         f"SELECT licence_id, minute, sum(events) FROM ({_restricted(view, table, _IN_RANGE)}) "
@@ -101,9 +98,14 @@ def repair_rollup_minutes(clickhouse: ClickHouse, table: str, minutes: Collectio
     `table` gives; returns how many (rollup, licence, minute) were re-derived."""
     if not minutes:
         return 0
+    scope: Scope = {
+        "licences": sorted({licence for licence, _ in minutes}),
+        "first": min(minute for _, minute in minutes),
+        "last": max(minute for _, minute in minutes),
+    }
     repaired = 0
     for view in views(clickhouse, table):
-        for key in _short(clickhouse, view, table, minutes):
+        for key in _short(clickhouse, view, table, minutes, scope):
             _rederive(clickhouse, view, table, key)
             log.warning(
                 "rollup_minute_rederived",

@@ -150,12 +150,12 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
             full = (
                 len(self._pending) >= limits.max_records or self._pending_bytes >= limits.max_bytes
             )
-            stored = self._storing is None or self._storing.task.done()
+            storing = self._storing is not None and not self._storing.task.done()
             waited = time.monotonic() - first_at
-            due = waited >= (limits.linger_seconds if stored else limits.flush_seconds)
+            due = waited >= (limits.flush_seconds if storing else limits.linger_seconds)
             if self._pending and (full or due):
                 await self.hand_over(settle=False)
-            elif self._storing is not None and self._storing.task.done():
+            elif self._storing is not None and not storing:  # stored, not committed yet
                 async with self._handing_over:
                     await self._settle()
 
