@@ -9,12 +9,14 @@ import dataclasses
 
 from bench.job import JobSpec, Stopwatch, finish
 from bench.workload import RECORD_KEY
-from ero.drain import Progress
+from ero.deployment import Deployment
+from ero.process import PipelineWorker
 from ero.runtime import tune_garbage_collector
 from ero.settings import Settings
-from ero.state import open_clickhouse
-from ero.topics import Topics, end_offsets, ensure_topics
-from ero.worker import PipelineWorker, create_worker_app
+from ero.storage import open_clickhouse
+from ero.worker import create_worker_app
+from infra.topics import end_offsets, ensure_topics
+from streaming.drain import Progress
 
 
 class _TimedProgress(Progress):
@@ -39,12 +41,15 @@ def run_ours(spec: JobSpec) -> None:
         record_key=RECORD_KEY,
         broker_session_timeout_seconds=6.0,  # Kafka's minimum, as in the tests: shorter joins
     )
-    topics = dataclasses.replace(Topics.from_settings(settings), raw=spec.topic)
-    asyncio.run(ensure_topics(settings, topics))
+    resolved = Deployment.resolve(settings, spec.bootstrap)
+    # The stage reads the topic the workload was preloaded into.
+    topics = dataclasses.replace(resolved.topics, raw=spec.topic)
+    deployment = dataclasses.replace(resolved, topics=topics)
+    asyncio.run(ensure_topics(spec.bootstrap, topics))
     stopwatch = Stopwatch("ours", spec.events)
     progress = _TimedProgress(stopwatch)
     clickhouse = open_clickhouse(settings)
-    app = create_worker_app(settings, topics, clickhouse, progress)
+    app = create_worker_app(deployment, clickhouse, progress)
     tune_garbage_collector()  # as `ero worker` does
 
     @app.task  # type: ignore[untyped-decorator]

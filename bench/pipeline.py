@@ -31,10 +31,10 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench.fleet import Fleet, FleetFigures, FleetShape, Templates, percentile, progress_line
 from bench.job import JobResult, rss_mb
 from bench.workload import SHAPES, events, produce
-from ero.broker import EmbeddedBroker, free_port
+from infra.broker import EmbeddedBroker, free_port
+from ingest.fleet import Fleet, FleetFigures, FleetShape, Templates, percentile, progress_line
 from licences import Credentials
 
 CONTENDERS = ("ours", "quix", "faust", "floor")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from bench.fleet import Templates
+from ingest.fleet import Templates
 from schemas import SyncEvent
 from schemas.records import RecordSeal, encode_batches
 

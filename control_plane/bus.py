@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import structlog
 
 from control_plane.store import ControlStore, Revision
-from ero.log_producer import LogProducer
+from infra.log_producer import LogProducer
 from schemas.control import ControlEvent, ControlKind, Document, Entity
 
 log = structlog.get_logger(__name__)

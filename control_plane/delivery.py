@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
@@ -15,7 +16,6 @@ import httpx
 import orjson
 import structlog
 
-from ero.settings import Settings
 from schemas.control import DeliveryDoc, TicketDoc
 
 log = structlog.get_logger(__name__)
@@ -94,17 +94,25 @@ class EmailChannel:
         return await asyncio.to_thread(self._send, ticket)
 
 
-def channels(settings: Settings) -> list[TicketChannel]:
-    found: list[TicketChannel] = []
-    if settings.ticket_webhook_url:
-        found.append(WebhookChannel(settings.ticket_webhook_url))
-    if settings.smtp_host and settings.support_email:
-        found.append(
-            EmailChannel(
-                settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.support_email
+@dataclass(frozen=True)
+class SupportDelivery:
+    """Where support tickets go: a webhook, the vendor's mailbox, both, or nowhere."""
+
+    webhook_url: str | None
+    smtp_host: str | None
+    smtp_port: int
+    smtp_sender: str
+    support_email: str | None
+
+    def channels(self) -> list[TicketChannel]:
+        found: list[TicketChannel] = []
+        if self.webhook_url:
+            found.append(WebhookChannel(self.webhook_url))
+        if self.smtp_host and self.support_email:
+            found.append(
+                EmailChannel(self.smtp_host, self.smtp_port, self.smtp_sender, self.support_email)
             )
-        )
-    return found
+        return found
 
 
 async def deliver(ticket: TicketDoc, to: list[TicketChannel]) -> list[DeliveryDoc]:

@@ -14,9 +14,10 @@ import orjson
 import structlog
 from pydantic import ValidationError
 
-from ero.acking import acked_batches, retry_forever
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
+from infra.retry import retry_transient
 from schemas.control import ControlEvent, Entity, LicenceDoc
+from streaming.acked_batches import acked_batches
 
 log = structlog.get_logger(__name__)
 
@@ -105,7 +106,7 @@ def register_control_projection(
     async def project(stream: Any) -> None:
         async for faust_events in acked_batches(stream, 500, 0.02, on_done):
             events = [event for e in faust_events if (event := _readable(e)) is not None]
-            await retry_forever(partial(writer.write, events), "control_projection_insert")
+            await retry_transient(partial(writer.write, events), "control_projection_insert")
             log.debug("control_projected", events=len(events))
 
     return project

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from schemas.control import ControlEvent, Document, Entity
 
 D = TypeVar("D", bound=Document)

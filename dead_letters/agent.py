@@ -16,10 +16,11 @@ import structlog
 from pydantic import ValidationError
 
 from dead_letters.store import DeadLetterStore, StoredLetter, first_reason, stored
-from ero.acking import acked_batches, retry_forever
-from ero.metrics import DEAD_LETTERS_STORED
+from infra.metrics import DEAD_LETTERS_STORED
+from infra.retry import retry_transient
 from schemas import DeadLetter
 from schemas.dead_letter import unreadable_record
+from streaming.acked_batches import acked_batches
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +43,7 @@ def register_dead_letter_projection(
     async def project(stream: Any) -> None:
         async for faust_events in acked_batches(stream, 500, 0.5, on_done):
             letters = [stored(read_letter(faust_event)) for faust_event in faust_events]
-            await retry_forever(partial(_write, store, letters), "dead_letter_insert")
+            await retry_transient(partial(_write, store, letters), "dead_letter_insert")
             DEAD_LETTERS_STORED.inc(len(letters))
             for letter in letters:
                 log.info(

@@ -13,25 +13,20 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, ReplayReport, ReplayRequest
 from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
-from ero.services import Services, services
-from ingest.event_log import LogUnavailable
+from infra.http_state import ClickHouseDep, from_state
+from ingest.event_log import EventLogDep, LogUnavailable
 from ingest.parsing import TimeBounds
 from licences.http import Operator
 
 router = APIRouter(tags=["operators"], dependencies=[Operator])
 
 
-def desk_of(svc: Services) -> DeadLetterDesk:
-    settings = svc.settings
-    return DeadLetterDesk(
-        DeadLetterStore(svc.clickhouse),
-        svc.event_log,
-        TimeBounds(settings.retention_days, settings.max_future_skew_hours),
-    )
-
-
-def _desk(svc: Annotated[Services, Depends(services)]) -> DeadLetterDesk:
-    return desk_of(svc)
+def _desk(
+    clickhouse: ClickHouseDep,
+    event_log: EventLogDep,
+    bounds: Annotated[TimeBounds, Depends(from_state("time_bounds", TimeBounds))],
+) -> DeadLetterDesk:
+    return DeadLetterDesk(DeadLetterStore(clickhouse), event_log, bounds)
 
 
 Desk = Annotated[DeadLetterDesk, Depends(_desk)]

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from schemas import DeadLetter, FieldError
 
 _LETTER_NAMESPACE = uuid.UUID("0d6c8f9e-3b7a-4f21-9c55-7e1d2a4b6c80")

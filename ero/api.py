@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
-from control_plane.account_http import router as account_router
-from control_plane.actions_http import router as actions_router
-from control_plane.agent_http import router as agent_router
-from control_plane.audit import router as audit_router
-from control_plane.configurations_http import router as configurations_router
-from control_plane.licence_status_http import router as licence_status_router
-from control_plane.notifications_http import router as notifications_router
-from control_plane.tickets_http import router as tickets_router
+from control_plane.bus import ControlBus
+from control_plane.http.account import router as account_router
+from control_plane.http.actions import router as actions_router
+from control_plane.http.agent import router as agent_router
+from control_plane.http.audit import router as audit_router
+from control_plane.http.configurations import router as configurations_router
+from control_plane.http.licence_status import router as licence_status_router
+from control_plane.http.notifications import router as notifications_router
+from control_plane.http.tickets import router as tickets_router
+from control_plane.store import ControlStore
 from dead_letters.http import router as dead_letters_router
 from dead_letters.store import DeadLetterStore
-from ero.metrics import watch_dead_letters
-from ero.metrics_http import router as metrics_router
-from ero.replay_http import router as replay_router
-from ero.services import Services
+from ero.deployment import Deployment
+from ero.settings import Settings
+from infra.clickhouse import ClickHouse
+from infra.log_producer import LogProducer
+from infra.metrics import watch_dead_letters
+from infra.metrics_http import router as metrics_router
 from ingest.http import router as ingest_router
+from licences import LicenceStore
 from licences.admin_http import router as admin_router
+from pipeline.replay_http import router as replay_router
 from processors.http import router as rules_router
 from query_api.dashboard import router as dashboard_router
 from query_api.export import router as export_router
@@ -38,11 +46,38 @@ from query_api.trends import router as trends_router
 from web.serve import mount_web
 
 
-def create_api(services: Services) -> FastAPI:
+def app_state(
+    deployment: Deployment, clickhouse: ClickHouse, operator_token: str
+) -> dict[str, Any]:
+    """What the routers ask for (infra/http_state.py), by name: built once per process."""
+    producer = LogProducer(deployment.producer)
+    topics = deployment.topics
+    return {
+        "clickhouse": clickhouse,
+        "producer": producer,
+        "topics": topics,
+        "licences": LicenceStore(clickhouse),
+        "operator_token": operator_token,
+        "event_log": deployment.event_log(producer),
+        "control": ControlBus(
+            producer,
+            topics.control,
+            ControlStore(clickhouse),
+            visible_timeout=deployment.settings.control_visible_timeout_seconds,
+        ),
+        "ingest_limits": deployment.ingest_limits,
+        "time_bounds": deployment.time_bounds,
+        "action_policy": deployment.action_policy,
+        "support_delivery": deployment.support_delivery,
+        "replay_log": deployment.replay_log,
+    }
+
+
+def create_api(state: dict[str, Any]) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await services.producer.stop()
+        await state["producer"].stop()
 
     app = FastAPI(
         title="ERO",
@@ -50,8 +85,9 @@ def create_api(services: Services) -> FastAPI:
         summary="Reporting cloud for ERP <-> e-commerce connectors",
         lifespan=lifespan,
     )
-    app.state.services = services
-    watch_dead_letters(DeadLetterStore(services.clickhouse))
+    for name, value in state.items():
+        setattr(app.state, name, value)
+    watch_dead_letters(DeadLetterStore(state["clickhouse"]))
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -100,3 +136,10 @@ def api_server(app: FastAPI, host: str, port: int, *, hosted: bool) -> uvicorn.S
         app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
     )
     return HostedServer(config) if hosted else uvicorn.Server(config)
+
+
+def read_only_state(settings: Settings, clickhouse: ClickHouse) -> dict[str, Any]:
+    """What the query API needs, for a process that never ingests (benchmarks, query tests):
+    its log producer points nowhere and is never connected to, and no operator token works."""
+    nowhere = Deployment.resolve(settings, bootstrap="127.0.0.1:9")
+    return app_state(nowhere, clickhouse, secrets.token_urlsafe(32))

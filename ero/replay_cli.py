@@ -14,9 +14,11 @@ import httpx
 from pydantic import ValidationError
 
 from ero.cli import CliError, _api_url, _operator_post
-from ero.replay import FINAL_STATES, ReplayRequest, ReplayStatus, Source, State, new_job
+from ero.deployment import Deployment
+from ero.secrets import operator_token
 from ero.settings import Settings
-from ero.state import open_clickhouse, operator_token
+from ero.storage import open_clickhouse
+from pipeline.replay import FINAL_STATES, ReplayRequest, ReplayStatus, Source, State, new_job
 
 POLL_SECONDS = 0.5
 
@@ -87,7 +89,8 @@ def _follow(
 def _run_here(
     settings: Settings, request: ReplayRequest, show: Callable[[ReplayStatus], None]
 ) -> ReplayStatus:
-    if request.source is not Source.ARCHIVE and settings.kafka_bootstrap is None:
+    bootstrap = settings.kafka_bootstrap
+    if request.source is not Source.ARCHIVE and bootstrap is None:
         raise CliError(
             "no running pipeline answers and ERO_KAFKA_BOOTSTRAP is not set: the embedded "
             "broker's log lives only while `ero run` runs; start it, or use "
@@ -96,7 +99,9 @@ def _run_here(
     clickhouse = open_clickhouse(settings)
 
     async def watched() -> ReplayStatus:
-        job = new_job(request, settings, clickhouse)  # its Kafka client binds to this loop
+        # An archive rebuild reads no topic: no broker to name then.
+        replay_log = Deployment.resolve(settings, bootstrap or "").replay_log
+        job = new_job(request, replay_log, clickhouse)  # its Kafka client binds to this loop
         running = asyncio.ensure_future(job.run())
         while not running.done():
             show(job.status())

@@ -10,35 +10,38 @@ import contextlib
 import gc
 import os
 import socket
-import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import mode
 import orjson
 import structlog
 
-from ero.api import api_server, create_api
-from ero.archiver import archive_service
-from ero.broker import EmbeddedBroker, free_port
-from ero.drain import DrainService, Progress
-from ero.metrics import serve_metrics
-from ero.services import build_services
+from ero.api import api_server, app_state, create_api
+from ero.banner import print_banner
+from ero.demo import demo_licence
+from ero.deployment import Deployment
+from ero.process import ApiService, PipelineWorker
+from ero.secrets import operator_token
 from ero.settings import ConfigurationError, Settings
-from ero.state import demo_licence, open_clickhouse, operator_token
-from ero.topics import Topics, ensure_topics
-from ero.worker import ApiService, PipelineWorker, create_worker_app, drained_topics
-from licences import Credentials
+from ero.storage import open_clickhouse
+from ero.worker import create_worker_app, drained_topics
+from infra.broker import EmbeddedBroker, free_port
+from infra.clickhouse import ClickHouse
+from infra.metrics import serve_metrics
+from infra.topics import ensure_topics
+from pipeline.archive_raw import ArchiveService, archive_consumer
+from projections.archive import ArchiveWriter
+from streaming.drain import DrainService, Progress
 
 log = structlog.get_logger(__name__)
 
 
 @contextlib.contextmanager
-def _broker(settings: Settings, allow_embedded: bool) -> Iterator[tuple[Settings, bool]]:
-    """Settings with a reachable bootstrap (the configured one, or an embedded broker's), and
-    whether that broker is embedded (memory-only, gone when we stop)."""
+def deployment_of(settings: Settings, allow_embedded: bool) -> Iterator[Deployment]:
+    """The settings resolved with a reachable broker: the configured one, or an embedded one
+    (memory-only, gone when we stop) for as long as the context lasts."""
     if settings.kafka_bootstrap:
-        yield settings, False
+        yield Deployment.resolve(settings, settings.kafka_bootstrap)
         return
     if not allow_embedded:
         raise ConfigurationError(
@@ -50,7 +53,7 @@ def _broker(settings: Settings, allow_embedded: bool) -> Iterator[tuple[Settings
     while port == settings.api_port:  # not yet bound by the API: the system may offer it
         port = free_port()
     with EmbeddedBroker(port, log_file=settings.data_dir / "broker.log") as broker:
-        yield settings.model_copy(update={"kafka_bootstrap": broker.bootstrap}), True
+        yield Deployment.resolve(settings, broker.bootstrap, embedded_broker=True)
 
 
 def _ensure_port_free(settings: Settings) -> None:
@@ -66,14 +69,15 @@ def _ensure_port_free(settings: Settings) -> None:
             ) from exc
 
 
-def _write_runtime_file(settings: Settings) -> None:
+def _write_runtime_file(deployment: Deployment) -> None:
     """Tells the CLI (and tests) where this running pipeline's API and broker listen."""
+    settings = deployment.settings
     settings.runtime_file.write_bytes(
         orjson.dumps(
             {
                 "pid": os.getpid(),
                 "api_url": settings.resolved_api_url,
-                "kafka_bootstrap": settings.kafka_bootstrap,
+                "kafka_bootstrap": deployment.bootstrap,
             }
         )
     )
@@ -89,6 +93,23 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def archive_service(deployment: Deployment, clickhouse: ClickHouse, drain: bool) -> ArchiveService:
+    """The raw topic's own archive consumer, for the `project` process of a scaled-out
+    deployment (pipeline/archive_raw.py)."""
+    consumer = archive_consumer(
+        deployment.bootstrap,
+        deployment.topics.raw,
+        deployment.group_id("archive"),
+        deployment.group_timing,
+    )
+    timeout = deployment.settings.drain_timeout_seconds if drain else None
+    # As many records per insert as the hot stage takes per batch: with one event per record
+    # (direct producers), 2 000-record inserts cost the worker more than classifying them.
+    limit = deployment.batch_limits.max_records
+    writer = ArchiveWriter(clickhouse)
+    return ArchiveService(consumer, writer, deployment.seal, timeout, max_records=limit)
+
+
 def run_all(settings: Settings) -> None:
     """Broker (embedded unless configured) + ClickHouse + worker + API in one process."""
     if not settings.writes_clickhouse:
@@ -97,101 +118,56 @@ def run_all(settings: Settings) -> None:
             "project"
         )
     _ensure_port_free(settings)
-    with _broker(settings, allow_embedded=True) as (settings, embedded):
-        assert settings.kafka_bootstrap is not None
-        topics = Topics.from_settings(settings)
-        asyncio.run(ensure_topics(settings, topics))
+    with deployment_of(settings, allow_embedded=True) as deployment:
+        asyncio.run(ensure_topics(deployment.bootstrap, deployment.topics))
         clickhouse = open_clickhouse(settings)
-        services = build_services(settings, clickhouse, topics, operator_token(settings))
-        print_banner(settings, demo_licence(settings, services.licences))
+        state = app_state(deployment, clickhouse, operator_token(settings))
+        print_banner(deployment, demo_licence(settings, state["licences"]))
         progress = Progress()
-        app = create_worker_app(settings, topics, clickhouse, progress)
+        app = create_worker_app(deployment, clickhouse, progress)
         tune_garbage_collector()
         api = ApiService(
-            api_server(create_api(services), settings.api_host, settings.api_port, hosted=True)
+            api_server(create_api(state), settings.api_host, settings.api_port, hosted=True)
         )
         # Stopped in reverse order: the API first, then the drain, then the agents.
         extra: list[mode.Service] = [api]
-        if embedded:
+        if deployment.embedded_broker:
             timeout = settings.drain_timeout_seconds
-            stages = drained_topics(settings, topics)
-            extra.insert(0, DrainService(settings.kafka_bootstrap, stages, progress, timeout))
+            stages = drained_topics(deployment)
+            extra.insert(0, DrainService(deployment.bootstrap, stages, progress, timeout))
         if settings.archives_raw_apart:
-            extra.insert(0, archive_service(settings, topics, clickhouse, drain=embedded))
-        _write_runtime_file(settings)
+            drain = deployment.embedded_broker
+            extra.insert(0, archive_service(deployment, clickhouse, drain=drain))
+        _write_runtime_file(deployment)
         try:
-            worker = PipelineWorker(
+            PipelineWorker(
                 app, *extra, loglevel=settings.log_level, override_logging=False
-            )
-            _execute(worker)
+            ).execute()
         finally:
             settings.runtime_file.unlink(missing_ok=True)
 
 
 def run_worker(settings: Settings) -> None:
-    with _broker(settings, allow_embedded=False) as (settings, _):
+    with deployment_of(settings, allow_embedded=False) as deployment:
         if settings.metrics_port is not None:  # a busy port fails before anything starts
             serve_metrics(settings.metrics_host, settings.metrics_port)
-        topics = Topics.from_settings(settings)
-        asyncio.run(ensure_topics(settings, topics))
+        asyncio.run(ensure_topics(deployment.bootstrap, deployment.topics))
         # Only the process owning ClickHouse writes it (one process per chdb path).
         clickhouse = open_clickhouse(settings) if settings.writes_clickhouse else None
-        app = create_worker_app(settings, topics, clickhouse)
+        app = create_worker_app(deployment, clickhouse)
         extra = []
         if clickhouse is not None and settings.archives_raw_apart:
-            extra.append(archive_service(settings, topics, clickhouse, drain=False))
+            extra.append(archive_service(deployment, clickhouse, drain=False))
         tune_garbage_collector()
-        _execute(PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False))
+        PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False).execute()
 
 
 def run_api(settings: Settings) -> None:
     _ensure_port_free(settings)
-    with _broker(settings, allow_embedded=False) as (settings, _):
-        topics = Topics.from_settings(settings)
-        services = build_services(
-            settings, open_clickhouse(settings), topics, operator_token(settings)
-        )
-        server = api_server(
-            create_api(services), settings.api_host, settings.api_port, hosted=False
-        )
+    with deployment_of(settings, allow_embedded=False) as deployment:
+        state = app_state(deployment, open_clickhouse(settings), operator_token(settings))
+        server = api_server(create_api(state), settings.api_host, settings.api_port, hosted=False)
         tune_garbage_collector()  # a request of 10 000 events builds as many objects
         # uvicorn re-raises the signal it stopped on; a Ctrl-C stop is a clean exit here.
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(server.serve())
-
-
-def _execute(worker: PipelineWorker) -> None:
-    # Faust ends with SystemExit; a clean stop is exit code 0 and must not skip our cleanup.
-    try:
-        worker.execute_from_commandline()
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise
-
-
-def print_banner(settings: Settings, demo: Credentials | None) -> None:
-    url = settings.resolved_api_url
-    lines = [
-        "",
-        f"ERO is starting: API {url}  (OpenAPI: {url}/docs)",
-        f"  broker {settings.kafka_bootstrap}   ClickHouse {settings.resolved_clickhouse_dsn}",
-    ]
-    if demo is not None:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        lines += [
-            f"  demo licence   {demo.licence_id}",
-            f"  connector key  {demo.connector_key}",
-            f"  reader token   {demo.reader_token}",
-            "",
-            "Post an event:",
-            f"  curl -sS -X POST {url}/v1/events -H 'Authorization: Bearer {demo.connector_key}' "
-            '-H \'Content-Type: application/json\' -d \'[{"connector_id": "shop-1", '
-            f'"occurred_at": "{now}", "operation": "order.import", "reference": "000146", '
-            '"status": "erreur", "message": "Article TSHIRT-BL-M absent de la gestion '
-            "commerciale\"}]'",
-            "Read it back:",
-            f"  curl -sS {url}/v1/reports -H 'Authorization: Bearer {demo.reader_token}'",
-            f"  curl -sS {url}/v1/dashboard -H 'Authorization: Bearer {demo.reader_token}'",
-        ]
-    lines += ["Create another licence: .venv/bin/ero licence create NAME", "Ctrl-C stops.", ""]
-    print("\n".join(lines), file=sys.stdout, flush=True)

@@ -11,15 +11,15 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.configuration import ConfigurationError
+
+__all__ = ["CLASSIFY_AND_PROJECT", "WORKER_ROLES", "ConfigurationError", "Settings"]
+
 # One hop (the default): raw -> classified, stored in ClickHouse and published on the feed.
 # Scaled out on one chdb path: every worker "classify" (raw -> feed), the process owning
 # ClickHouse also "project" (feed -> ClickHouse).
 CLASSIFY_AND_PROJECT = "classify-and-project"
 WORKER_ROLES = frozenset({CLASSIFY_AND_PROJECT, "classify", "project"})
-
-
-class ConfigurationError(RuntimeError):
-    """A setting makes the asked-for process impossible; the message says which and why."""
 
 
 class Settings(BaseSettings):
@@ -107,8 +107,6 @@ class Settings(BaseSettings):
         description="What a worker runs: classify-and-project (one hop), or classify and/or "
         "project (two hops, to scale classification out).",
     )
-    # Test-only fault: SIGKILL after the n-th projection insert, before its commit. 0: never.
-    fault_kill_after_inserts: int = Field(0, ge=0)
 
     log_level: str = "INFO"
 
@@ -168,6 +166,3 @@ class Settings(BaseSettings):
     @property
     def demo_licence_file(self) -> Path:
         return self.data_dir / "demo-licence.json"
-
-    def topic(self, name: str) -> str:
-        return f"{self.topic_prefix}.{name}"

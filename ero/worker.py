@@ -9,53 +9,37 @@ table and the low-volume agents (control plane, dead letters), by the process's 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import faust
-import mode
-import structlog
-import uvicorn
 
 from control_plane.projection import ControlWriter, register_control_projection
 from dead_letters.agent import register_dead_letter_projection
 from dead_letters.store import DeadLetterStore
-from ero.drain import Progress
-from ero.log_producer import LogProducer
-from ero.metrics import BATCH_RECORDS, FaustConsumerOffsets, watch_consumer, watch_dead_letters
-from ero.settings import CLASSIFY_AND_PROJECT, Settings
-from ero.state import record_seal
-from ero.topics import Topics
+from ero.deployment import Deployment
+from ero.settings import CLASSIFY_AND_PROJECT
+from infra.clickhouse import ClickHouse
+from infra.log_producer import LogProducer
+from infra.metrics import BATCH_RECORDS, FaustConsumerOffsets, watch_consumer, watch_dead_letters
+from pipeline.classify_and_store import ClassifyAndStore
+from pipeline.project_feed import ProjectFeed
 from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
 from processors.live_rules import LiveRules, initial_catalog, register_rules, rules_table
-from processors.stage import ClassifyAndStore
 from projections.archive import ArchiveWriter
-from projections.clickhouse import ClickHouse
-from projections.stage import ProjectFeed
-from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter, kill_after_inserts
-from streaming.batch_consumer import BatchConsumer, BatchLimits, Step
-
-log = structlog.get_logger(__name__)
+from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter
+from streaming.batch_consumer import BatchConsumer, Step
+from streaming.drain import Progress
 
 
-def create_worker_app(
-    settings: Settings,
-    topics: Topics,
-    clickhouse: ClickHouse | None,
-    progress: Progress | None = None,
-) -> Any:
-    """The stages of this process's roles (settings.worker_roles); `clickhouse` is given when
-    they write it (settings.writes_clickhouse)."""
-    roles = settings.roles
-    seal = record_seal(settings)
-    on_done = progress.mark if progress is not None else (lambda _: None)
-    assert settings.kafka_bootstrap is not None
-    bootstrap = settings.kafka_bootstrap
-    app = faust.App(
+def faust_app(deployment: Deployment) -> Any:
+    """The Faust app of this process: memory stores, loopback only, our group timing."""
+    settings = deployment.settings
+    return faust.App(
         f"{settings.topic_prefix}-pipeline",
-        broker=[f"kafka://{host}" for host in bootstrap.split(",")],
+        broker=[f"kafka://{host}" for host in deployment.bootstrap.split(",")],
         store="memory://",
         # Faust's own files (none with memory stores, but it makes the folder) stay with ours,
         # not in the directory the process was started from.
@@ -63,130 +47,132 @@ def create_worker_app(
         autodiscover=False,
         web_enabled=False,  # no 0.0.0.0:6066 listener: servers here bind loopback only
         producer_acks=-1,
-        topic_partitions=settings.topic_partitions,
-        topic_replication_factor=settings.topic_replication,
+        topic_partitions=deployment.topics.partitions,
+        topic_replication_factor=deployment.topics.replication,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
-        broker_session_timeout=settings.broker_session_timeout_seconds,
-        broker_heartbeat_interval=min(3.0, settings.broker_session_timeout_seconds / 4),
+        broker_session_timeout=deployment.group_timing.session_timeout_seconds,
+        broker_heartbeat_interval=deployment.group_timing.heartbeat_seconds,
     )
 
-    def topic(name: str) -> Any:
-        return app.topic(name, key_serializer="raw", value_serializer="raw")
 
-    if clickhouse is None:  # a classify-only worker: the bundled catalog, then the rules topic's
-        live_rules = LiveRules(load_catalog(), rules_table(app))
-        writer = archive = None
-    else:
-        store = CatalogStore(clickhouse)
-        rules = register_rules(app, topic(topics.rules), store, on_done=on_done)
-        live_rules = LiveRules(initial_catalog(store, load_catalog()), rules)
+@dataclass(frozen=True)
+class _Sinks:
+    """What a worker owning ClickHouse writes to; a classify-only worker has none."""
+
+    writer: GatedSyncEventsWriter
+    archive: ArchiveWriter | None
+    """None where a `project` process archives the raw topic in a group of its own."""
+
+
+class WorkerWiring:
+    """Builds the stages and agents of one worker onto its Faust app."""
+
+    def __init__(
+        self, deployment: Deployment, clickhouse: ClickHouse | None, progress: Progress | None
+    ) -> None:
+        self._deployment = deployment
+        self._clickhouse = clickhouse
+        self._progress = progress
+        self.app = faust_app(deployment)
+
+    def _topic(self, name: str) -> Any:
+        return self.app.topic(name, key_serializer="raw", value_serializer="raw")
+
+    def _on_done(self, faust_event: Any) -> None:
+        if self._progress is not None:
+            self._progress.mark(faust_event)
+
+    def _live_rules(self) -> LiveRules:
+        if self._clickhouse is None:  # classify-only: the bundled catalog, then the topic's
+            return LiveRules(load_catalog(), rules_table(self.app))
+        store = CatalogStore(self._clickhouse)
+        topic = self._topic(self._deployment.topics.rules)
+        rules = register_rules(self.app, topic, store, on_done=self._on_done)
+        return LiveRules(initial_catalog(store, load_catalog()), rules)
+
+    def _sinks(self, clickhouse: ClickHouse) -> _Sinks:
+        """The low-volume agents that project into ClickHouse, and the hot stages' sinks."""
+        topics = self._deployment.topics
         register_control_projection(
-            app, topic(topics.control), ControlWriter(clickhouse), on_done=on_done
+            self.app, self._topic(topics.control), ControlWriter(clickhouse), self._on_done
         )
         letters = DeadLetterStore(clickhouse)
-        register_dead_letter_projection(app, topic(topics.dead_letter), letters, on_done=on_done)
-        watch_dead_letters(letters)
-        writer = GatedSyncEventsWriter(
-            clickhouse, PROJECTION_GATE, kill_after_inserts(settings.fault_kill_after_inserts)
+        register_dead_letter_projection(
+            self.app, self._topic(topics.dead_letter), letters, self._on_done
         )
-        # Classify-and-project archives what it classifies; a `project` process archives the
-        # whole raw topic in a group of its own (ero/archiver.py).
-        archive = None if settings.archives_raw_apart else ArchiveWriter(clickhouse)
+        watch_dead_letters(letters)
+        archive = (
+            None if self._deployment.settings.archives_raw_apart else ArchiveWriter(clickhouse)
+        )
+        return _Sinks(GatedSyncEventsWriter(clickhouse, PROJECTION_GATE), archive)
 
-    def stage(name: str, source: str, step: Step[Any]) -> BatchConsumer[Any]:
+    def _stage(self, name: str, source: str, step: Step[Any]) -> None:
+        deployment, progress = self._deployment, self._progress
         consumer: BatchConsumer[Any] = BatchConsumer(
             name=name,
-            bootstrap=bootstrap,
-            group_id=f"{settings.topic_prefix}-{name}",
+            bootstrap=deployment.bootstrap,
+            group_id=deployment.group_id(name),
             topic=source,
             step=step,
-            limits=BatchLimits(
-                max_records=settings.sink_max_records,
-                max_bytes=settings.sink_max_bytes,
-                flush_seconds=settings.sink_flush_seconds,
-                linger_seconds=settings.sink_linger_seconds,
-            ),
-            session_timeout_seconds=settings.broker_session_timeout_seconds,
+            limits=deployment.batch_limits,
+            timing=deployment.group_timing,
             on_done=progress.mark_offset if progress is not None else (lambda *_: None),
-            on_batch=lambda records: _batch_started(source, records, progress),
+            on_batch=_batch_counter(source, progress),
         )
         watch_consumer(consumer)
         # A service of the app: started once the rules table is recovered, so the first
         # events are classified with the newest rules.
-        app.service(consumer)  # type: ignore[arg-type]  # Faust starts instances as well as classes
-        return consumer
+        self.app.service(consumer)
 
-    if roles & {CLASSIFY_AND_PROJECT, "classify"}:
-        # One group for every process reading raw, whatever its role: they share its partitions.
-        stage(
-            "classify",
-            topics.raw,
-            ClassifyAndStore(
+    def build(self) -> Any:
+        roles = self._deployment.settings.roles
+        topics = self._deployment.topics
+        live_rules = self._live_rules()
+        sinks = self._sinks(self._clickhouse) if self._clickhouse is not None else None
+        if roles & {CLASSIFY_AND_PROJECT, "classify"}:
+            # One group for every process reading raw, whatever its role: they share its
+            # partitions.
+            one_hop = sinks is not None and CLASSIFY_AND_PROJECT in roles
+            step = ClassifyAndStore(
                 classifier=live_rules.classifier,
-                writer=writer if CLASSIFY_AND_PROJECT in roles else None,
-                archive=archive,
-                producer=LogProducer(
-                    bootstrap, settings.max_record_bytes, settings.broker_timeout_seconds
-                ),
-                seal=seal,
+                writer=sinks.writer if sinks is not None and one_hop else None,
+                archive=sinks.archive if sinks is not None else None,
+                producer=LogProducer(self._deployment.producer),
+                seal=self._deployment.seal,
                 classified_topic=topics.classified,
                 dead_letter_topic=topics.dead_letter,
-                max_record_bytes=settings.max_record_bytes,
-            ),
-        )
-    if "project" in roles:
-        assert writer is not None, "the project role writes ClickHouse"
-        stage("project", topics.classified, ProjectFeed(writer))
-    watch_consumer(FaustConsumerOffsets(app))
-    return app
+                max_record_bytes=self._deployment.producer.max_record_bytes,
+            )
+            self._stage("classify", topics.raw, step)
+        if "project" in roles:
+            assert sinks is not None, "the project role writes ClickHouse"
+            self._stage("project", topics.classified, ProjectFeed(sinks.writer))
+        watch_consumer(FaustConsumerOffsets(self.app))
+        return self.app
 
 
-def drained_topics(settings: Settings, topics: Topics) -> tuple[str, ...]:
+def create_worker_app(
+    deployment: Deployment, clickhouse: ClickHouse | None, progress: Progress | None = None
+) -> Any:
+    """The stages of this process's roles; `clickhouse` is given when they write it
+    (Settings.writes_clickhouse)."""
+    return WorkerWiring(deployment, clickhouse, progress).build()
+
+
+def drained_topics(deployment: Deployment) -> tuple[str, ...]:
     """What this process's stages consume, in pipeline order: what a drain waits for."""
+    topics = deployment.topics
     stages = [topics.raw]
-    if "project" in settings.roles:
+    if "project" in deployment.settings.roles:
         stages.append(topics.classified)
     return (*stages, topics.control, topics.rules, topics.dead_letter)
 
 
-def _batch_started(topic: str, records: int, progress: Progress | None) -> None:
-    BATCH_RECORDS.labels(topic).observe(records)
-    if progress is not None:
-        progress.batch_started(records)
+def _batch_counter(topic: str, progress: Progress | None) -> Callable[[int], None]:
+    def batch_started(records: int) -> None:
+        BATCH_RECORDS.labels(topic).observe(records)
+        if progress is not None:
+            progress.batch_started(records)
 
-
-class ApiService(mode.Service):
-    """Serves the HTTP API on the worker's event loop (the embedded, one-process deployment)."""
-
-    def __init__(self, server: uvicorn.Server, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._server = server
-        self._serving: asyncio.Task[None] | None = None
-
-    async def on_start(self) -> None:
-        self._serving = asyncio.ensure_future(self._server.serve())
-        while not self._server.started:
-            if self._serving.done():
-                config = self._server.config
-                raise RuntimeError(
-                    f"the API could not listen on {config.host}:{config.port} "
-                    "(port in use? set ERO_API_PORT)"
-                )
-            await asyncio.sleep(0.05)
-
-    async def on_stop(self) -> None:
-        if self._serving is not None:
-            self._server.should_exit = True
-            await self._serving
-
-
-class PipelineWorker(faust.Worker):
-    """Faust's worker, with extra services started after the app and stopped before it.
-
-    Stopping the API first means no event is accepted once the agents start shutting down.
-    """
-
-    def on_init_dependencies(self) -> Iterable[mode.ServiceT]:
-        *services, app = super().on_init_dependencies()
-        return [app, *services]
+    return batch_started

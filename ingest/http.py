@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -9,9 +10,9 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
-from ero.metrics import INGESTED
-from ero.services import Services, services
-from ingest.event_log import LogUnavailable
+from infra.http_state import from_state
+from infra.metrics import INGESTED
+from ingest.event_log import EventLogDep, LogUnavailable
 from ingest.parsing import MalformedBody, TimeBounds, TooManyEvents, parse_body
 from licences.http import ConnectorPrincipal
 from schemas import DeadLetter, FieldError
@@ -20,6 +21,16 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["ingest"])
 
 RETRY_AFTER_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    max_request_bytes: int
+    max_events_per_request: int
+    bounds: TimeBounds
+
+
+Limits = Annotated[IngestLimits, Depends(from_state("ingest_limits", IngestLimits))]
 
 
 class RejectedLine(BaseModel):
@@ -64,17 +75,17 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
 async def post_events(
     request: Request,
     principal: ConnectorPrincipal,
-    svc: Annotated[Services, Depends(services)],
+    event_log: EventLogDep,
+    limits: Limits,
 ) -> IngestResult:
-    settings = svc.settings
-    body = await _bounded_body(request, settings.max_request_bytes)
+    body = await _bounded_body(request, limits.max_request_bytes)
     ndjson = "ndjson" in request.headers.get("content-type", "")
     try:
         parsed = parse_body(
             body,
             ndjson=ndjson,
-            max_events=settings.max_events_per_request,
-            bounds=TimeBounds(settings.retention_days, settings.max_future_skew_hours),
+            max_events=limits.max_events_per_request,
+            bounds=limits.bounds,
         )
     except TooManyEvents as exc:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=str(exc)) from exc
@@ -95,7 +106,7 @@ async def post_events(
         for reject in parsed.rejects
     ]
     try:
-        await svc.event_log.append(principal.licence_id, received_at, events, dead_letters)
+        await event_log.append(principal.licence_id, received_at, events, dead_letters)
     except LogUnavailable as exc:
         log.warning("ingest_log_unavailable", error=str(exc), events=len(events))
         raise HTTPException(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from ero.services import Services, services
-from licences.http import Operator
+from licences.http import Licences, Operator
 from licences.store import Credentials
 
 log = structlog.get_logger(__name__)
@@ -22,9 +20,7 @@ class LicenceRequest(BaseModel):
 
 
 @router.post("/v1/admin/licences", status_code=status.HTTP_201_CREATED, response_model=Credentials)
-async def create_licence(
-    body: LicenceRequest, svc: Annotated[Services, Depends(services)]
-) -> Credentials:
-    credentials = await asyncio.to_thread(svc.licences.create, body.name)
+async def create_licence(body: LicenceRequest, licences: Licences) -> Credentials:
+    credentials = await asyncio.to_thread(licences.create, body.name)
     log.info("licence_created", licence_id=credentials.licence_id, name=body.name)
     return credentials

@@ -9,8 +9,11 @@ import structlog
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ero.services import Services, services
-from licences.store import Principal, PrincipalKind
+from infra.http_state import from_state
+from licences.store import LicenceStore, Principal, PrincipalKind
+
+Licences = Annotated[LicenceStore, Depends(from_state("licences", LicenceStore))]
+OperatorToken = Annotated[str, Depends(from_state("operator_token", str))]
 
 _bearer = HTTPBearer(auto_error=False, description="A licence's connector key or reader token.")
 
@@ -34,12 +37,12 @@ def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
     )
 
     async def dependency(
-        svc: Annotated[Services, Depends(services)],
+        licences: Licences,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         if credentials is None:
             raise _unauthorized(f"missing credentials: send 'Authorization: Bearer <{wanted}>'")
-        principal = await svc.licences.authenticate(credentials.credentials)
+        principal = await licences.authenticate(credentials.credentials)
         if principal is None:
             raise _unauthorized(
                 "unknown key: check the key, or create a licence with `ero licence create NAME`"
@@ -62,11 +65,11 @@ ReaderPrincipal = Annotated[Principal, Depends(_principal_of(PrincipalKind.READE
 
 
 async def _operator(
-    svc: Annotated[Services, Depends(services)],
+    operator_token: OperatorToken,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     if credentials is None or not hmac.compare_digest(
-        credentials.credentials.encode(), svc.operator_token.encode()
+        credentials.credentials.encode(), operator_token.encode()
     ):
         raise _unauthorized(
             "operator token required: use ERO_OPERATOR_TOKEN or the file operator.token in "

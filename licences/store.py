@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from schemas.control import LicenceDoc
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from infra.clickhouse import ClickHouse
 from processors.catalog import Catalog
-from projections.clickhouse import ClickHouse
 
 
 class CatalogStore:

@@ -12,7 +12,10 @@ import orjson
 from processors.classifier import Classifier
 from schemas import SyncEvent
 
-BUNDLED_CORPORA = tuple(sorted((Path(__file__).parent / "corpus").glob("*.jsonl")))
+CORPUS_DIR = Path(__file__).parent / "corpus"
+BUNDLED_CORPORA = tuple(sorted(CORPUS_DIR.glob("*.jsonl")))
+PRODUCT_CORPUS = CORPUS_DIR / "sync_messages.jsonl"
+"""The product team's lines, as the connectors write them (the end-to-end tests post them)."""
 FIELDS = ("level", "origin", "action")
 
 

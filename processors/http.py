@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
-from ero.log_producer import LogUnavailable
-from ero.services import Services, services
-from ero.topics import Topics
+from infra.http_state import ClickHouseDep, ProducerDep, TopicsDep
+from infra.log_producer import LogUnavailable
 from licences.http import Operator
 from processors.catalog import Catalog
 from processors.catalog_store import CatalogStore
@@ -31,17 +28,20 @@ class Published(BaseModel):
     response_model=Published,
     summary="Publish a rule catalog; workers apply it to new events within seconds",
 )
-async def publish_rules(catalog: Catalog, svc: Annotated[Services, Depends(services)]) -> Published:
-    current = await CatalogStore(svc.clickhouse).alatest_version()
+async def publish_rules(
+    catalog: Catalog, clickhouse: ClickHouseDep, producer: ProducerDep, topics: TopicsDep
+) -> Published:
+    current = await CatalogStore(clickhouse).alatest_version()
     if catalog.version <= current:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             detail=f"catalog version {catalog.version} is not newer than the published version "
             f"{current}: raise `version` in the catalog",
         )
-    topic = Topics.from_settings(svc.settings).rules
     try:
-        await svc.producer.send_all([(topic, CATALOG_KEY, catalog.model_dump_json().encode(), ())])
+        await producer.send_all(
+            [(topics.rules, CATALOG_KEY, catalog.model_dump_json().encode(), ())]
+        )
     except LogUnavailable as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

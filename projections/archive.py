@@ -20,8 +20,8 @@ from typing import NamedTuple
 import orjson
 from aiokafka import ConsumerRecord
 
-from ero.acking import retry_forever
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
+from infra.retry import retry_transient
 from schemas.records import RecordSeal, record_head
 
 TABLE = "event_archive"
@@ -86,7 +86,7 @@ class ArchiveWriter:
 
     async def store_until_done(self, rows: Sequence[ArchivedRow]) -> None:
         """`write_rows`, retried with backoff while ClickHouse refuses."""
-        await retry_forever(lambda: asyncio.to_thread(self.write_rows, rows), "archive_insert")
+        await retry_transient(lambda: asyncio.to_thread(self.write_rows, rows), "archive_insert")
 
 
 @dataclass(frozen=True)

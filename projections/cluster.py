@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from projections.clickhouse import ClickHouse, ClickHouseUnavailable
+from infra.clickhouse import ClickHouse, ClickHouseUnavailable
 
 _CREATE_TABLE = re.compile(
     r"^(?P<indent>\s*)CREATE TABLE IF NOT EXISTS (?P<name>\w+) \(", re.IGNORECASE

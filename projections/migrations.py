@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from projections.cluster import check_cluster, render
 
 log = structlog.get_logger(__name__)

@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from projections.views import View, views
 
 log = structlog.get_logger(__name__)

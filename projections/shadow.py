@@ -13,7 +13,7 @@ import re
 
 import structlog
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from projections.sync_events import TABLE
 from projections.views import views
 

@@ -24,9 +24,9 @@ from typing import Any
 
 import orjson
 
-from ero.acking import retry_forever
-from ero.logs import batch_ids
-from projections.clickhouse import ArrayLiteral, ClickHouse
+from infra.clickhouse import ArrayLiteral, ClickHouse
+from infra.logs import batch_ids
+from infra.retry import retry_transient
 from projections.rollup_repair import Minute, repair_rollup_minutes
 from schemas import Classification, ClassifiedBatch, SyncEvent
 from schemas.classified import ADDED_FIELDS
@@ -289,7 +289,7 @@ class SyncEventsWriter:
     async def store_until_done(self, block: Block) -> int:
         """`store`, retried with backoff while ClickHouse refuses (the batch stays uncommitted
         meanwhile); each failure's log line names the licences, connectors and events stuck."""
-        return await retry_forever(
+        return await retry_transient(
             lambda: self.store(block),
             "sync_events_insert",
             lambda: batch_ids(block.owners, block.event_ids),

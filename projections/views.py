@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 
 _VIEW = re.compile(
     r"^CREATE MATERIALIZED VIEW (\S+)\.(\w+) TO \S+\.(\w+) \((.*?)\) AS (SELECT .*)$", re.S

@@ -9,12 +9,10 @@ held: see deploy/README.md, "Replay, rebuild, scale-out".
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from projections.sync_events import Block, SyncEventsWriter
 
 
@@ -34,32 +32,10 @@ PROJECTION_GATE = WriteGate()
 
 
 class GatedSyncEventsWriter(SyncEventsWriter):
-    def __init__(
-        self,
-        clickhouse: ClickHouse,
-        gate: WriteGate,
-        after_insert: Callable[[], None] = lambda: None,
-    ) -> None:
+    def __init__(self, clickhouse: ClickHouse, gate: WriteGate) -> None:
         super().__init__(clickhouse)
         self._gate = gate
-        self._after_insert = after_insert
 
     async def store(self, block: Block) -> int:
         async with self._gate.closed():
-            written = await super().store(block)
-        self._after_insert()
-        return written
-
-
-def kill_after_inserts(inserts: int) -> Callable[[], None]:
-    """A fault for tests (ERO_FAULT_KILL_AFTER_INSERTS): SIGKILL this process right after its
-    n-th projection insert, before the batch's offsets are committed. 0: never."""
-    done = 0
-
-    def after_insert() -> None:
-        nonlocal done
-        done += 1
-        if inserts and done >= inserts:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return after_insert
+            return await super().store(block)

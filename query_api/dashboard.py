@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from ero.services import Services, services
+from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters
 from query_api.scope import Statement
@@ -157,12 +157,12 @@ def _groups(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ErrorGro
 @router.get("/v1/dashboard", response_model=Dashboard, summary="A window (48 h) at a glance")
 async def dashboard(
     principal: ReaderPrincipal,
-    svc: Annotated[Services, Depends(services)],
+    clickhouse: ClickHouseDep,
     window: Annotated[Window, Depends(window_params)],
 ) -> Dashboard:
     connector_rows, group_rows, series_rows = await asyncio.gather(
         *(
-            svc.clickhouse.arows(statement.sql, statement.parameters)
+            clickhouse.arows(statement.sql, statement.parameters)
             for statement in dashboard_statements(principal.licence_id, window)
         )
     )

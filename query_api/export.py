@@ -17,7 +17,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from ero.services import Services, services
+from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters, iso, report_filters
 from query_api.reports import ReportItem, report_pages
@@ -126,14 +126,14 @@ async def export_bytes(
 )
 async def export(
     principal: ReaderPrincipal,
-    svc: Annotated[Services, Depends(services)],
+    clickhouse: ClickHouseDep,
     filters: Annotated[ReportFilters, Depends(report_filters)],
     format: Annotated[Format, Query(description="csv | ndjson")] = Format.CSV,
     dialect: Annotated[
         Dialect, Query(description="standard | excel-fr (';' and a UTF-8 BOM); CSV only")
     ] = Dialect.STANDARD,
 ) -> StreamingResponse:
-    pages = report_pages(svc.clickhouse, principal.licence_id, filters, EXPORT_PAGE)
+    pages = report_pages(clickhouse, principal.licence_id, filters, EXPORT_PAGE)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(
         export_bytes(pages, header(principal.licence_id, filters), format, dialect),

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from ero.http_errors import invalid
+from infra.http_errors import invalid
 from query_api.scope import Conditions
 from schemas import Level, Origin
 from schemas.text import fold

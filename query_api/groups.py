@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
-from ero.http_errors import invalid
-from ero.services import Services, services
+from infra.clickhouse import ClickHouse
+from infra.http_errors import invalid
+from infra.http_state import ClickHouseDep
 from licences.http import Operator, ReaderPrincipal
-from projections.clickhouse import ClickHouse
 from query_api.filters import ReportFilters
 from query_api.scope import Conditions
 from schemas import Level, Origin, Remediation
@@ -148,13 +148,13 @@ Limit = Annotated[int, Query(ge=1, le=MAX_GROUPS)]
 @router.get("/v1/groups", response_model=GroupPage, summary="This licence's error groups")
 async def groups(
     principal: ReaderPrincipal,
-    svc: Annotated[Services, Depends(services)],
+    clickhouse: ClickHouseDep,
     since: Since = None,
     until: Until = None,
     limit: Limit = 50,
 ) -> GroupPage:
     since, until = _window(since, until, timedelta(hours=48))
-    found = await licence_groups(svc.clickhouse, principal.licence_id, since, until, limit)
+    found = await licence_groups(clickhouse, principal.licence_id, since, until, limit)
     return GroupPage(since=since, until=until, groups=found)
 
 
@@ -164,7 +164,7 @@ async def groups(
     summary="Fleet-wide error groups, ranked by licences affected",
 )
 async def fleet_groups(
-    svc: Annotated[Services, Depends(services)],
+    clickhouse: ClickHouseDep,
     since: Annotated[
         AwareDatetime | None, Query(description="RFC 3339; default: until - 24 h")
     ] = None,
@@ -172,7 +172,7 @@ async def fleet_groups(
     limit: Limit = 50,
 ) -> FleetGroupPage:
     since, until = _window(since, until, timedelta(hours=24))
-    rows = await svc.clickhouse.arows(
+    rows = await clickhouse.arows(
         f"SELECT {_COLUMNS}, uniqExact(licence_id) AS licences FROM fingerprint_minutes "
         f"WHERE {_IN_WINDOW} GROUP BY fingerprint "
         "ORDER BY licences DESC, count DESC, fingerprint LIMIT {limit:UInt32}",

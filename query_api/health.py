@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ero.services import Services, services
+from infra.http_state import ClickHouseDep, ProducerDep
 
 router = APIRouter(tags=["health"])
 
@@ -18,10 +16,10 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="The broker and ClickHouse are reachable")
-async def readyz(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
+async def readyz(clickhouse: ClickHouseDep, producer: ProducerDep) -> JSONResponse:
     checks = {
-        "broker": await svc.producer.ready(),
-        "clickhouse": await svc.clickhouse.ping(),
+        "broker": await producer.ready(),
+        "clickhouse": await clickhouse.ping(),
     }
     down = [name for name, up in checks.items() if not up]
     return JSONResponse(

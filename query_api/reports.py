@@ -13,10 +13,10 @@ import orjson
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from ero.http_errors import invalid
-from ero.services import Services, services
+from infra.clickhouse import ClickHouse
+from infra.http_errors import invalid
+from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
-from projections.clickhouse import ClickHouse
 from query_api.filters import ReportFilters, report_filters, utc_wall
 from query_api.scope import Statement
 from schemas import Level, Origin, Remediation
@@ -177,7 +177,7 @@ async def report_pages(
 @router.get("/v1/reports", response_model=ReportPage, summary="Search the full sync reports")
 async def reports(
     principal: ReaderPrincipal,
-    svc: Annotated[Services, Depends(services)],
+    clickhouse: ClickHouseDep,
     filters: Annotated[ReportFilters, Depends(report_filters)],
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"1 to {MAX_PAGE}")] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
@@ -185,7 +185,7 @@ async def reports(
     statement = report_statement(
         principal.licence_id, filters, limit + 1, decode_cursor(cursor) if cursor else None
     )
-    rows = await svc.clickhouse.arows(statement.sql, statement.parameters)
+    rows = await clickhouse.arows(statement.sql, statement.parameters)
     items = [_item(row) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
     return ReportPage(items=items, next_cursor=next_cursor)

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from ero.http_errors import invalid
-from ero.services import Services, services
+from infra.http_errors import invalid
+from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters
 from query_api.series import Point, series, series_statement
@@ -41,7 +41,7 @@ class Trends(BaseModel):
 @router.get("/v1/trends", response_model=Trends, summary="Counts per level over time")
 async def trends(
     principal: ReaderPrincipal,
-    svc: Annotated[Services, Depends(services)],
+    clickhouse: ClickHouseDep,
     window: Annotated[Window, Depends(window_params)],
     interval: Annotated[Interval, Query(description="1m | 5m | 15m | 1h | 6h | 1d")] = (
         Interval.HOUR
@@ -63,7 +63,7 @@ async def trends(
         level=level, origin=origin, connector_id=connector_id, operation=operation
     )
     statement = series_statement(principal.licence_id, filters, window, step)
-    rows = await svc.clickhouse.arows(statement.sql, statement.parameters)
+    rows = await clickhouse.arows(statement.sql, statement.parameters)
     return Trends(
         since=window.since,
         until=window.until,

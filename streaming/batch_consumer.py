@@ -28,6 +28,8 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 
+from infra.consumer_group import GroupTiming
+
 log = structlog.get_logger(__name__)
 
 Prepared = TypeVar("Prepared")
@@ -79,7 +81,7 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         topic: str,
         step: Step[Prepared],
         limits: BatchLimits,
-        session_timeout_seconds: float,
+        timing: GroupTiming,
         on_done: OnDone = lambda *_: None,
         on_batch: Callable[[int], None] = lambda _: None,
         **kwargs: Any,
@@ -99,8 +101,7 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
             "auto_offset_reset": "earliest",
             "max_partition_fetch_bytes": 8 << 20,
             "fetch_max_bytes": 64 << 20,
-            "session_timeout_ms": int(session_timeout_seconds * 1000),
-            "heartbeat_interval_ms": int(min(3.0, session_timeout_seconds / 4) * 1000),
+            **timing.aiokafka_options(),
         }
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: list[ConsumerRecord] = []
@@ -193,7 +194,7 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
 
     def lags(self) -> Iterator[tuple[str, int, int]]:
         """(topic, partition, records not committed yet) of each partition owned and fetched
-        from (ero.metrics' ConsumerOffsets)."""
+        from (infra.metrics' ConsumerOffsets)."""
         if self._consumer is None:
             return
         for tp in self._consumer.assignment():

@@ -6,19 +6,17 @@ from pathlib import Path
 import pytest
 
 from ero.settings import Settings
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
+from processors.evaluation import PRODUCT_CORPUS
 from projections.migrations import migrate
-from tests.pipeline import Pipeline
-from tests.receivers import SmtpServer, WebhookReceiver
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sync_messages.jsonl"
+from tests.support.pipeline import Pipeline
+from tests.support.receivers import SmtpServer, WebhookReceiver
 
 
 @pytest.fixture(scope="session")
 def corpus_path() -> Path:
-    if not CORPUS.exists():
-        pytest.fail(f"the shared corpus is missing at {CORPUS}")
-    return CORPUS
+    """The product team's corpus, bundled with the classifier's."""
+    return PRODUCT_CORPUS
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from projections.clickhouse import ClickHouse
+from infra.clickhouse import ClickHouse
 from projections.sync_events import Row, known_ids
 from schemas.text import fold
 

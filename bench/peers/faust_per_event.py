@@ -13,7 +13,7 @@ import faust
 
 from bench.job import JobSpec, Stopwatch, classified_rows, finish
 from ero.settings import Settings
-from ero.state import open_clickhouse
+from ero.storage import open_clickhouse
 from processors.catalog import load_catalog
 from processors.classifier import Classifier
 from projections.sync_events import SyncEventsWriter

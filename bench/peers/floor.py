@@ -15,8 +15,8 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.job import JobSpec, Stopwatch, finish
 from ero.settings import Settings
-from ero.state import open_clickhouse
-from projections.clickhouse import ClickHouse
+from ero.storage import open_clickhouse
+from infra.clickhouse import ClickHouse
 
 COLUMNS = ("licence_id", "event_id", "connector_id", "occurred_at", "operation", "message")
 

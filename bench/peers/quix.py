@@ -17,10 +17,10 @@ from quixstreams.sinks import BatchingSink, SinkBatch
 from bench.job import JobSpec, Stopwatch, classified_rows, finish
 from bench.peers.columns import insert_rows
 from ero.settings import Settings
-from ero.state import open_clickhouse
+from ero.storage import open_clickhouse
+from infra.clickhouse import ClickHouse
 from processors.catalog import load_catalog
 from processors.classifier import Classifier
-from projections.clickhouse import ClickHouse
 from projections.sync_events import Row
 
 

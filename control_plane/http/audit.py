@@ -1,0 +1,108 @@
+"""Audit: every control-plane change of a licence (who, when, what, before/after)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from control_plane.http.common import Bus
+from control_plane.store import ControlStore
+from licences.http import Operator, ReaderPrincipal
+
+router = APIRouter(tags=["audit"])
+
+
+class AuditEntry(BaseModel):
+    command_id: uuid.UUID
+    issued_at: datetime
+    kind: str
+    actor: str
+    entity: str
+    entity_id: str
+    revision: int
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditPage(BaseModel):
+    licence_id: str
+    items: list[AuditEntry]
+
+
+_QUERY = """
+SELECT command_id, issued_at, kind, actor, entity, entity_id, revision, before, after
+FROM control_audit FINAL
+WHERE licence_id = {licence_id:String}
+    AND (empty({entities:Array(String)}) OR has({entities:Array(String)}, entity))
+ORDER BY issued_at DESC, command_id
+LIMIT {limit:UInt32}
+"""
+
+
+async def audit_of(
+    store: ControlStore, licence_id: str, entities: list[str], limit: int
+) -> AuditPage:
+    rows = await store.clickhouse.arows(
+        _QUERY, {"licence_id": licence_id, "entities": entities, "limit": limit}
+    )
+    return AuditPage(
+        licence_id=licence_id,
+        items=[
+            AuditEntry(
+                command_id=command_id,
+                issued_at=issued_at.replace(tzinfo=UTC),
+                kind=kind,
+                actor=actor,
+                entity=entity,
+                entity_id=entity_id,
+                revision=revision,
+                before=orjson.loads(before) if before else None,
+                after=orjson.loads(after) if after else None,
+            )
+            for (
+                command_id,
+                issued_at,
+                kind,
+                actor,
+                entity,
+                entity_id,
+                revision,
+                before,
+                after,
+            ) in rows
+        ],
+    )
+
+
+Entities = Annotated[list[str], Query(alias="entity", description="e.g. action; repeatable")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/v1/audit", response_model=AuditPage, summary="This licence's control-plane changes")
+async def audit(
+    principal: ReaderPrincipal,
+    bus: Bus,
+    entities: Entities = [],  # noqa: B006
+    limit: Limit = 200,
+) -> AuditPage:
+    return await audit_of(bus.store, principal.licence_id, entities, limit)
+
+
+@router.get(
+    "/v1/admin/licences/{licence_id}/audit",
+    response_model=AuditPage,
+    dependencies=[Operator],
+    tags=["operators"],
+)
+async def operator_audit(
+    licence_id: str,
+    bus: Bus,
+    entities: Entities = [],  # noqa: B006
+    limit: Limit = 200,
+) -> AuditPage:
+    return await audit_of(bus.store, licence_id, entities, limit)

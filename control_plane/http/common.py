@@ -1,0 +1,108 @@
+"""What the control plane's routers share: who acts, the bus, committing a command over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Response, status
+
+from control_plane.bus import ControlBus, new_event
+from control_plane.store import Revision
+from infra.http_state import from_state
+from infra.log_producer import LogUnavailable
+from licences.http import ReaderPrincipal
+from schemas.control import ControlEvent, ControlKind, Document, Entity
+
+RETRY_AFTER_SECONDS = 5
+
+
+Bus = Annotated[ControlBus, Depends(from_state("control", ControlBus))]
+
+
+def _reader_actor(
+    _: ReaderPrincipal,
+    x_ero_user: Annotated[
+        str | None, Header(max_length=200, description="The dashboard user, for the history.")
+    ] = None,
+) -> str:
+    return f"reader:{x_ero_user}" if x_ero_user else "reader"
+
+
+ReaderActor = Annotated[str, Depends(_reader_actor)]
+
+
+async def commit(bus: ControlBus, events: Sequence[ControlEvent], response: Response) -> None:
+    """Append the command's events; 503 if the log is down, 202 if not yet visible."""
+    try:
+        visible = await bus.commit(events)
+    except LogUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"the control log is unreachable; nothing was changed. "
+            f"Retry in {RETRY_AFTER_SECONDS} s.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
+    if not visible:
+        response.status_code = status.HTTP_202_ACCEPTED
+
+
+@dataclass(frozen=True)
+class Command:
+    """One licence's command in progress: the state it reads is the state its change applies to."""
+
+    bus: ControlBus
+    licence_id: str
+    actor: str
+    response: Response
+
+    async def current(self, entity: Entity, entity_id: str = "") -> Revision | None:
+        return await self.bus.store.one(self.licence_id, entity, entity_id)
+
+    async def apply(
+        self,
+        kind: ControlKind,
+        entity: Entity,
+        after: Document,
+        *,
+        entity_id: str = "",
+        before: Revision | None = None,
+        status: str = "",
+        dedup_key: str = "",
+        deleted: bool = False,
+    ) -> ControlEvent:
+        """Record the change from `before` to `after`; returns once visible (or answers 202)."""
+        event = new_event(
+            licence_id=self.licence_id,
+            kind=kind,
+            actor=self.actor,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            status=status,
+            dedup_key=dedup_key,
+            deleted=deleted,
+        )
+        await commit(self.bus, [event], self.response)
+        return event
+
+
+@asynccontextmanager
+async def command(
+    bus: ControlBus, licence_id: str, actor: str, response: Response
+) -> AsyncIterator[Command]:
+    async with bus.lock(licence_id):
+        yield Command(bus, licence_id, actor, response)
+
+
+def not_found(what: str, identifier: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_404_NOT_FOUND, detail=f"no {what} {identifier!r} in this licence"
+    )
+
+
+def conflict(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=message)

@@ -1,0 +1,109 @@
+"""Announcements: vendor operators publish (to every licence or some), readers read.
+
+A notification to every licence is stored once under licence "*"; one to some licences once per
+licence. Read marks are per licence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from control_plane.bus import ControlBus, new_event
+from control_plane.http.common import Bus, ReaderActor, command, commit, not_found
+from infra.http_errors import invalid
+from licences.http import Licences, Operator, ReaderPrincipal
+from schemas.control import (
+    EVERY_LICENCE,
+    Entity,
+    NotificationDoc,
+    NotificationReadDoc,
+    NotificationRequest,
+)
+
+router = APIRouter(tags=["notifications"])
+
+
+class NotificationOut(NotificationDoc):
+    read: bool
+
+
+class NotificationFeed(BaseModel):
+    unread: int
+    items: list[NotificationOut]
+
+
+async def _feed(bus: ControlBus, licence_id: str) -> NotificationFeed:
+    published = await bus.store.current([licence_id, EVERY_LICENCE], Entity.NOTIFICATION)
+    read = {r.entity_id for r in await bus.store.current([licence_id], Entity.NOTIFICATION_READ)}
+    docs = sorted(
+        (r.doc(NotificationDoc) for r in published), key=lambda d: d.published_at, reverse=True
+    )
+    items = [NotificationOut(**d.model_dump(), read=d.notification_id in read) for d in docs]
+    return NotificationFeed(unread=sum(not item.read for item in items), items=items)
+
+
+@router.get("/v1/notifications", response_model=NotificationFeed)
+async def notifications(principal: ReaderPrincipal, bus: Bus) -> NotificationFeed:
+    return await _feed(bus, principal.licence_id)
+
+
+@router.post("/v1/notifications/{notification_id}/read", response_model=NotificationFeed)
+async def mark_read(
+    notification_id: str,
+    principal: ReaderPrincipal,
+    actor: ReaderActor,
+    bus: Bus,
+    response: Response,
+) -> NotificationFeed:
+    async with command(bus, principal.licence_id, actor, response) as cmd:
+        feed = await _feed(bus, principal.licence_id)
+        shown = next((n for n in feed.items if n.notification_id == notification_id), None)
+        if shown is None:
+            raise not_found("notification", notification_id)
+        if not shown.read:
+            await cmd.apply(
+                "notification.read",
+                Entity.NOTIFICATION_READ,
+                NotificationReadDoc(notification_id=notification_id, read_at=datetime.now(UTC)),
+                entity_id=notification_id,
+            )
+        return await _feed(bus, principal.licence_id)
+
+
+@router.post(
+    "/v1/admin/notifications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NotificationDoc,
+    dependencies=[Operator],
+    tags=["operators"],
+)
+async def publish(
+    body: NotificationRequest, bus: Bus, licences: Licences, response: Response
+) -> NotificationDoc:
+    audience = body.licence_ids or [EVERY_LICENCE]
+    for licence_id in set(body.licence_ids or ()):
+        if await licences.record(licence_id) is None:
+            raise invalid("body", "licence_ids", f"unknown licence {licence_id!r}")
+    doc = NotificationDoc(
+        notification_id=str(uuid.uuid4()),
+        title=body.title,
+        body=body.body,
+        published_at=datetime.now(UTC),
+    )
+    events = [
+        new_event(
+            licence_id=licence_id,
+            kind="notification.published",
+            actor="operator",
+            entity=Entity.NOTIFICATION,
+            entity_id=doc.notification_id,
+            after=doc,
+        )
+        for licence_id in dict.fromkeys(audience)
+    ]
+    await commit(bus, events, response)
+    return doc

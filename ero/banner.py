@@ -1,0 +1,38 @@
+"""What `ero run` prints at start: where it listens and, the first time, a demo licence."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+from ero.deployment import Deployment
+from licences import Credentials
+
+
+def print_banner(deployment: Deployment, demo: Credentials | None) -> None:
+    settings = deployment.settings
+    url = settings.resolved_api_url
+    lines = [
+        "",
+        f"ERO is starting: API {url}  (OpenAPI: {url}/docs)",
+        f"  broker {deployment.bootstrap}   ClickHouse {settings.resolved_clickhouse_dsn}",
+    ]
+    if demo is not None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        lines += [
+            f"  demo licence   {demo.licence_id}",
+            f"  connector key  {demo.connector_key}",
+            f"  reader token   {demo.reader_token}",
+            "",
+            "Post an event:",
+            f"  curl -sS -X POST {url}/v1/events -H 'Authorization: Bearer {demo.connector_key}' "
+            '-H \'Content-Type: application/json\' -d \'[{"connector_id": "shop-1", '
+            f'"occurred_at": "{now}", "operation": "order.import", "reference": "000146", '
+            '"status": "erreur", "message": "Article TSHIRT-BL-M absent de la gestion '
+            "commerciale\"}]'",
+            "Read it back:",
+            f"  curl -sS {url}/v1/reports -H 'Authorization: Bearer {demo.reader_token}'",
+            f"  curl -sS {url}/v1/dashboard -H 'Authorization: Bearer {demo.reader_token}'",
+        ]
+    lines += ["Create another licence: .venv/bin/ero licence create NAME", "Ctrl-C stops.", ""]
+    print("\n".join(lines), file=sys.stdout, flush=True)

@@ -1,0 +1,238 @@
+"""`ero dlq list | show ID | replay (--all | ID...)`.
+
+Through the running API's operator endpoints when one answers (it owns the chdb path);
+otherwise the same desk runs in this process. Either way the answers are the same models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from pydantic import TypeAdapter
+
+from dead_letters.desk import DeadLetterDesk, ReplayOutcome, ReplayReport, ReplayRequest
+from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
+from ero.cli import CliError, operator_request
+from ero.deployment import Deployment, time_bounds
+from ero.settings import Settings
+from ero.storage import open_clickhouse
+from infra.log_producer import LogProducer
+from schemas import DeadLetter, SyncEvent
+
+REPLAY_CHUNK = 100  # letters per call, so progress shows and no call runs long
+SHOWN_REFUSALS = 20
+_SUMMARIES = TypeAdapter(list[LetterSummary])
+_COUNTS = TypeAdapter(dict[str, int])
+
+
+class Desk(Protocol):
+    async def summaries(
+        self, licence_id: str | None, status: LetterStatus | None, limit: int
+    ) -> list[LetterSummary]: ...
+
+    async def letter(self, letter_id: uuid.UUID) -> StoredLetter | None: ...
+
+    async def counts(self) -> dict[str, int]: ...
+
+    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport: ...
+
+
+class RemoteDesk:
+    """The desk of the running API, through its operator endpoints."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def _call(self, method: str, path: str, body: bytes | None = None) -> bytes:
+        response = operator_request(self._settings, method, path, body)
+        if response is None:
+            raise CliError("the ERO API stopped answering; run the command again")
+        return response.content
+
+    async def summaries(
+        self, licence_id: str | None, status: LetterStatus | None, limit: int
+    ) -> list[LetterSummary]:
+        query = {"limit": str(limit)}
+        if licence_id is not None:
+            query["licence_id"] = licence_id
+        if status is not None:
+            query["status"] = status.value
+        path = f"/v1/admin/dead-letters?{urlencode(query)}"
+        return _SUMMARIES.validate_json(self._call("GET", path))
+
+    async def letter(self, letter_id: uuid.UUID) -> StoredLetter | None:
+        return StoredLetter.model_validate_json(
+            self._call("GET", f"/v1/admin/dead-letters/{letter_id}")
+        )
+
+    async def counts(self) -> dict[str, int]:
+        return _COUNTS.validate_json(self._call("GET", "/v1/admin/dead-letters/counts"))
+
+    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport:
+        body = ReplayRequest(letter_ids=list(letter_ids)).model_dump_json().encode()
+        return ReplayReport.model_validate_json(
+            self._call("POST", "/v1/admin/dead-letters/replay", body)
+        )
+
+
+class _NoEventLog:
+    async def append(
+        self,
+        licence_id: str,
+        received_at: datetime,
+        events: Sequence[SyncEvent],
+        dead_letters: Sequence[DeadLetter],
+    ) -> None:
+        raise CliError(
+            "replay appends to the event log and no ERO API answers: start `ero run` "
+            "(or set ERO_KAFKA_BOOTSTRAP to replay from here)"
+        )
+
+
+@contextlib.asynccontextmanager
+async def _local_desk(settings: Settings) -> AsyncIterator[Desk]:
+    clickhouse = open_clickhouse(settings)
+    bounds = time_bounds(settings)
+    store = DeadLetterStore(clickhouse)
+    if settings.kafka_bootstrap is None:
+        yield DeadLetterDesk(store, _NoEventLog(), bounds)
+        return
+    deployment = Deployment.resolve(settings, settings.kafka_bootstrap)
+    producer = LogProducer(deployment.producer)
+    try:
+        yield DeadLetterDesk(store, deployment.event_log(producer), bounds)
+    finally:
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def _desk(settings: Settings) -> AsyncIterator[Desk]:
+    if operator_request(settings, "GET", "/v1/admin/dead-letters/counts") is not None:
+        yield RemoteDesk(settings)
+        return
+    async with _local_desk(settings) as desk:
+        yield desk
+
+
+def _when(value: datetime) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+async def _list(settings: Settings, args: argparse.Namespace) -> None:
+    async with _desk(settings) as desk:
+        status = LetterStatus(args.status) if args.status else None
+        letters = await desk.summaries(args.licence, status, args.limit)
+        counts = await desk.counts()
+    print(f"{'ID':36}  {'RECEIVED':20}  {'LICENCE':36}  {'CONNECTOR':16}  {'STATUS':8}  REASON")
+    for letter in letters:
+        print(
+            f"{letter.letter_id!s:36}  {_when(letter.received_at):20}  {letter.licence_id:36}  "
+            f"{letter.connector_id or '-':16}  {letter.status.value:8}  {letter.reason}"
+        )
+    total = ", ".join(f"{count} {status}" for status, count in counts.items())
+    print(f"({len(letters)} shown; {total} in all)")
+
+
+async def _show(settings: Settings, args: argparse.Namespace) -> None:
+    letter_id = _letter_id(args.letter_id)
+    async with _desk(settings) as desk:
+        letter = await desk.letter(letter_id)
+    if letter is None:
+        raise CliError(f"no dead letter {letter_id}: list them with `ero dlq list`")
+    if args.json:
+        print(letter.model_dump_json())
+        return
+    print(f"letter       {letter.letter_id}")
+    print(f"status       {letter.status.value}")
+    if letter.replayed_at is not None:
+        print(f"replayed at  {_when(letter.replayed_at)}")
+        print(f"as events    {', '.join(map(str, letter.replayed_event_ids))}")
+    print(f"received at  {_when(letter.received_at)}")
+    print(f"licence      {letter.licence_id}")
+    print(f"connector    {letter.connector_id or '-'}")
+    print(f"source       {letter.source}, line {letter.line}")
+    for reason in letter.reasons:
+        print(f"reason       {reason.field}: {reason.reason}")
+    print("original:")
+    print(letter.raw)
+
+
+def _letter_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError as exc:
+        raise CliError(f"{text!r} is not a letter id (a UUID from `ero dlq list`)") from exc
+
+
+async def _replay(settings: Settings, args: argparse.Namespace) -> None:
+    if args.all == bool(args.letter_ids):
+        raise CliError("name the letters to replay, or pass --all (not both)")
+    if args.licence and not args.all:
+        raise CliError("--licence goes with --all")
+    async with _desk(settings) as desk:
+        if args.all:
+            pending = await desk.summaries(args.licence, LetterStatus.PENDING, 100_000)
+            letter_ids = [letter.letter_id for letter in pending]
+        else:
+            letter_ids = [_letter_id(text) for text in args.letter_ids]
+        outcomes: list[ReplayOutcome] = []
+        unknown: list[uuid.UUID] = []
+        for start in range(0, len(letter_ids), REPLAY_CHUNK):
+            report = await desk.replay(letter_ids[start : start + REPLAY_CHUNK])
+            outcomes += report.outcomes
+            unknown += report.unknown
+            done = min(start + REPLAY_CHUNK, len(letter_ids))
+            sys.stderr.write(f"\rreplaying {done}/{len(letter_ids)} letters")
+        if letter_ids:
+            sys.stderr.write("\n")
+    refused = [outcome for outcome in outcomes if not outcome.replayed]
+    for outcome in refused[:SHOWN_REFUSALS]:
+        reasons = "; ".join(f"{r.field}: {r.reason}" for r in outcome.reasons)
+        print(f"still refused  {outcome.letter_id}  {reasons}")
+    if len(refused) > SHOWN_REFUSALS:
+        print(f"... and {len(refused) - SHOWN_REFUSALS} more: `ero dlq list --status pending`")
+    print(
+        f"{len(outcomes) - len(refused)} replayed, {len(refused)} still refused "
+        "(they stay, with the new reasons)"
+    )
+    if unknown:
+        raise CliError(f"no dead letter {', '.join(map(str, unknown))}")
+
+
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]]
+
+
+def add_dlq_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings: Callable[[], Settings],
+) -> None:
+    def run(command: Command) -> Callable[[argparse.Namespace], None]:
+        return lambda args: asyncio.run(command(settings(), args))
+
+    dlq = commands.add_parser(
+        "dlq", help="dead letters: rejected lines, kept with their reasons"
+    ).add_subparsers(dest="dlq_command", required=True)
+    listing = dlq.add_parser("list", help="newest first: id, when, licence, connector, reason")
+    listing.add_argument("--licence", help="only this licence's letters")
+    listing.add_argument("--status", choices=[s.value for s in LetterStatus])
+    listing.add_argument("--limit", type=int, default=100)
+    listing.set_defaults(func=run(_list))
+    show = dlq.add_parser("show", help="one letter: reasons and the original line")
+    show.add_argument("letter_id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=run(_show))
+    replay = dlq.add_parser(
+        "replay", help="re-validate with the current schema; append what is now valid"
+    )
+    replay.add_argument("letter_ids", nargs="*", metavar="ID")
+    replay.add_argument("--all", action="store_true", help="every pending letter")
+    replay.add_argument("--licence", help="with --all: only this licence's letters")
+    replay.set_defaults(func=run(_replay))

@@ -1,0 +1,112 @@
+"""The settings once the broker is known, as the small frozen config each component takes.
+
+Resolved once per process by the composition root (ero/runtime.py): no component reads
+`Settings`, and none needs to ask whether a broker was configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Self
+
+from control_plane.delivery import SupportDelivery
+from control_plane.http.actions import ActionPolicy
+from ero.secrets import record_seal
+from ero.settings import Settings
+from infra.consumer_group import GroupTiming
+from infra.log_producer import LogProducer, ProducerConfig
+from infra.topics import Topics
+from ingest.event_log import KafkaEventLog
+from ingest.http import IngestLimits
+from ingest.parsing import TimeBounds
+from pipeline.replay import ReplayLog
+from schemas.records import RecordSeal
+from streaming.batch_consumer import BatchLimits
+
+
+@dataclass(frozen=True)
+class Deployment:
+    settings: Settings
+    bootstrap: str
+    """The broker every client of this process talks to (configured, or the embedded one)."""
+    topics: Topics
+    embedded_broker: bool = False
+    """The broker is ours and memory-only: what it holds dies with this process."""
+
+    @classmethod
+    def resolve(cls, settings: Settings, bootstrap: str, embedded_broker: bool = False) -> Self:
+        topics = Topics.named(
+            settings.topic_prefix, settings.topic_partitions, settings.topic_replication
+        )
+        return cls(settings, bootstrap, topics, embedded_broker)
+
+    @cached_property
+    def producer(self) -> ProducerConfig:
+        s = self.settings
+        return ProducerConfig(self.bootstrap, s.max_record_bytes, s.broker_timeout_seconds)
+
+    @cached_property
+    def group_timing(self) -> GroupTiming:
+        return GroupTiming(self.settings.broker_session_timeout_seconds)
+
+    @cached_property
+    def batch_limits(self) -> BatchLimits:
+        s = self.settings
+        return BatchLimits(
+            max_records=s.sink_max_records,
+            max_bytes=s.sink_max_bytes,
+            flush_seconds=s.sink_flush_seconds,
+            linger_seconds=s.sink_linger_seconds,
+        )
+
+    @cached_property
+    def seal(self) -> RecordSeal:
+        return record_seal(self.settings)
+
+    @cached_property
+    def time_bounds(self) -> TimeBounds:
+        return time_bounds(self.settings)
+
+    @cached_property
+    def ingest_limits(self) -> IngestLimits:
+        s = self.settings
+        return IngestLimits(s.max_request_bytes, s.max_events_per_request, self.time_bounds)
+
+    @cached_property
+    def support_delivery(self) -> SupportDelivery:
+        s = self.settings
+        return SupportDelivery(
+            webhook_url=s.ticket_webhook_url,
+            smtp_host=s.smtp_host,
+            smtp_port=s.smtp_port,
+            smtp_sender=s.smtp_sender,
+            support_email=s.support_email,
+        )
+
+    @cached_property
+    def action_policy(self) -> ActionPolicy:
+        return ActionPolicy(self.settings.action_ttl_seconds)
+
+    @cached_property
+    def replay_log(self) -> ReplayLog:
+        return ReplayLog(self.bootstrap, self.topics, self.settings.topic_prefix)
+
+    def event_log(self, producer: LogProducer) -> KafkaEventLog:
+        """The gateway's appender (accepted events and dead letters), sealing what it writes."""
+        return KafkaEventLog(
+            producer,
+            raw_topic=self.topics.raw,
+            dead_letter_topic=self.topics.dead_letter,
+            max_record_bytes=self.producer.max_record_bytes,
+            seal=self.seal,
+        )
+
+    def group_id(self, name: str) -> str:
+        return f"{self.settings.topic_prefix}-{name}"
+
+
+def time_bounds(settings: Settings) -> TimeBounds:
+    """How far from now an event's occurred_at may lie (a process without a broker needs it
+    too: the dead-letter desk checks fixes with it)."""
+    return TimeBounds(settings.retention_days, settings.max_future_skew_hours)

@@ -1,0 +1,170 @@
+"""The hot stage: raw records in; classified events stored in ClickHouse, published on the
+classified topic; every record archived as it is, unreadable ones kept as dead letters too.
+Then, and only then, the input is committed (streaming/batch_consumer.py).
+
+One hop: the events are stored by the process that classified them, from memory, instead of
+being encoded, sent through the broker, fetched and decoded once more by a second stage; the
+classified topic stays the pipeline's output feed (other consumers, replays). Per event: one
+orjson decoding (plus a pydantic validation unless our gateway sealed the record: the raw topic
+is open to direct producers too), one classification looked up by message shape, the feed's
+and the table's JSON spliced from the event's own JSON. The archive's row of a record comes from
+the same reading (a second consumer group fetched and read every record again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import structlog
+from aiokafka import ConsumerRecord
+from pydantic import ValidationError
+
+from infra.log_producer import LogProducer, Record
+from infra.metrics import CLASSIFICATION_SECONDS, CLASSIFIED
+from infra.retry import retry_transient
+from processors.classifier import Classifier
+from projections.archive import ArchivedRow, ArchiveWriter
+from projections.sync_events import Accepted, Block, BlockBuilder, SyncEventsWriter
+from schemas import RawBatch, SyncEvent
+from schemas.classified import classified_json
+from schemas.dead_letter import unreadable_record
+from schemas.records import RecordSeal, pack_records, unpack_record
+
+log = structlog.get_logger(__name__)
+
+_event_json = SyncEvent.__pydantic_serializer__.to_json
+# Classifier.explain's arguments, by field name.
+_CLASSIFIED_BY = ("operation", "status", "code", "message")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    block: Block | None
+    """The rows to store; None for a classify-only worker."""
+    records: list[Record]
+    """Classified records for the feed, and dead letters."""
+    archived: list[ArchivedRow]
+    """Every input record, for the archive (none when there is no archive to write)."""
+
+
+class ClassifyAndStore:
+    """The step of the raw topic's BatchConsumer. Without a writer and an archive (a
+    classify-only worker) the classified events only go to the feed, which a `project` stage
+    stores, and the records are archived by that process's own consumer (ero/archiver.py)."""
+
+    def __init__(
+        self,
+        *,
+        classifier: Callable[[], Classifier],
+        writer: SyncEventsWriter | None,
+        archive: ArchiveWriter | None,
+        producer: LogProducer,
+        seal: RecordSeal,
+        classified_topic: str,
+        dead_letter_topic: str,
+        max_record_bytes: int,
+    ) -> None:
+        self._classifier = classifier
+        self._writer = writer
+        self._archive = archive
+        self._producer = producer
+        self._seal = seal
+        self._classified_topic = classified_topic
+        self._dead_letter_topic = dead_letter_topic
+        self._max_record_bytes = max_record_bytes
+
+    def prepare(self, records: Sequence[ConsumerRecord]) -> Prepared:
+        started = time.perf_counter()
+        explain = self._classifier().explain  # one catalog version per batch
+        block = BlockBuilder() if self._writer is not None else None
+        feed: dict[str, list[bytes]] = {}
+        newest: dict[str, datetime] = {}
+        accepted_by: dict[tuple[str, datetime], Accepted] = {}
+        letters: list[Record] = []
+        archived: list[ArchivedRow] = []
+        archiving = self._archive is not None
+        count = 0
+        for record in records:
+            try:
+                licence_id, received_at, events = self._events(record)
+            except ValidationError as exc:
+                letter = _dead_letter(record, exc)
+                letters.append((self._dead_letter_topic, record.key or b"", letter, ()))
+                if archiving:
+                    archived.append(ArchivedRow.of(record, self._seal))
+                continue
+            if archiving:
+                archived.append(ArchivedRow.filed(record, licence_id, received_at, len(events)))
+            accepted = accepted_by.get((licence_id, received_at))
+            if accepted is None:
+                accepted = accepted_by[licence_id, received_at] = Accepted(licence_id, received_at)
+                latest = newest.get(licence_id)
+                if latest is None or received_at > latest:
+                    newest[licence_id] = received_at
+            classified = [
+                (event_json, event, explain(*map(event.get, _CLASSIFIED_BY)))
+                for event_json, event in events
+            ]
+            if block is not None:
+                block.add_record(accepted, classified)
+            json_field = accepted.json_field
+            feed.setdefault(licence_id, []).extend(
+                [
+                    classified_json(event_json, found, json_field)
+                    for event_json, _, found in classified
+                ]
+            )
+            count += len(classified)
+        CLASSIFICATION_SECONDS.observe(time.perf_counter() - started)
+        CLASSIFIED.inc(count)
+        # The events of every record of one licence go out in as few records as fit.
+        out: list[Record] = [
+            (self._classified_topic, licence_id.encode(), value, ())
+            for licence_id, events_json in feed.items()
+            for value in pack_records(
+                licence_id, newest[licence_id], events_json, self._max_record_bytes
+            )
+        ]
+        return Prepared(block.build() if block is not None else None, out + letters, archived)
+
+    def _events(self, record: ConsumerRecord) -> tuple[str, datetime, list[tuple[bytes, Any]]]:
+        """The record's licence, accept time and events (each as its JSON and its decoded
+        fields). A record our gateway sealed holds validated events laid out one per line: they
+        are taken as they are. Any other record is validated against the contract (raises
+        ValidationError) and its events encoded the same way, so both read alike from here."""
+        if self._seal.verifies(record.value, record.headers):
+            head, sealed = unpack_record(record.value)
+            received_at = datetime.fromisoformat(head["received_at"])
+            return head["licence_id"], received_at, [(e, orjson.loads(e)) for e in sealed]
+        batch = RawBatch.model_validate_json(record.value)
+        licence_id = batch.licence_id
+        encoded = [_event_json(event.with_identity(licence_id)) for event in batch.events]
+        return licence_id, batch.received_at, [(e, orjson.loads(e)) for e in encoded]
+
+    async def store(self, prepared: Prepared) -> None:
+        publish = retry_transient(
+            lambda: self._producer.send_all(prepared.records), "classified_publish"
+        )
+        block, writer, archive = prepared.block, self._writer, self._archive
+        stored: list[Awaitable[object]] = [publish]
+        if block is not None and writer is not None:
+            stored.append(writer.store_until_done(block))
+        if archive is not None:
+            stored.append(archive.store_until_done(prepared.archived))
+        await asyncio.gather(*stored)
+
+    async def close(self) -> None:
+        await self._producer.stop()
+
+
+def _dead_letter(record: ConsumerRecord, exc: ValidationError) -> bytes:
+    """A raw record we cannot read (e.g. from a direct producer) is kept, with why."""
+    log.warning("raw_record_unreadable", partition=record.partition, offset=record.offset)
+    letter = unreadable_record(record, datetime.fromtimestamp(record.timestamp / 1000, UTC), exc)
+    return letter.__pydantic_serializer__.to_json(letter)

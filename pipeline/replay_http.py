@@ -1,0 +1,55 @@
+"""Operator endpoints for replays: what `ero replay` / `ero rebuild` call on a running pipeline,
+whose process owns the ClickHouse path (and, embedded, the broker)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+
+from infra.http_state import ClickHouseDep, from_state
+from licences.http import Operator
+from pipeline.replay import (
+    JobRunning,
+    ReplayJobs,
+    ReplayLog,
+    ReplayRequest,
+    ReplayStatus,
+    new_job,
+)
+
+router = APIRouter(tags=["operators"], dependencies=[Operator])
+
+
+def _jobs(app: FastAPI) -> ReplayJobs:
+    jobs: ReplayJobs | None = getattr(app.state, "replay_jobs", None)
+    if jobs is None:
+        jobs = app.state.replay_jobs = ReplayJobs()
+    return jobs
+
+
+@router.post("/v1/admin/replays", status_code=status.HTTP_202_ACCEPTED, response_model=ReplayStatus)
+async def start_replay(
+    body: ReplayRequest,
+    request: Request,
+    clickhouse: ClickHouseDep,
+    replay_log: Annotated[ReplayLog, Depends(from_state("replay_log", ReplayLog))],
+) -> ReplayStatus:
+    try:
+        job = _jobs(request.app).start(new_job(body, replay_log, clickhouse))
+    except JobRunning as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"{exc}: wait for it to finish, then start yours"
+        ) from exc
+    return job.status()
+
+
+@router.get("/v1/admin/replays/{job_id}", response_model=ReplayStatus)
+async def replay_status(job_id: str, request: Request) -> ReplayStatus:
+    job = _jobs(request.app).get(job_id)
+    if job is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no replay {job_id} on this process: use the job_id its start returned",
+        )
+    return job.status()

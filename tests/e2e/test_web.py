@@ -1,0 +1,534 @@
+"""The merchant's web interface in a real headless Chromium (Debian's package) driven by
+Playwright, against the suite's running pipeline: what the pages show is what the API answers,
+and what a click does is what the API then holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+
+from licences import Credentials
+from tests.support.pipeline import Pipeline, wait_until
+
+pytestmark = pytest.mark.pipeline
+
+CHROMIUM = Path("/usr/bin/chromium")
+# ../shared/NOTES.md: what works as root on these machines, without flooding the closed network.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "web"
+LAPTOP = ViewportSize(width=1280, height=900)
+PHONE = ViewportSize(width=375, height=812)
+LEVELS = ("success", "alert", "error")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        # A plain launch gives Chromium a fresh, empty user-data-dir of its own.
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=FLAGS
+        )
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Shop:
+    """A licence of its own, so that other tests' events never change its counts."""
+
+    pipeline: Pipeline
+    licence: Credentials
+    reader: httpx.Client
+    connector: httpx.Client
+    posted: Counter[str]
+    reference: str  # of an error line whose suggested action is `reimport_order`
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.reader.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def _lines(corpus_path: Path, reference: str) -> list[dict[str, Any]]:
+    """The labelled corpus's lines over two connectors, plus one partly imported order."""
+    now = datetime.now(UTC)
+    lines = []
+    for index, raw in enumerate(corpus_path.read_bytes().splitlines()):
+        labelled = orjson.loads(raw)
+        lines.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "connector_id": ("web-a", "web-b")[index % 2],
+                "occurred_at": (now - timedelta(minutes=5 + 37 * index)).isoformat(),
+                "operation": labelled["operation"],
+                "message": labelled["message"],
+                "status": labelled["status"],
+                "code": labelled["code"],
+                "reference": f"WEB-{index:04d}",
+                "expected": labelled["expected"]["level"],
+            }
+        )
+    lines.append(
+        {
+            "event_id": str(uuid.uuid4()),
+            "connector_id": "web-a",
+            "occurred_at": now.isoformat(),
+            "operation": "order.import",
+            "message": f"La commande {reference} a été importée partiellement, relancez l'import",
+            "status": "error",
+            "code": None,
+            "reference": reference,
+            "expected": "error",
+        }
+    )
+    return lines
+
+
+@pytest.fixture(scope="module")
+def shop(pipeline: Pipeline, corpus_path: Path) -> Iterator[Shop]:
+    licence = pipeline.create_licence(f"web shop {uuid.uuid4().hex[:6]}")
+    reference = f"CMD-{uuid.uuid4().hex[:8].upper()}"
+    lines = _lines(corpus_path, reference)
+    with (
+        pipeline.client(licence.reader_token) as reader,
+        pipeline.client(licence.connector_key) as connector,
+    ):
+        body = [
+            {k: v for k, v in line.items() if v is not None and k != "expected"} for line in lines
+        ]
+        posted = connector.post("/v1/events", json=body)
+        assert posted.json()["accepted"] == len(lines), posted.text
+        created = Shop(
+            pipeline,
+            licence,
+            reader,
+            connector,
+            Counter(line["expected"] for line in lines),
+            reference,
+        )
+        wait_until(
+            lambda: (
+                sum(c["count"] for c in created.get("/v1/dashboard")["levels"].values())
+                == len(lines)
+            )
+        )
+        yield created
+
+
+def _zone_where_now_is_noon_or_midnight() -> str:
+    """A time zone whose hour is now a multiple of 12: the chart then labels its newest hour, at
+    its right edge, the layout's worst case, whatever the hour the suite runs at."""
+    ahead = (12 - datetime.now(UTC).hour % 12) % 12
+    return f"Etc/GMT-{ahead}" if ahead else "UTC"  # Etc/GMT-N is N hours ahead of UTC
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=LAPTOP, locale="fr-FR", timezone_id=_zone_where_now_is_noon_or_midnight()
+    )
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def sign_in(page: Page, shop: Shop) -> None:
+    page.goto(f"{shop.pipeline.url}/#/connexion")
+    page.get_by_label("Jeton de lecture").fill(shop.licence.reader_token)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("main[data-page='tableau-de-bord']")).to_be_visible()
+
+
+def visit(page: Page, route: str) -> None:
+    """Follow a bookmarkable URL of the interface and wait until its page has rendered."""
+    page.evaluate("hash => { location.hash = hash; }", f"#/{route}")
+    expect(page.locator(f"main[data-page='{route.split('?')[0]}']")).to_be_visible()
+
+
+def shown_count(page: Page, selector: str) -> int:
+    return int(re.sub(r"\D", "", page.locator(selector).inner_text()))
+
+
+def test_sign_in_then_the_tiles_are_the_apis_counts_overall_and_per_connector(
+    page: Page, shop: Shop
+) -> None:
+    sign_in(page, shop)
+    board = shop.get("/v1/dashboard")
+    assert {level: board["levels"][level]["count"] for level in LEVELS} == dict(shop.posted)
+    for level in LEVELS:
+        shown = shown_count(page, f"[data-scope='all'] .tile[data-level='{level}'] .tile-count")
+        assert shown == board["levels"][level]["count"]
+    assert {c["connector_id"] for c in board["connectors"]} == {"web-a", "web-b"}
+    for connector in board["connectors"]:
+        for level in LEVELS:
+            selector = f"[data-scope='{connector['connector_id']}'] .tile[data-level='{level}']"
+            assert (
+                shown_count(page, f"{selector} .tile-count")
+                == (connector["levels"][level]["count"])
+            )
+    expect(page.locator(".chart")).to_have_attribute(
+        "aria-label", re.compile(f"{shop.posted['error']} erreurs")
+    )
+    shot(page, "tableau-de-bord")
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_label("Jeton de lecture")).to_be_visible()
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_a_wrong_token_or_an_inactive_licence_is_refused_with_the_apis_words(
+    page: Page, pipeline: Pipeline
+) -> None:
+    page.goto(f"{pipeline.url}/#/rapports")
+    token = page.get_by_label("Jeton de lecture")  # no token yet: sign-in first
+    token.fill("ert_not-a-real-token")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#signin-problem")).to_contain_text("unknown key")
+    shot(page, "connexion")
+
+    expired = pipeline.create_licence(f"expired {uuid.uuid4().hex[:6]}")
+    done = pipeline.ero("licence", "set-status", expired.licence_id, "expired")
+    assert done.returncode == 0, done.stderr
+    token.fill(expired.reader_token)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#signin-problem")).to_contain_text("Vous ne possédez pas de licence")
+    assert page.evaluate("sessionStorage.getItem('ero.token')") is None
+
+
+def test_the_errors_tile_opens_the_reports_of_errors_only(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    page.locator("[data-scope='all'] .tile[data-level='error']").click()
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    assert "level=error" in page.evaluate("location.hash")
+    rows = page.locator("#reports tr.report")
+    expect(rows).to_have_count(shop.posted["error"])
+    assert set(rows.evaluate_all("rows => rows.map(r => r.dataset.level)")) == {"error"}
+    expect(page.get_by_role("checkbox", name="Erreur")).to_be_checked()
+    shot(page, "rapports")
+
+    visit(page, "tableau-de-bord")
+    page.locator("[data-scope='web-b'] .tile[data-level='error']").click()
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    web_b = shop.get("/v1/reports", level="error", connector_id="web-b")["items"]
+    expect(rows).to_have_count(len(web_b))
+    cells = rows.locator("td:nth-child(3)").all_inner_texts()
+    assert set(cells) == {"web-b"}
+
+
+def test_searching_finds_a_reference_and_words_of_a_message(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    visit(page, "rapports")
+    page.get_by_label("Référence", exact=True).fill(shop.reference)
+    page.get_by_role("button", name="Rechercher").click()
+    rows = page.locator("#reports tr.report")
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".reference")).to_have_text(shop.reference)
+
+    page.get_by_label("Référence", exact=True).fill("")
+    page.get_by_label("Rechercher dans les messages").fill("PARTIELLEMENT relancez")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    found = shop.get("/v1/reports", q="PARTIELLEMENT relancez")["items"]
+    assert len(found) >= 2  # the corpus's own partly imported order, and ours
+    expect(rows).to_have_count(len(found))
+    assert shop.reference in rows.locator(".reference").all_inner_texts()
+
+
+def test_pages_follow_the_apis_cursor_forward_and_back(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    visit(page, "rapports")
+    page.get_by_label("Lignes par page").select_option("25")
+    page.get_by_role("button", name="Rechercher").click()
+    rows = page.locator("#reports tr.report")
+    expect(rows).to_have_count(25)
+    shown = "rows => rows.map(row => row.dataset.eventId)"
+    first = shop.get("/v1/reports", limit=25)
+    assert rows.evaluate_all(shown) == [item["event_id"] for item in first["items"]]
+
+    page.get_by_role("button", name="Page suivante").click()
+    second = shop.get("/v1/reports", limit=25, cursor=first["next_cursor"])
+    assert second["next_cursor"] is None
+    expect(rows).to_have_count(len(second["items"]))
+    assert rows.evaluate_all(shown) == [item["event_id"] for item in second["items"]]
+    expect(page.get_by_role("button", name="Page suivante")).to_have_count(0)
+
+    page.get_by_role("button", name="Page précédente").click()
+    expect(rows.first).to_have_attribute("data-event-id", first["items"][0]["event_id"])
+    expect(rows).to_have_count(25)
+
+
+def test_an_action_queued_from_a_report_line_is_pending(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    visit(page, f"rapports?reference={shop.reference}")
+    line = page.locator("#reports tr.report").first
+    event_id = line.get_attribute("data-event-id")
+    detail = page.locator(f"tr.detail[data-event-id='{event_id}']")
+    expect(detail).to_contain_text("Connecteur")  # the origin
+    expect(detail.locator("a", has_text="Base de connaissances")).to_have_attribute(
+        "href", re.compile("reimport")
+    )
+    detail.get_by_role("button", name=re.compile("Réimporter une commande")).click()
+    expect(detail.locator(".note")).to_contain_text("mise en file")
+
+    page.get_by_role("link", name="Actions").click()
+    expect(page.locator("main[data-page='actions']")).to_be_visible()
+    pending = page.locator("#pending-actions tr", has_text=shop.reference)
+    expect(pending).to_contain_text("Réimporter une commande")
+    expect(pending).to_contain_text("en attente")
+    queued = shop.get("/v1/actions", status="pending")
+    assert [(a["action"], a["order_reference"], a["source_event_id"]) for a in queued] == [
+        ("reimport_order", shop.reference, event_id)
+    ]
+    shot(page, "actions")
+
+    pending.get_by_role("button", name="Annuler l'action").click()
+    expect(page.locator("#done-actions tr", has_text=shop.reference)).to_contain_text("annulée")
+    assert shop.get("/v1/actions", status="pending") == []
+
+
+def test_error_groups_are_the_apis(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    page.get_by_role("link", name="Groupes d'erreurs").click()
+    expect(page.locator("main[data-page='groupes']")).to_be_visible()
+    groups = shop.get("/v1/groups")["groups"]
+    rows = page.locator("#groups tbody tr")
+    expect(rows).to_have_count(len(groups))
+    assert rows.evaluate_all("rows => rows.map(r => r.dataset.fingerprint)") == [
+        g["fingerprint"] for g in groups
+    ]
+    shot(page, "groupes")
+
+
+def test_configurations_list_versions_and_diff(page: Page, shop: Shop) -> None:
+    document = {"erp": "sage100", "shop": "prestashop", "schedule_minutes": 15}
+    created = shop.reader.post("/v1/configurations", json={"name": "Web", "document": document})
+    assert created.status_code == 201, created.text
+    config_id = created.json()["configuration_id"]
+    changed = {**document, "schedule_minutes": 30}
+    updated = shop.reader.put(
+        f"/v1/configurations/{config_id}", json={"name": "Web", "document": changed}
+    )
+    assert updated.status_code == 200, updated.text
+
+    sign_in(page, shop)
+    page.get_by_role("link", name="Configurations").click()
+    row = page.locator(f"tr[data-configuration='{config_id}']")
+    expect(row).to_contain_text("Web")
+    row.get_by_role("button", name="Activer").click()
+    expect(row.locator(".badge")).to_have_text("Active")
+    assert shop.get(f"/v1/configurations/{config_id}")["active"] is True
+    row.get_by_role("link", name="Versions").click()
+    expect(page.locator("#versions tbody tr")).to_have_count(2)
+    change = page.locator("#diff tbody tr")
+    expect(change).to_have_count(1)
+    expect(change).to_contain_text("/schedule_minutes")
+    expect(change).to_contain_text("30")
+    shot(page, "configurations")
+
+
+def test_pc_key_reset_asks_for_confirmation(page: Page, shop: Shop) -> None:
+    synced = shop.connector.post("/v1/agent/sync", json={"pc_key": "PC-WEB-0001"})
+    assert synced.status_code == 200, synced.text
+    sign_in(page, shop)
+    page.get_by_role("link", name="Clé PC").click()
+    state = page.locator("#pc-key-state")
+    expect(state).to_have_attribute("data-bound", "true")
+
+    page.get_by_role("button", name="Réinitialiser la clé PC").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Annuler").click()
+    expect(dialog).to_be_hidden()
+    assert shop.get("/v1/pc-key")["bound"] is True
+
+    page.get_by_role("button", name="Réinitialiser la clé PC").click()
+    shot(page, "cle-pc")
+    dialog.get_by_role("button", name="Oui, réinitialiser").click()
+    expect(state).to_have_attribute("data-bound", "false")
+    assert shop.get("/v1/pc-key")["bound"] is False
+
+
+def test_the_ticket_is_prefilled_and_sent(page: Page, shop: Shop) -> None:
+    account = {"email": "boutique@example.fr", "shop_url": "https://boutique.example.fr"}
+    assert shop.reader.put("/v1/account", json=account).status_code == 200
+    sign_in(page, shop)
+    page.get_by_role("link", name="Ouvrir un ticket").first.click()
+    expect(page.locator("main[data-page='ticket']")).to_be_visible()
+    expect(page.get_by_label("E-mail")).to_have_value(account["email"])
+    expect(page.get_by_label("Adresse de la boutique")).to_have_value(account["shop_url"])
+    expect(page.get_by_label("Message")).to_contain_text("importée partiellement")
+    shot(page, "ticket")
+    page.get_by_role("button", name="Envoyer le ticket").click()
+    expect(page.locator(".done")).to_contain_text("Ticket envoyé")
+    tickets = shop.get("/v1/tickets")
+    assert [t["email"] for t in tickets] == [account["email"]]
+
+
+def test_notifications_show_an_unread_badge_until_read(page: Page, shop: Shop) -> None:
+    operator_token = (shop.pipeline.data_dir / "operator.token").read_text().strip()
+    with shop.pipeline.client(operator_token) as operator:
+        published = operator.post(
+            "/v1/admin/notifications",
+            json={
+                "title": "Maintenance dimanche",
+                "body": "Le service sera coupé de 2 h à 3 h.",
+                "licence_ids": [shop.licence.licence_id],
+            },
+        )
+        assert published.status_code == 201, published.text
+    unread = shop.get("/v1/notifications")["unread"]  # other tests may publish to every licence
+    sign_in(page, shop)
+    toggle = page.locator(".notification-toggle")
+    expect(toggle.locator(".count")).to_have_text(str(unread))
+    toggle.click()
+    mine = page.locator("#notification-panel li", has_text="Maintenance dimanche")
+    expect(mine).to_contain_text("Le service sera coupé")
+    shot(page, "notifications")
+    mine.get_by_role("button", name="Marquer comme lue").click()
+    expect(mine.get_by_role("button")).to_have_count(0)
+    if unread > 1:
+        expect(toggle.locator(".count")).to_have_text(str(unread - 1))
+    else:
+        expect(toggle.locator(".count")).to_have_count(0)
+    assert shop.get("/v1/notifications")["unread"] == unread - 1
+
+
+def test_english_on_request_and_usable_at_phone_width(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    expect(page.locator("[data-scope='all'] .tile[data-level='error']")).to_contain_text("Errors")
+    visit(page, f"rapports?reference={shop.reference}")
+    expect(page.locator("tr.detail .hint")).to_have_text(re.compile("only partly imported"))
+    page.get_by_role("button", name="Passer en français").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rapports")
+
+    page.set_viewport_size(PHONE)
+    for route in ("tableau-de-bord", "rapports"):
+        visit(page, route)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(page, f"{route}-telephone")
+    # The chart's hour labels (its newest hour included: see the page's time zone) stay inside
+    # it, side by side.
+    visit(page, "tableau-de-bord")
+    left, right = page.locator(".chart").evaluate(
+        "e => [e.getBoundingClientRect().left, e.getBoundingClientRect().right]"
+    )
+    labels = page.locator(".chart .ticks span").evaluate_all(
+        "spans => spans.map(s => [s.getBoundingClientRect().left, s.getBoundingClientRect().right])"
+    )
+    assert len(labels) >= 3
+    assert all(left <= start and end <= right for start, end in labels), (left, right, labels)
+    assert all(a[1] <= b[0] for a, b in pairwise(labels)), labels
+
+
+def test_the_export_is_the_apis_file_for_the_filters_shown(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    visit(page, "rapports?level=alert")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    first, _, rest = Path(download.value.path()).read_bytes().decode().partition("\r\n")
+    about = orjson.loads(first.removeprefix("# ero export "))
+    assert (about["licence_id"], about["filters"]) == (
+        shop.licence.licence_id,
+        {"level": ["alert"]},
+    )
+    rows = list(csv.DictReader(io.StringIO(rest)))
+    assert len(rows) == shop.posted["alert"]
+    assert {row["level"] for row in rows} == {"alert"}
+
+
+def test_the_page_revalidates_and_its_assets_are_cached_for_good(pipeline: Pipeline) -> None:
+    page = httpx.get(f"{pipeline.url}/")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-cache"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    script = re.search(r'src="(/assets/[0-9a-f]+/js/app\.js)"', page.text)
+    assert script, page.text
+    asset = httpx.get(f"{pipeline.url}{script[1]}")
+    assert asset.status_code == 200
+    assert "immutable" in asset.headers["Cache-Control"]
+    assert asset.headers["Content-Type"].startswith("text/javascript")
+    assert asset.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in httpx.get(f"{pipeline.url}/healthz").headers
+    stale = httpx.get(f"{pipeline.url}/assets/0000000000000000/js/app.js")
+    assert stale.status_code == 404
+
+
+# WCAG's contrast ratio of an element's text against the first opaque background behind it.
+CONTRAST = """elements => elements.map(element => {
+  const rgb = color => color.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const channel = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const luminance = c => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  let behind = element;
+  while (getComputedStyle(behind).backgroundColor === "rgba(0, 0, 0, 0)" && behind.parentElement) {
+    behind = behind.parentElement;
+  }
+  const [a, b] = [getComputedStyle(element).color, getComputedStyle(behind).backgroundColor]
+    .map(c => luminance(rgb(c)));
+  return [element.className || element.tagName, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+})"""
+
+
+def test_keyboard_alone_signs_in_and_opens_the_errors_and_text_is_readable(
+    page: Page, shop: Shop
+) -> None:
+    page.goto(f"{shop.pipeline.url}/")
+    expect(page.get_by_label("Jeton de lecture")).to_be_focused()
+    page.keyboard.type(shop.licence.reader_token)
+    page.keyboard.press("Enter")
+    expect(page.locator("main[data-page='tableau-de-bord']")).to_be_visible()
+
+    errors_tile = "[data-scope='all'] .tile[data-level='error']"
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({errors_tile!r})"):
+            break
+    else:
+        pytest.fail("the Erreurs tile cannot be reached with Tab")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    expect(page.locator("#reports tr.report")).to_have_count(shop.posted["error"])
+
+    texts = page.locator(
+        ".top a, .top button, .badge, button, .muted, .hint, td, a:not(.tile), .tile-label"
+    )
+    ratios = texts.evaluate_all(CONTRAST)
+    visit(page, "tableau-de-bord")
+    ratios += page.locator(".tile-label, .tile-count, .muted, a").evaluate_all(CONTRAST)
+    too_faint = [(name, round(ratio, 2)) for name, ratio in ratios if ratio < 4.5]
+    assert not too_faint, f"below WCAG AA (4.5:1): {too_faint}"

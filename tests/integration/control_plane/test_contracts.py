@@ -1,0 +1,67 @@
+"""Control-plane pieces without the engines: action names, labels, diffs, delivery failures."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from control_plane.delivery import WebhookChannel, deliver
+from control_plane.diff import json_diff
+from infra.broker import free_port
+from schemas.actions import ACTIONS, RESET_PC_KEY, ActionName
+from schemas.control import AgentDoc, TicketDoc
+
+RULES = Path(__file__).resolve().parents[3] / "processors" / "rules.toml"
+
+
+def test_every_action_has_french_and_english_labels() -> None:
+    assert set(ACTIONS) == set(ActionName)
+    assert all(spec.label_fr and spec.label_en for spec in ACTIONS.values())
+    assert ACTIONS[ActionName.CLEAR_CACHE].label_fr == "Effacer le cache E-Connecteur"
+
+
+def test_the_classifier_suggests_only_actions_the_queue_knows() -> None:
+    rules = tomllib.loads(RULES.read_text())
+    suggested = {
+        rule["action"]
+        for rules_list in rules.values()
+        if isinstance(rules_list, list)
+        for rule in rules_list
+        if isinstance(rule, dict) and rule.get("action")
+    }
+    assert suggested, "no remediation action found in processors/rules.toml"
+    assert suggested <= {name.value for name in ActionName} | {RESET_PC_KEY}
+
+
+def test_json_diff_names_added_removed_and_changed_paths() -> None:
+    before = {"a": 1, "b": {"c": [1], "d": True}, "gone": "x"}
+    after = {"a": 2, "b": {"c": [1, 2], "d": True}, "new/key": None}
+    changes = {(c.path, c.op) for c in json_diff(before, after)}
+    assert changes == {
+        ("/a", "changed"),
+        ("/b/c", "changed"),
+        ("/gone", "removed"),
+        ("/new~1key", "added"),
+    }
+    assert json_diff(before, before) == []
+
+
+async def test_a_failed_delivery_is_reported_not_raised() -> None:
+    closed = f"http://127.0.0.1:{free_port()}/tickets"
+    ticket = TicketDoc(
+        ticket_id="t-1",
+        subject="s",
+        message="m",
+        email="a@b.example",
+        shop_url=None,
+        agent=AgentDoc(),
+        active_configuration=None,
+        error_groups=[],
+        status="open",
+        created_at=datetime.now(UTC),
+        created_by="reader",
+    )
+    [outcome] = await deliver(ticket, [WebhookChannel(closed)])
+    assert (outcome.channel, outcome.ok) == ("webhook", False)
+    assert outcome.detail

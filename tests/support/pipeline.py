@@ -1,0 +1,135 @@
+"""Run the real pipeline (`ero run` / `ero api`) as a child process, the way a user does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+
+from infra.broker import free_port
+from licences import Credentials
+
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def wait_until(check: Callable[[], T | None], timeout: float = 60.0, every: float = 0.1) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(every)
+
+
+class Pipeline:
+    """One `ero` process with its own data dir and port."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        command: str = "run",
+        launcher: Sequence[str] = (str(BIN / "ero"),),
+        **env: str,
+    ) -> None:
+        """`launcher`: what runs the `ero` command (a test may wrap it to inject a fault)."""
+        self.data_dir = data_dir
+        self.command = command
+        self.launcher = tuple(launcher)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "ERO_DATA_DIR": str(data_dir),
+            "ERO_API_PORT": str(self.port),
+            "ERO_BROKER_SESSION_TIMEOUT_SECONDS": "6",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / f"{command}.log"
+
+    def spawn(self) -> subprocess.Popen[bytes]:
+        """Start the process without waiting for an API (`ero worker` has none)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*self.launcher, self.command],
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                cwd=REPO,
+            )
+        return self.process
+
+    def start(self, timeout: float = 90.0) -> Pipeline:
+        self.spawn()
+        wait_until(self._ready, timeout=timeout, every=0.2)
+        return self
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"ero {self.command} exited: {self.log.read_text()[-3000:]}")
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def stop(self, timeout: float = 60.0) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=timeout)
+        self.process = None
+        return code
+
+    def ensure_stopped(self) -> None:
+        """After a failed test: SIGKILL the process if it still runs, so none outlives the test."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    @property
+    def runtime(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = orjson.loads((self.data_dir / "runtime.json").read_bytes())
+        return loaded
+
+    def ero(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """Run an `ero` CLI command against this pipeline's settings."""
+        return subprocess.run(
+            [str(BIN / "ero"), *args],
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    @property
+    def demo_licence(self) -> Credentials:
+        """The licence `ero run` creates on its first start."""
+        return Credentials.model_validate_json((self.data_dir / "demo-licence.json").read_bytes())
+
+    def create_licence(self, name: str) -> Credentials:
+        done = self.ero("licence", "create", name, "--json")
+        assert done.returncode == 0, done.stderr
+        return Credentials.model_validate_json(done.stdout)
+
+    def client(self, token: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+
+def params(**values: Any) -> Mapping[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
