@@ -38,7 +38,7 @@ test: lint chromium
 # The peers' packages (Quix Streams) are installed for the benchmark only.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/ero bench pipeline $(BENCH_ARGS)
+	$(BIN)/ero-bench pipeline $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -1,1 +1,1 @@
-"""Load generation and benchmarks: the connector fleet simulator and `ero bench pipeline`."""
+"""Benchmarks: `ero-bench pipeline | queries | classify | post` (bench/cli.py), over everything."""

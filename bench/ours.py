@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from bench.job import JobSpec, Stopwatch, finish
+from bench.job_spec import JobSpec, Stopwatch, finish
 from bench.workload import RECORD_KEY
 from ero.deployment import Deployment
 from ero.process import PipelineWorker

@@ -1,4 +1,4 @@
-"""`ero bench pipeline`: ingest, end to end, freshness, the job against peers, and worker RSS,
+"""`ero-bench pipeline`: ingest, end to end, freshness, the job against peers, and worker RSS,
 in one run, on one embedded broker and the chdb engine. Progress on stderr, the table on stdout.
 
 1. HTTP: a fleet (the SDK) posts as fast as one `ero api` process (no worker in it) accepts ->
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib.util
 import os
 import secrets
 import signal
@@ -31,24 +32,24 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench.job import JobResult, rss_mb
+from bench.console import say
+from bench.job import CONTENDERS
+from bench.job_spec import JobResult
+from bench.measure import rss_mb
 from bench.workload import SHAPES, events, produce
 from infra.broker import EmbeddedBroker, free_port
-from ingest.fleet import Fleet, FleetFigures, FleetShape, Templates, percentile, progress_line
+from ingest.fleet import Fleet, FleetFigures, FleetShape, Templates, fleet_progress, percentile
 from licences import Credentials
 
-CONTENDERS = ("ours", "quix", "faust", "floor")
+# The package a peer needs, from the `bench` extra: a peer whose package is missing is skipped,
+# and the table says so.
+PEER_PACKAGES = {"quix": "quixstreams"}
 LABELS = {
     "ours": "ours (ero worker: hot stage, feed published, raw archived)",
     "quix": "Quix Streams",
     "faust": "Faust, per event",
     "floor": "floor: aiokafka + insert, no classify",
 }
-
-
-def _say(text: str) -> None:
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
 
 
 def load_average() -> str:
@@ -100,6 +101,8 @@ class Figures:
     probes: int = 0
     rss: list[tuple[float, float]] = field(default_factory=list)
     jobs: dict[tuple[str, str], list[JobResult]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Contenders not run, and why."""
 
     def table(self) -> str:
         rows = [
@@ -135,6 +138,8 @@ class Figures:
                         f"{rate:,.0f} ev/s, {cpu:.1f} us CPU/ev + {broker:.1f} in the broker "
                         f"({rss:.0f} MB)"
                     )
+                elif contender in self.skipped:
+                    cells.append(f"skipped: {self.skipped[contender]}")
                 else:
                     cells.append("n/a")
             rows.append(f"| {LABELS[contender]} | " + " | ".join(cells) + " |")
@@ -159,6 +164,15 @@ class Figures:
 # --- 3. the job against peers -------------------------------------------------------------
 
 
+def missing_peers() -> dict[str, str]:
+    """The peers whose package is not installed, each with why it cannot run."""
+    return {
+        contender: f"{package} not installed (pip install -e '.[bench]')"
+        for contender, package in PEER_PACKAGES.items()
+        if importlib.util.find_spec(package) is None
+    }
+
+
 def run_jobs(
     figures: Figures,
     broker: EmbeddedBroker,
@@ -166,15 +180,21 @@ def run_jobs(
     count: int,
     repeat: int,
     corpora: list[Path],
+    quiet_timeout: float = 60.0,
 ) -> None:
+    figures.skipped = missing_peers()
+    for contender, reason in figures.skipped.items():
+        say(f"job: skipping {contender}: {reason}")
+    contenders = [c for c in CONTENDERS if c not in figures.skipped]
     workload = events(corpora, count)
     for shape, per_record in SHAPES.items():
         topic = f"bench.{shape}"
         asyncio.run(produce(broker.bootstrap, topic, workload, per_record))
         for attempt in range(repeat):
-            for contender in CONTENDERS:
+            for contender in contenders:
                 run = f"{shape}-{attempt}-{uuid.uuid4().hex[:6]}"
-                wait_until_quiet()
+                if quiet_timeout > 0:
+                    wait_until_quiet(timeout=quiet_timeout)
                 broker_cpu = broker.cpu_seconds()
                 result = _run_job(
                     contender, broker.bootstrap, topic, count, workdir / contender / run, run
@@ -183,7 +203,7 @@ def run_jobs(
                     result, broker_cpu_seconds=broker.cpu_seconds() - broker_cpu
                 )
                 figures.jobs.setdefault((contender, shape), []).append(result)
-                _say(
+                say(
                     f"job {shape:8} {contender:6} {result.rate:10,.0f} ev/s  "
                     f"({result.seconds:.2f} s, {result.cpu_us_per_event:.1f} us CPU/event "
                     f"+ {result.broker_cpu_us_per_event:.1f} in the broker, "
@@ -289,9 +309,9 @@ async def post_fleet(
     )
     total = shape.connectors * shape.runs * 500
     templates = Templates(corpora)
-    fleet = Fleet(pipeline.url, licences, shape, templates, progress=progress_line(label, total))
+    fleet = Fleet(pipeline.url, licences, shape, templates, progress=fleet_progress(label, total))
     posted = await fleet.run(pregenerate=True)
-    _say("")
+    say("")
     return licences, posted
 
 
@@ -302,7 +322,7 @@ async def measure_ingest(
     _, posted = await post_fleet(api, count, corpora, "ingest, ero api alone")
     figures.ingest_rate = posted.accepted / posted.seconds
     figures.ingest_p50, figures.ingest_p99 = posted.percentile(0.5), posted.percentile(0.99)
-    _say(f"ingest (ero api alone) {figures.ingest_rate:,.0f} ev/s")
+    say(f"ingest (ero api alone) {figures.ingest_rate:,.0f} ev/s")
 
 
 async def measure_end_to_end(
@@ -317,7 +337,7 @@ async def measure_end_to_end(
             sys.stderr.write(f"\rqueryable {counted:,}/{posted.accepted:,}  ")
             await asyncio.sleep(0.05)
     figures.end_to_end_rate = posted.accepted / (time.perf_counter() - started)
-    _say(f"\nend to end {figures.end_to_end_rate:,.0f} ev/s")
+    say(f"\nend to end {figures.end_to_end_rate:,.0f} ev/s")
 
 
 async def measure_sustained(
@@ -335,7 +355,9 @@ async def measure_sustained(
         Templates(corpora),
         rate=figures.sustained_rate,
         stop_after=seconds,
-        progress=progress_line(f"sustained {seconds:.0f} s", int(figures.sustained_rate * seconds)),
+        progress=fleet_progress(
+            f"sustained {seconds:.0f} s", int(figures.sustained_rate * seconds)
+        ),
     )
     probe = pipeline.licence("bench freshness probe")
     figures.rss.append((0.0, pipeline.rss_mb()))
@@ -353,7 +375,7 @@ async def measure_sustained(
             await asyncio.sleep(0.25)
     await load
     figures.rss.append((time.monotonic() - started, pipeline.rss_mb()))
-    _say("")
+    say("")
     figures.probes = len(delays)
     figures.fresh_p50, figures.fresh_p99 = percentile(delays, 0.5), percentile(delays, 0.99)
 
@@ -383,10 +405,17 @@ async def _probe(client: httpx.AsyncClient, licence: Credentials) -> float:
 
 
 def bench_pipeline(
-    corpora: list[Path], http_events: int, job_events: int, sustain: float, repeat: int
+    corpora: list[Path],
+    http_events: int,
+    job_events: int,
+    sustain: float,
+    repeat: int,
+    quiet_timeout: float = 60.0,
 ) -> Figures:
+    """`quiet_timeout`: how long to wait, before each contender, for the machine to be quiet
+    (0: do not wait)."""
     figures = Figures()
-    _say(f"load average {figures.load_start}")
+    say(f"load average {figures.load_start}")
     with tempfile.TemporaryDirectory(prefix="ero-bench-") as tmp, EmbeddedBroker() as broker:
         workdir = Path(tmp)
         if http_events:
@@ -403,5 +432,5 @@ def bench_pipeline(
             finally:
                 pipeline.stop()
         if job_events:
-            run_jobs(figures, broker, workdir / "jobs", job_events, repeat, corpora)
+            run_jobs(figures, broker, workdir / "jobs", job_events, repeat, corpora, quiet_timeout)
     return figures

@@ -1,4 +1,4 @@
-"""`ero bench post`: post N events to a running pipeline and time accept and end to end.
+"""`ero-bench post`: post N events to a running pipeline and time accept and end to end.
 
 End to end = from the first POST to every event counted by /v1/dashboard (i.e. classified,
 projected and queryable). Progress goes to stderr, figures to stdout.
@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import orjson
 
+from bench.console import show_count
 from licences import Credentials
 
 _MESSAGES = (
@@ -64,11 +65,6 @@ def _batch(start: int, size: int, now: datetime) -> bytes:
     return orjson.dumps(lines)
 
 
-def progress(label: str, done: int, total: int) -> None:
-    sys.stderr.write(f"\r{label} {done:,}/{total:,} ({100 * done // max(total, 1)} %)")
-    sys.stderr.flush()
-
-
 async def bench_post(
     api_url: str, licence: Credentials, events: int, batch: int, concurrency: int
 ) -> PostFigures:
@@ -92,7 +88,7 @@ async def bench_post(
                 if response.status_code != 202:
                     raise RuntimeError(f"POST /v1/events: {response.status_code} {response.text}")
                 posted += response.json()["accepted"]
-                progress("posting", posted, events)
+                show_count("posting", posted, events)
 
         started = time.perf_counter()
         await asyncio.gather(*(sender() for _ in range(concurrency)))
@@ -104,7 +100,7 @@ async def bench_post(
         while counted < events:
             dashboard = (await client.get("/v1/dashboard", headers=reader)).json()
             counted = sum(level["count"] for level in dashboard["levels"].values())
-            progress("queryable", counted, events)
+            show_count("queryable", counted, events)
             if counted < events:
                 await asyncio.sleep(0.05)
         end_to_end = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""`ero bench queries`: the query API over N synthetic events, against the raw SQL behind it.
+"""`ero-bench queries`: the query API over N synthetic events, against the raw SQL behind it.
 
 Loads N events (1 000 licences, 10 per licence = 10 000 connectors, over 30 days, one licence
 holding 2 % of them) into its own chdb generated inside ClickHouse (INSERT ... SELECT FROM
@@ -9,7 +9,6 @@ directly, in the same process. Progress goes to stderr, the table to stdout.
 from __future__ import annotations
 
 import asyncio
-import statistics
 import sys
 import threading
 import time
@@ -22,11 +21,13 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.post import progress
+from bench.console import show_count
+from bench.measure import rss_mb
 from ero.api import api_server, create_api, read_only_state
 from ero.settings import Settings
 from infra.broker import free_port
 from infra.clickhouse import ClickHouse
+from ingest.fleet import percentile
 from licences import Credentials, LicenceStore
 from processors.fingerprint import fingerprint, template
 from projections.migrations import migrate
@@ -81,63 +82,135 @@ _TEMPLATES = (
         "Vérifiez que la boutique répond, puis relancez la synchronisation",
     ),
 )
+# Each column of sync_events the generator fills, by name: the INSERT names its columns, in the
+# table's order as `DESCRIBE TABLE` gives it (so a column added by a migration can never shift
+# the others), and `insert_statement` refuses to run when the table has a column this map does
+# not know (a column the queries would read filled with its default is not a realistic dataset).
+# An expression may use the other columns' names (ClickHouse resolves aliases in any order) and
+# the subquery's n (the row number), t (the template, 1-based).
+GENERATED: dict[str, str] = {
+    "licence_id": "licences[1 + if(n % 50 = 0, 0, cityHash64(n, 1) % {licence_count:UInt32})]",
+    "connector_id": "concat(licence_id, '-c', toString(cityHash64(n, 2) % 10))",
+    "event_id": "reinterpretAsUUID(concat(reinterpretAsString(cityHash64(n, 3)),"
+    " reinterpretAsString(cityHash64(n, 4))))",
+    "occurred_at": "{now:DateTime64(3, 'UTC')}"
+    " - toIntervalMillisecond(cityHash64(n, 5) % {spread_ms:UInt64})",
+    "received_at": "occurred_at + toIntervalSecond(1)",
+    "operation": "operations[t]",
+    "reference": "concat('CMD-', leftPad(toString(cityHash64(n, 6) % 10000000), 7, '0'))",
+    "status": "statuses[t]",
+    "code": "''",
+    "message": "replaceOne(messages[t], '<ref>', reference)",
+    "message_folded": "replaceOne(folded[t], '<ref>', lower(reference))",
+    "sync_id": "concat('run-', toString(intDiv(n, 200)))",
+    "config_id": "concat('cfg-', toString(cityHash64(n, 7) % 3))",
+    # SyncEvent v2 measures how long the line's operation took; v1 lines (here: a third) did not.
+    "duration_ms": "if(n % 3 = 0, NULL, toUInt32(20 + cityHash64(n, 10) % 2000))",
+    "attributes": "map()",
+    "level": "levels[t]",
+    "origin": "origins[t]",
+    "rule_id": "concat('bench.', toString(t))",
+    "rule_version": "1",
+    "fingerprint": "fingerprints[t]",
+    "message_template": "message_templates[t]",
+    "remediation_hint": "hints[t]",
+    "remediation_hint_en": "hints_en[t]",
+    "remediation_url": "if(hints[t] = '', '', 'https://kb.example/fix')",
+    "remediation_action": "''",
+    "version": "toUInt64(toUnixTimestamp64Milli(received_at))",
+}
+
 _INSERT = """
-INSERT INTO sync_events
+INSERT INTO sync_events ({columns})
 WITH
-    {licences:Array(String)} AS licences,
-    {operations:Array(String)} AS operations,
-    {levels:Array(String)} AS levels,
-    {origins:Array(String)} AS origins,
-    {messages:Array(String)} AS messages,
-    {folded:Array(String)} AS folded,
-    {hints:Array(String)} AS hints,
-    {fingerprints:Array(UInt64)} AS fingerprints,
-    {by_level:Array(Array(UInt8))} AS by_level
+    {{licences:Array(String)}} AS licences,
+    {{operations:Array(String)}} AS operations,
+    {{statuses:Array(String)}} AS statuses,
+    {{levels:Array(String)}} AS levels,
+    {{origins:Array(String)}} AS origins,
+    {{messages:Array(String)}} AS messages,
+    {{folded:Array(String)}} AS folded,
+    {{message_templates:Array(String)}} AS message_templates,
+    {{hints:Array(String)}} AS hints,
+    {{hints_en:Array(String)}} AS hints_en,
+    {{fingerprints:Array(UInt64)}} AS fingerprints,
+    {{by_level:Array(Array(UInt8))}} AS by_level
 SELECT
-    licences[1 + if(n % 50 = 0, 0, cityHash64(n, 1) % {licence_count:UInt32})] AS licence_id,
-    concat(licence_id, '-c', toString(cityHash64(n, 2) % 10)) AS connector_id,
-    reinterpretAsUUID(concat(reinterpretAsString(cityHash64(n, 3)),
-                             reinterpretAsString(cityHash64(n, 4)))) AS event_id,
-    {now:DateTime64(3, 'UTC')} - toIntervalMillisecond(cityHash64(n, 5) % {spread_ms:UInt64})
-        AS occurred_at,
-    occurred_at + toIntervalSecond(1) AS received_at,
-    operations[t] AS operation,
-    concat('CMD-', leftPad(toString(cityHash64(n, 6) % 10000000), 7, '0')) AS reference,
-    levels[t] AS status,
-    '' AS code,
-    replaceOne(messages[t], '<ref>', reference) AS message,
-    replaceOne(folded[t], '<ref>', lower(reference)) AS message_folded,
-    concat('run-', toString(intDiv(n, 200))) AS sync_id,
-    concat('cfg-', toString(cityHash64(n, 7) % 3)) AS config_id,
-    map() AS attributes,
-    levels[t] AS level,
-    origins[t] AS origin,
-    concat('bench.', toString(t)) AS rule_id,
-    1 AS rule_version,
-    fingerprints[t] AS fingerprint,
-    hints[t] AS remediation_hint,
-    if(hints[t] = '', '', 'https://kb.example/fix') AS remediation_url,
-    '' AS remediation_action,
-    toUInt64(toUnixTimestamp64Milli(received_at)) AS version
+    {expressions}
 FROM (
     -- Levels by weight: 85 % success, 10 % alerts, 5 % errors; then a template of that level.
     SELECT number AS n, cityHash64(n, 8) % 100 AS p, if(p < 85, 1, if(p < 95, 2, 3)) AS l,
         1 + by_level[l][1 + cityHash64(n, 9) % length(by_level[l])] AS t
-    FROM numbers({start:UInt64}, {count:UInt64})
+    FROM numbers({{start:UInt64}}, {{count:UInt64}})
 )
 """
 
 
+class GeneratorOutOfDate(RuntimeError):
+    """sync_events has columns the generator does not fill, or lost some it fills."""
+
+
+def insert_statement(clickhouse: ClickHouse) -> str:
+    """The generator's INSERT ... SELECT for the table as migrated: every column the table
+    stores (not computed by the table itself), named, in the table's order."""
+    described = clickhouse.rows("DESCRIBE TABLE sync_events")
+    stored = [name for name, _, default_kind, *_ in described if default_kind == ""]
+    unknown = [name for name in stored if name not in GENERATED]
+    gone = sorted(set(GENERATED) - {name for name, *_ in described})
+    if unknown or gone:
+        raise GeneratorOutOfDate(
+            "bench/queries.py GENERATED is out of date with sync_events: "
+            + "; ".join(
+                part
+                for part in (
+                    f"no expression for {', '.join(unknown)}" if unknown else "",
+                    f"no such column {', '.join(gone)}" if gone else "",
+                )
+                if part
+            )
+        )
+    return _INSERT.format(
+        columns=", ".join(stored),
+        expressions=",\n    ".join(f"{GENERATED[name]} AS {name}" for name in stored),
+    )
+
+
+# What the connectors write in `status` for each level (SyncEvent's status is theirs).
+_STATUSES = {"success": "ok", "alert": "warning", "error": "error"}
+_HINTS_EN = {
+    "": "",
+    "Ajoutez l'image dans la boutique": "Add the image in the shop",
+    "Vérifiez le taux de TVA de l'article dans la gestion commerciale": (
+        "Check the item's VAT rate in the ERP"
+    ),
+    "Créez l'article dans la gestion commerciale puis relancez la commande": (
+        "Create the item in the ERP, then import the order again"
+    ),
+    "Vérifiez que la boutique répond, puis relancez la synchronisation": (
+        "Check that the shop answers, then run the synchronisation again"
+    ),
+}
+_SAMPLE_REFERENCE = "CMD-0000001"  # the shape of the generated references
+
+
 def _template_parameters() -> dict[str, Any]:
     levels = [t[1] for t in _TEMPLATES]
+    # Template and fingerprint as the classifier derives them from a real message (the masked
+    # reference included), so error groups look as they do in production.
+    templates = [template(t[3].replace("<ref>", _SAMPLE_REFERENCE)) for t in _TEMPLATES]
     return {
         "operations": [t[0] for t in _TEMPLATES],
+        "statuses": [_STATUSES[level] for level in levels],
         "levels": levels,
         "origins": [t[2] for t in _TEMPLATES],
         "messages": [t[3] for t in _TEMPLATES],
         "folded": [fold(t[3]) for t in _TEMPLATES],
+        "message_templates": templates,
         "hints": [t[4] for t in _TEMPLATES],
-        "fingerprints": [fingerprint(t[0], t[2], template(t[3])) for t in _TEMPLATES],
+        "hints_en": [_HINTS_EN[t[4]] for t in _TEMPLATES],
+        "fingerprints": [
+            fingerprint(t[0], t[2], found) for t, found in zip(_TEMPLATES, templates, strict=True)
+        ],
         "by_level": [
             [i for i, level in enumerate(levels) if level == wanted]
             for wanted in ("success", "alert", "error")
@@ -195,12 +268,13 @@ def load(clickhouse: ClickHouse, events: int, dataset_file: Path) -> Dataset:
         "now": now.replace(tzinfo=None),
         "spread_ms": int(SPREAD.total_seconds() * 1000),
     }
+    insert = insert_statement(clickhouse)
     started = time.perf_counter()
     for start in range(0, events, CHUNK):
         clickhouse.command(
-            _INSERT, {**parameters, "start": start, "count": min(CHUNK, events - start)}
+            insert, {**parameters, "start": start, "count": min(CHUNK, events - start)}
         )
-        progress("loading", min(start + CHUNK, events), events)
+        show_count("loading", min(start + CHUNK, events), events)
     sys.stderr.write(f"\nloaded in {time.perf_counter() - started:.0f} s; waiting for merges\n")
     _settle(clickhouse)
     dataset = Dataset(events, now, credentials)
@@ -243,15 +317,15 @@ class Figure:
     raw: list[float]
 
     def row(self) -> str:
-        api50, raw50 = _pct(self.api, 50), _pct(self.raw, 50)
+        api50, raw50 = _ms(self.api, 0.5), _ms(self.raw, 0.5)
         return (
-            f"| {self.name} | {api50:.1f} | {_pct(self.api, 95):.1f} | {raw50:.1f}"
-            f" | {_pct(self.raw, 95):.1f} | {api50 / raw50:.2f}x |"
+            f"| {self.name} | {api50:.1f} | {_ms(self.api, 0.95):.1f} | {raw50:.1f}"
+            f" | {_ms(self.raw, 0.95):.1f} | {api50 / raw50:.2f}x |"
         )
 
 
-def _pct(samples: list[float], pct: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1] * 1000
+def _ms(samples: list[float], share: float) -> float:
+    return percentile(samples, share) * 1000
 
 
 class Bench:
@@ -374,13 +448,13 @@ class Bench:
     def export(self, client: httpx.Client) -> str:
         """Export every event of the big licence as CSV; rows, time and peak RSS growth."""
         token = self.dataset.credentials[0].reader_token
-        before = _rss_mb()
+        before = rss_mb()
         peak = [before]
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], _rss_mb())
+                peak[0] = max(peak[0], rss_mb())
                 time.sleep(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -405,13 +479,6 @@ class Bench:
             f" ({rows / elapsed:,.0f} rows/s); process RSS {before:.0f} MB before,"
             f" peak {peak[0]:.0f} MB (+{peak[0] - before:.0f} MB)"
         )
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _serve(state: dict[str, Any]) -> tuple[str, Callable[[], None]]:

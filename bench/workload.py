@@ -1,4 +1,4 @@
-"""The job every contender of `ero bench pipeline` does, preloaded on the broker.
+"""The job every contender of `ero-bench pipeline` does, preloaded on the broker.
 
 Two shapes of the raw topic (the SyncEvent contract, `schemas/records.py`):
 - "batched": records of up to 500 events of one licence, as the HTTP gateway writes them;

@@ -206,7 +206,9 @@ class Fleet:
         ]
 
 
-def progress_line(label: str, total: int) -> Callable[[FleetFigures], None]:
+def fleet_progress(label: str, total: int) -> Callable[[FleetFigures], None]:
+    """A `Fleet` progress callback: overwrites the stderr line with the lines sent so far (of
+    about `total`) and their rate."""
     started = time.perf_counter()
 
     def show(figures: FleetFigures) -> None:
@@ -215,3 +217,7 @@ def progress_line(label: str, total: int) -> Callable[[FleetFigures], None]:
         sys.stderr.flush()
 
     return show
+
+
+# The old name, until `ero simulate` (ero/cli) imports `fleet_progress`.
+progress_line = fleet_progress

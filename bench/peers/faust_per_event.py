@@ -11,7 +11,7 @@ from typing import Any
 
 import faust
 
-from bench.job import JobSpec, Stopwatch, classified_rows, finish
+from bench.job_spec import JobSpec, Stopwatch, classified_rows, finish
 from ero.settings import Settings
 from ero.storage import open_clickhouse
 from processors.catalog import load_catalog

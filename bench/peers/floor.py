@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from bench.job import JobSpec, Stopwatch, finish
+from bench.job_spec import JobSpec, Stopwatch, finish
 from ero.settings import Settings
 from ero.storage import open_clickhouse
 from infra.clickhouse import ClickHouse

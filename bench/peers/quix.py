@@ -14,7 +14,7 @@ from typing import Any
 from quixstreams import Application
 from quixstreams.sinks import BatchingSink, SinkBatch
 
-from bench.job import JobSpec, Stopwatch, classified_rows, finish
+from bench.job_spec import JobSpec, Stopwatch, classified_rows, finish
 from bench.peers.columns import insert_rows
 from ero.settings import Settings
 from ero.storage import open_clickhouse
