@@ -99,6 +99,7 @@ def _cmd_classify(args: argparse.Namespace) -> None:
 
 def _cmd_pipeline(args: argparse.Namespace) -> None:
     from bench.pipeline import bench_pipeline
+    from bench.workload import SHAPES
 
     if args.http_events < 0 or args.job_events < 0:
         raise BenchError("need --http-events >= 0 and --job-events >= 0")
@@ -111,6 +112,7 @@ def _cmd_pipeline(args: argparse.Namespace) -> None:
         args.sustain_minutes * 60,
         args.repeat,
         args.quiet_timeout,
+        tuple(args.shape or SHAPES),
     )
     print(figures.table())
 
@@ -151,6 +153,12 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=60.0,
         help="seconds to wait before each job for an idle machine (0: do not wait)",
+    )
+    pipeline.add_argument(
+        "--shape",
+        action="append",
+        choices=("batched", "single"),
+        help="a workload shape of the jobs (repeatable; default: both)",
     )
     pipeline.set_defaults(func=_cmd_pipeline)
     classify = commands.add_parser("classify", help="microseconds of classification per event")

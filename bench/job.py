@@ -22,13 +22,24 @@ from bench.job_spec import JobSpec
 CONTENDERS = ("ours", "quix", "faust", "floor")
 
 
-def _contenders() -> dict[str, Callable[[JobSpec], None]]:
-    from bench.ours import run_ours
-    from bench.peers.faust_per_event import run_faust
-    from bench.peers.floor import run_floor
-    from bench.peers.quix import run_quix
+def _runner(contender: str) -> Callable[[JobSpec], None]:
+    """The contender's entry, imported alone: a peer's package (the `bench` extra) is needed
+    only to run that peer."""
+    if contender == "ours":
+        from bench.ours import run_ours
 
-    return {"ours": run_ours, "quix": run_quix, "faust": run_faust, "floor": run_floor}
+        return run_ours
+    if contender == "quix":
+        from bench.peers.quix import run_quix
+
+        return run_quix
+    if contender == "faust":
+        from bench.peers.faust_per_event import run_faust
+
+        return run_faust
+    from bench.peers.floor import run_floor
+
+    return run_floor
 
 
 def main() -> None:
@@ -41,7 +52,7 @@ def main() -> None:
     parser.add_argument("--run", required=True)
     args = parser.parse_args()
     spec = JobSpec(args.bootstrap, args.topic, args.events, args.data, args.run)
-    _contenders()[args.contender](spec)
+    _runner(args.contender)(spec)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,8 @@ class Figures:
     jobs: dict[tuple[str, str], list[JobResult]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     """Contenders not run, and why."""
+    shapes: tuple[str, ...] = tuple(SHAPES)
+    """The workload shapes the jobs ran on."""
 
     def table(self) -> str:
         rows = [
@@ -123,11 +125,11 @@ class Figures:
                 f"| `ero run` RSS, MB: start -> after {self.sustained_seconds / 60:.1f} min "
                 f"| {self.rss[0][1]:.0f} -> {self.rss[-1][1]:.0f} (samples: {trend}) |"
             )
-        rows += ["", "| job: consume -> classify -> insert | " + " | ".join(SHAPES) + " |"]
-        rows.append("|---|" + "---|" * len(SHAPES))
+        rows += ["", "| job: consume -> classify -> insert | " + " | ".join(self.shapes) + " |"]
+        rows.append("|---|" + "---|" * len(self.shapes))
         for contender in CONTENDERS:
             cells = []
-            for shape in SHAPES:
+            for shape in self.shapes:
                 results = self.jobs.get((contender, shape), [])
                 if results:
                     rate = statistics.median(result.rate for result in results)
@@ -144,7 +146,7 @@ class Figures:
                     cells.append("n/a")
             rows.append(f"| {LABELS[contender]} | " + " | ".join(cells) + " |")
         ratios = []
-        for shape in SHAPES:
+        for shape in self.shapes:
             ours, quix = self.jobs.get(("ours", shape)), self.jobs.get(("quix", shape))
             if ours and quix:
                 ratio = statistics.median(r.rate for r in ours) / statistics.median(
@@ -187,7 +189,8 @@ def run_jobs(
         say(f"job: skipping {contender}: {reason}")
     contenders = [c for c in CONTENDERS if c not in figures.skipped]
     workload = events(corpora, count)
-    for shape, per_record in SHAPES.items():
+    for shape in figures.shapes:
+        per_record = SHAPES[shape]
         topic = f"bench.{shape}"
         asyncio.run(produce(broker.bootstrap, topic, workload, per_record))
         for attempt in range(repeat):
@@ -411,10 +414,11 @@ def bench_pipeline(
     sustain: float,
     repeat: int,
     quiet_timeout: float = 60.0,
+    shapes: tuple[str, ...] = tuple(SHAPES),
 ) -> Figures:
     """`quiet_timeout`: how long to wait, before each contender, for the machine to be quiet
-    (0: do not wait)."""
-    figures = Figures()
+    (0: do not wait); `shapes`: the workload shapes of the jobs (bench/workload.py)."""
+    figures = Figures(shapes=shapes)
     say(f"load average {figures.load_start}")
     with tempfile.TemporaryDirectory(prefix="ero-bench-") as tmp, EmbeddedBroker() as broker:
         workdir = Path(tmp)
