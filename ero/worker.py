@@ -31,6 +31,7 @@ from processors.live_rules import LiveRules, initial_catalog, register_rules, ru
 from projections.archive import ArchiveWriter
 from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter
 from streaming.batch_consumer import BatchConsumer, Step
+from streaming.dead_letter_limit import DeadLetterGuard
 from streaming.drain import Progress
 
 
@@ -143,6 +144,7 @@ class WorkerWiring:
                 classified_topic=topics.classified,
                 dead_letter_topic=topics.dead_letter,
                 max_record_bytes=self._deployment.producer.max_record_bytes,
+                guard=DeadLetterGuard("classify", self._deployment.dead_letter_limit),
             )
             self._stage("classify", topics.raw, step)
         if "project" in roles:

@@ -35,6 +35,7 @@ from schemas import RawBatch, SyncEvent
 from schemas.classified import classified_json
 from schemas.dead_letter import unreadable_record
 from schemas.records import RecordSeal, pack_records, unpack_record
+from streaming.dead_letter_limit import DeadLetterGuard
 
 log = structlog.get_logger(__name__)
 
@@ -69,7 +70,9 @@ class ClassifyAndStore:
         classified_topic: str,
         dead_letter_topic: str,
         max_record_bytes: int,
+        guard: DeadLetterGuard,
     ) -> None:
+        """`guard` stops the stage when too many raw records cannot be read."""
         self._classifier = classifier
         self._writer = writer
         self._archive = archive
@@ -78,6 +81,7 @@ class ClassifyAndStore:
         self._classified_topic = classified_topic
         self._dead_letter_topic = dead_letter_topic
         self._max_record_bytes = max_record_bytes
+        self._guard = guard
 
     def prepare(self, records: Sequence[ConsumerRecord]) -> Prepared:
         started = time.perf_counter()
@@ -94,11 +98,13 @@ class ClassifyAndStore:
             try:
                 licence_id, received_at, events = self._events(record)
             except ValidationError as exc:
+                self._guard.rejected()
                 letter = _dead_letter(record, exc)
                 letters.append((self._dead_letter_topic, record.key or b"", letter, ()))
                 if archiving:
                     archived.append(ArchivedRow.of(record, self._seal))
                 continue
+            self._guard.accepted()
             if archiving:
                 archived.append(ArchivedRow.filed(record, licence_id, received_at, len(events)))
             accepted = accepted_by.get((licence_id, received_at))
