@@ -2,12 +2,17 @@
 
 clickhouse-connect has no async client for chdb, so blocking calls run in a worker thread
 (chdb releases the GIL while it works).
+
+Time zones are this module's business, so no caller converts: our DateTime columns hold UTC
+wall time; a bound datetime parameter is sent as UTC wall time whatever its zone, and every
+datetime a query returns is aware, in UTC.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import clickhouse_connect
@@ -34,6 +39,51 @@ class ArrayLiteral:
         return self._text
 
 
+def utc_wall(value: datetime) -> datetime:
+    """The UTC wall time ClickHouse stores for `value` (naive: taken as UTC already)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def _bound(parameters: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if parameters is None:
+        return None
+    return {
+        name: utc_wall(value) if isinstance(value, datetime) else value
+        for name, value in parameters.items()
+    }
+
+
+def _aware(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The rows, with each naive datetime made aware in UTC. A column holds one type: the first
+    row tells which columns to convert (a NULL there is looked up in the next rows)."""
+    if not rows:
+        return []
+    width = len(rows[0])
+    found: set[int] = set()
+    unknown = set(range(width))
+    for row in rows:
+        for index in list(unknown):
+            value = row[index]
+            if value is not None:
+                unknown.discard(index)
+                if isinstance(value, datetime) and value.tzinfo is None:
+                    found.add(index)
+        if not unknown:
+            break
+    if not found:
+        return [tuple(row) for row in rows]
+    columns = sorted(found)
+    converted = []
+    for row in rows:
+        values = list(row)
+        for index in columns:
+            value = values[index]
+            if value is not None:
+                values[index] = value.replace(tzinfo=UTC)
+        converted.append(tuple(values))
+    return converted
+
+
 class ClickHouseUnavailable(RuntimeError):
     """The ClickHouse the DSN names cannot be opened or reached."""
 
@@ -54,10 +104,10 @@ class ClickHouse:
             raise ClickHouseUnavailable(f"cannot open ClickHouse at {where}: {exc}.{hint}") from exc
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
-        self._client.command(sql, parameters=parameters)
+        self._client.command(sql, parameters=_bound(parameters))
 
     def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._client.query(sql, parameters=parameters).result_rows]
+        return _aware(self._client.query(sql, parameters=_bound(parameters)).result_rows)
 
     def insert_columns(
         self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -214,10 +214,6 @@ WHERE licence_id IN {licences:Array(String)}
 _LOOKUP_CHUNK = 10_000
 
 
-def _utc_wall(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
 def known_ids(
     clickhouse: ClickHouse,
     event_ids: Sequence[str],
@@ -231,8 +227,8 @@ def known_ids(
     known: dict[str, Minute] = {}
     bounds = {
         "licences": sorted(set(licences)),
-        "first": _utc_wall(earliest),
-        "last": _utc_wall(latest),
+        "first": earliest,
+        "last": latest,
     }
     for start in range(0, len(event_ids), _LOOKUP_CHUNK):
         chunk = event_ids[start : start + _LOOKUP_CHUNK]
