@@ -26,11 +26,12 @@ from control_plane.store import ControlStore
 from dead_letters.http import router as dead_letters_router
 from dead_letters.store import DeadLetterStore
 from ero.deployment import Deployment
+from ero.metrics_http import router as metrics_router
+from ero.prometheus import install as install_metrics
+from ero.prometheus import watch_dead_letters
 from ero.settings import Settings
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogProducer
-from infra.metrics import watch_dead_letters
-from infra.metrics_http import router as metrics_router
 from ingest.http import router as ingest_router
 from licences import LicenceStore
 from licences.admin_http import router as admin_router
@@ -87,6 +88,7 @@ def create_api(state: dict[str, Any]) -> FastAPI:
     )
     for name, value in state.items():
         setattr(app.state, name, value)
+    install_metrics()
     watch_dead_letters(DeadLetterStore(state["clickhouse"]))
 
     @app.middleware("http")

@@ -21,13 +21,13 @@ from ero.banner import print_banner
 from ero.demo import demo_licence
 from ero.deployment import Deployment
 from ero.process import ApiService, PipelineWorker
+from ero.prometheus import serve_metrics
 from ero.secrets import operator_token
 from ero.settings import ConfigurationError, Settings
 from ero.storage import open_clickhouse
 from ero.worker import create_worker_app, drained_topics
 from infra.broker import EmbeddedBroker, free_port
 from infra.clickhouse import ClickHouse
-from infra.metrics import serve_metrics
 from infra.topics import ensure_topics
 from pipeline.archive_raw import ArchiveService, archive_consumer
 from projections.archive import ArchiveWriter

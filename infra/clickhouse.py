@@ -11,6 +11,7 @@ datetime a query returns is aware, in UTC.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import clickhouse_connect
 from clickhouse_connect import common
 
-from infra.metrics import INSERT_ROWS, INSERT_SECONDS
+from infra.metrics import metrics
 
 # No session ids: a session forbids concurrent queries, and the API runs many at once.
 common.set_setting("autogenerate_session_id", False)
@@ -84,6 +85,12 @@ def _aware(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     return converted
 
 
+def _measure_insert(table: str, seconds: float, rows: int) -> None:
+    measure, tags = metrics(), {"table": table}
+    measure.distribution("clickhouse_insert_seconds", seconds, tags)
+    measure.distribution("clickhouse_insert_rows", rows, tags)
+
+
 class ClickHouseUnavailable(RuntimeError):
     """The ClickHouse the DSN names cannot be opened or reached."""
 
@@ -112,25 +119,25 @@ class ClickHouse:
     def insert_columns(
         self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]
     ) -> None:
-        with INSERT_SECONDS.labels(table).time():
-            self._client.insert(
-                table,
-                [list(column) for column in columns],
-                column_names=list(column_names),
-                column_oriented=True,
-                settings={"max_partitions_per_insert_block": 1000},
-            )
-        INSERT_ROWS.labels(table).observe(len(columns[0]) if columns else 0)
+        started = time.perf_counter()
+        self._client.insert(
+            table,
+            [list(column) for column in columns],
+            column_names=list(column_names),
+            column_oriented=True,
+            settings={"max_partitions_per_insert_block": 1000},
+        )
+        _measure_insert(table, time.perf_counter() - started, len(columns[0]) if columns else 0)
 
     def insert_json_lines(
         self, table: str, lines: Sequence[bytes], settings: dict[str, Any]
     ) -> None:
         """Insert JSONEachRow lines: ClickHouse parses them (outside the GIL)."""
-        with INSERT_SECONDS.labels(table).time():
-            self._client.raw_insert(
-                table, None, b"\n".join(lines), settings=settings, fmt="JSONEachRow"
-            )
-        INSERT_ROWS.labels(table).observe(len(lines))
+        started = time.perf_counter()
+        self._client.raw_insert(
+            table, None, b"\n".join(lines), settings=settings, fmt="JSONEachRow"
+        )
+        _measure_insert(table, time.perf_counter() - started, len(lines))
 
     async def arows(
         self, sql: str, parameters: dict[str, Any] | None = None

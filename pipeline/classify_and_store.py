@@ -26,7 +26,7 @@ from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
 from infra.log_producer import LogProducer, Record
-from infra.metrics import CLASSIFICATION_SECONDS, CLASSIFIED
+from infra.metrics import metrics
 from infra.retry import retry_transient
 from processors.classifier import Classifier
 from projections.archive import ArchivedRow, ArchiveWriter
@@ -127,8 +127,9 @@ class ClassifyAndStore:
                 ]
             )
             count += len(classified)
-        CLASSIFICATION_SECONDS.observe(time.perf_counter() - started)
-        CLASSIFIED.inc(count)
+        measure = metrics()
+        measure.distribution("classification_batch_seconds", time.perf_counter() - started)
+        measure.increment("classified_events", count)
         # The events of every record of one licence go out in as few records as fit.
         out: list[Record] = [
             (self._classified_topic, licence_id.encode(), value, ())
