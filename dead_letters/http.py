@@ -1,7 +1,7 @@
 """Operator endpoints for dead letters: what `ero dlq` calls while a pipeline runs.
 
 On the embedded default only the running process may open the chdb path, so the CLI goes
-through these; with no API answering it runs the same desk in-process (dead_letters/cli.py).
+through these; with no API answering it runs the same desk in-process (ero/cli/dlq.py).
 """
 
 from __future__ import annotations

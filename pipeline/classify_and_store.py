@@ -55,9 +55,12 @@ class Prepared:
 
 
 class ClassifyAndStore:
-    """The step of the raw topic's BatchConsumer. Without a writer and an archive (a
-    classify-only worker) the classified events only go to the feed, which a `project` stage
-    stores, and the records are archived by that process's own consumer (ero/archiver.py)."""
+    """The step of the raw topic's BatchConsumer (streaming/batch_consumer.py): `prepare` runs
+    in a worker thread and raises DeadLetterLimitExceeded when too many records are unreadable;
+    `store` waits out outages of the broker and ClickHouse (infra/retry.py) and raises anything
+    else. Without a writer and an archive (a classify-only worker) the classified events only
+    go to the feed, which a `project` stage stores, and the records are archived by that
+    process's own consumer (pipeline/archive_raw.py)."""
 
     def __init__(
         self,

@@ -35,7 +35,7 @@ class Progress:
         self._done[key] = max(self._done.get(key, 0), next_offset)
 
     def batch_started(self, records: int) -> None:
-        """A stage starts working on a batch (a hook for measurements: `ero bench pipeline`)."""
+        """A stage starts working on a batch (a hook for measurements: `ero-bench pipeline`)."""
 
     def caught_up(self, topic: str, ends: dict[int, int]) -> bool:
         return all(self._done.get((topic, p), 0) >= end for p, end in ends.items() if end > 0)

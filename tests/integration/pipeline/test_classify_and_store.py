@@ -96,7 +96,7 @@ def test_the_stage_files_every_record_as_the_archive_consumer_would(
     clickhouse: ClickHouse,
 ) -> None:
     """The stage files records from its own reading of them (sealed, validated, unreadable):
-    the rows must be those the archive's own consumer (ero/archiver.py) would file."""
+    the rows must be those the archive's own consumer (pipeline/archive_raw.py) would file."""
     [value] = encode_batches("L1", datetime.now(UTC), events(), 1 << 20)
     direct = orjson.dumps(orjson.loads(value))
     records = [
