@@ -7,11 +7,11 @@ the next batch's preparation). Building columns and serialising them in Python t
 
 An event_id is inserted once: the first time it is seen. A replayed batch (at-least-once
 delivery) or a connector's retry changes nothing, so the rollups the materialized views feed
-from these inserts (projections/migrations.py) count every event exactly once; when a crash
-left an insert's rollups behind, the delivery that finds its events stored re-derives their
-minutes (projections/rollup_repair.py). This holds because one writer handles a licence at a
-time: records are keyed by licence, and a partition is consumed by one consumer, which stores
-its batches one after the other.
+from these inserts (projections/migrations/m0010_rollups.py) count every event exactly once;
+when a crash left an insert's rollups behind, the delivery that finds its events stored
+re-derives their minutes (projections/rollup_repair.py). This holds because one writer handles
+a licence at a time: records are keyed by licence, and a partition is consumed by one
+consumer, which stores its batches one after the other.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,12 @@ def next_catalog(directory: Path) -> tuple[Path, int]:
         encoding="utf-8",
     )
     return catalog, version
+
+
+def applied_versions(log: Path) -> set[int]:
+    """The catalog versions a worker's log says its classifier switched to."""
+    records = (json.loads(line) for line in log.read_text().splitlines() if line.startswith("{"))
+    return {record["version"] for record in records if record.get("event") == "rules_applied"}
 
 
 def _line(message: str) -> dict[str, Any]:
@@ -86,6 +93,51 @@ def test_a_published_catalog_applies_to_new_events_while_they_flow(
     assert again.returncode == 2
     assert "not newer than the published version" in again.stderr
     assert again.stderr.count("\n") == 1
+    # The GlobalTable reads its own changelog back: the published record decodes.
+    assert "Error in recovery" not in pipeline.log.read_text()
+
+
+def test_a_classify_only_worker_learns_a_published_catalog_from_the_changelog(
+    tmp_path: Path,
+) -> None:
+    """A classify-only worker runs no rules agent: the rules table's changelog is the only way
+    a published catalog reaches it."""
+    pipeline = Pipeline(tmp_path / "run", ERO_WORKER_ROLES="classify,project").start()
+    helper = Pipeline(
+        tmp_path / "helper",
+        "worker",
+        ERO_KAFKA_BOOTSTRAP=pipeline.runtime["kafka_bootstrap"],
+        ERO_WORKER_ROLES="classify",
+    )
+    try:
+        helper.spawn()
+        wait_until(lambda: "ero.events.raw/" in helper.log.read_text(), timeout=90)
+        catalog, next_version = next_catalog(tmp_path)
+        published = pipeline.ero("rules", "publish", str(catalog))
+        assert published.returncode == 0, published.stderr
+
+        with pipeline.client(pipeline.demo_licence.connector_key) as connector:
+
+            def helper_applied_the_catalog() -> bool | None:
+                # Several connectors, so that the helper's partitions get lines too.
+                lines = [
+                    sync_line(
+                        connector_id=f"c{n}",
+                        operation="product.export",
+                        status="error",
+                        message="Quota XYZQ dépassé sur le site",
+                    )
+                    for n in range(8)
+                ]
+                assert connector.post("/v1/events", json=lines).status_code == 202
+                return True if next_version in applied_versions(helper.log) else None
+
+            wait_until(helper_applied_the_catalog, timeout=60, every=0.5)
+        assert "Error in recovery" not in helper.log.read_text()
+        assert "Error in recovery" not in pipeline.log.read_text()
+    finally:
+        helper.ensure_stopped()
+        assert pipeline.stop() == 0
 
 
 def test_a_broken_catalog_is_refused_before_publishing(pipeline: Pipeline, tmp_path: Path) -> None:
