@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_live_rules import next_catalog
+from tests.support.catalogs import next_catalog
 from tests.support.factories import corpus_events, sync_line, without_expectations
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.readers import Reader, post
