@@ -23,7 +23,7 @@ import httpx
 import orjson
 
 from bench.post import progress
-from ero.api import api_server, create_api, read_only_state
+from ero.api import ApiState, api_server, create_api, read_only_state
 from ero.settings import Settings
 from infra.broker import free_port
 from infra.clickhouse import ClickHouse
@@ -414,7 +414,7 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def _serve(state: dict[str, Any]) -> tuple[str, Callable[[], None]]:
+def _serve(state: ApiState) -> tuple[str, Callable[[], None]]:
     port = free_port()
     server = api_server(create_api(state), "127.0.0.1", port, hosted=False)
     thread = threading.Thread(target=server.run, daemon=True)

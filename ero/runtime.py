@@ -122,7 +122,7 @@ def run_all(settings: Settings) -> None:
         asyncio.run(ensure_topics(deployment.bootstrap, deployment.topics))
         clickhouse = open_clickhouse(settings)
         state = app_state(deployment, clickhouse, operator_token(settings))
-        print_banner(deployment, demo_licence(settings, state["licences"]))
+        print_banner(deployment, demo_licence(settings, state.licences))
         progress = Progress()
         app = create_worker_app(deployment, clickhouse, progress)
         tune_garbage_collector()
