@@ -40,7 +40,7 @@ class ArrayLiteral:
         return self._text
 
 
-def utc_wall(value: datetime) -> datetime:
+def _utc_wall(value: datetime) -> datetime:
     """The UTC wall time ClickHouse stores for `value` (naive: taken as UTC already)."""
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
 
@@ -49,7 +49,7 @@ def _bound(parameters: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if parameters is None:
         return None
     return {
-        name: utc_wall(value) if isinstance(value, datetime) else value
+        name: _utc_wall(value) if isinstance(value, datetime) else value
         for name, value in parameters.items()
     }
 
