@@ -150,7 +150,7 @@ def _run_here(
         raise CliError(
             "no running pipeline answers and ERO_KAFKA_BOOTSTRAP is not set: the embedded "
             "broker's log lives only while `ero run` runs; start it, or use "
-            "`ero rebuild`"
+            "`ero rebuild --from-archive`"
         )
     clickhouse = open_clickhouse(settings)
 
