@@ -20,7 +20,7 @@ from ero.cli.common import CliError, Subparsers, at_least, operator_request, rea
 from ero.settings import Settings
 
 if TYPE_CHECKING:
-    from dead_letters.desk import ReplayOutcome, ReplayReport
+    from dead_letters.desk import LetterReplayOutcome, LetterReplayReport
     from dead_letters.store import LetterStatus, LetterSummary, StoredLetter
     from schemas import DeadLetter, SyncEvent
 
@@ -39,7 +39,7 @@ class Desk(Protocol):
 
     async def counts(self) -> dict[str, int]: ...
 
-    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport: ...
+    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> LetterReplayReport: ...
 
 
 class RemoteDesk:
@@ -83,11 +83,11 @@ class RemoteDesk:
             self._call("GET", "/v1/admin/dead-letters/counts")
         )
 
-    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport:
-        from dead_letters.desk import ReplayReport, ReplayRequest
+    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> LetterReplayReport:
+        from dead_letters.desk import LetterReplayReport, LetterReplayRequest
 
-        body = ReplayRequest(letter_ids=list(letter_ids)).model_dump_json().encode()
-        return ReplayReport.model_validate_json(
+        body = LetterReplayRequest(letter_ids=list(letter_ids)).model_dump_json().encode()
+        return LetterReplayReport.model_validate_json(
             self._call("POST", "/v1/admin/dead-letters/replay", body)
         )
 
@@ -238,7 +238,7 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> None:
             letter_ids = [letter.letter_id for letter in pending]
         else:
             letter_ids = [_letter_id(text) for text in args.letter_ids]
-        outcomes: list[ReplayOutcome] = []
+        outcomes: list[LetterReplayOutcome] = []
         unknown: list[uuid.UUID] = []
         for start in range(0, len(letter_ids), REPLAY_CHUNK):
             report = await desk.replay(letter_ids[start : start + REPLAY_CHUNK])
