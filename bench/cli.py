@@ -11,28 +11,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
 import orjson
-from pydantic import ValidationError
 
-from ero.secrets import operator_token
-from ero.settings import ConfigurationError, Settings
+from ero.cli.common import CliError, Parser, read_settings, require_api, running_api_request
+from ero.settings import ConfigurationError
 from infra.clickhouse import ClickHouseUnavailable
 from infra.logs import configure_logging
 from licences import Credentials
 
 
-class BenchError(Exception):
+class BenchError(CliError):
     """A failure explained in one line."""
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = "ERO_" + str(first["loc"][0]).upper() if first["loc"] else "ERO_*"
-        raise BenchError(f"invalid setting {field}: {first['msg']}") from exc
 
 
 def _corpora() -> list[Path]:
@@ -42,35 +31,6 @@ def _corpora() -> list[Path]:
     return list(BUNDLED_CORPORA)
 
 
-def running_api_url(settings: Settings) -> str:
-    """The running pipeline's API (from its runtime file) or the configured one."""
-    if settings.runtime_file.exists():
-        url: str = orjson.loads(settings.runtime_file.read_bytes())["api_url"]
-        return url
-    return settings.resolved_api_url
-
-
-def create_licence(settings: Settings, api_url: str, name: str) -> Credentials:
-    """A licence created by the running pipeline's operator API (it owns its chdb path)."""
-    try:
-        response = httpx.post(
-            f"{api_url}/v1/admin/licences",
-            json={"name": name},
-            headers={"Authorization": f"Bearer {operator_token(settings)}"},
-            timeout=30,
-        )
-    except httpx.TransportError as exc:
-        raise BenchError(
-            f"no ERO API answers at {api_url}: start `ero run` (or set ERO_API_URL)"
-        ) from exc
-    if response.is_error:
-        raise BenchError(
-            f"the API at {api_url} refused to create a licence ({response.status_code}):"
-            f" {response.text[:200]}"
-        )
-    return Credentials.model_validate_json(response.content)
-
-
 def _cmd_post(args: argparse.Namespace) -> None:
     import asyncio
 
@@ -78,9 +38,12 @@ def _cmd_post(args: argparse.Namespace) -> None:
 
     if args.events < 1 or args.batch < 1 or args.concurrency < 1:
         raise BenchError("need --events, --batch and --concurrency >= 1")
-    settings = _settings()
-    url = running_api_url(settings)
-    licence = create_licence(settings, url, f"bench {args.events}")
+    settings = read_settings()
+    url = require_api(settings)
+    # The running pipeline owns its data dir: it creates the licence (operator API).
+    body = orjson.dumps({"name": f"bench {args.events}"})
+    response = running_api_request(settings, "POST", "/v1/admin/licences", body)
+    licence = Credentials.model_validate_json(response.content)
     figures = asyncio.run(bench_post(url, licence, args.events, args.batch, args.concurrency))
     print(figures.table())
 
@@ -122,11 +85,11 @@ def _cmd_queries(args: argparse.Namespace) -> None:
 
     if args.events < 100 * LICENCES or args.repeat < 2:
         raise BenchError(f"use --events {100 * LICENCES} or more and --repeat 2 or more")
-    print(bench_queries(_settings(), args.events, args.repeat))
+    print(bench_queries(read_settings(), args.events, args.repeat))
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="ero-bench", description=__doc__)
+    root = Parser(prog="ero-bench", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     post = commands.add_parser(
         "post", help="post N events to the running pipeline; time accept and end to end"
@@ -181,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         configure_logging("WARNING")
         args.func(args)
-    except (BenchError, ClickHouseUnavailable, ConfigurationError) as exc:
+    except (CliError, ClickHouseUnavailable, ConfigurationError) as exc:
         print(f"ero-bench: error: {exc}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:

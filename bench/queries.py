@@ -23,7 +23,7 @@ import orjson
 
 from bench.console import show_count
 from bench.measure import rss_mb
-from ero.api import api_server, create_api, read_only_state
+from ero.api import ApiState, api_server, create_api, read_only_state
 from ero.settings import Settings
 from infra.broker import free_port
 from infra.clickhouse import ClickHouse
@@ -481,7 +481,7 @@ class Bench:
         )
 
 
-def _serve(state: dict[str, Any]) -> tuple[str, Callable[[], None]]:
+def _serve(state: ApiState) -> tuple[str, Callable[[], None]]:
     port = free_port()
     server = api_server(create_api(state), "127.0.0.1", port, hosted=False)
     thread = threading.Thread(target=server.run, daemon=True)

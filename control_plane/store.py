@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -64,7 +64,7 @@ def _revision(row: Sequence[Any]) -> Revision:
         status,
         bool(deleted),
         actor,
-        updated_at.replace(tzinfo=UTC),
+        updated_at,
         orjson.loads(body),
     )
 

@@ -16,7 +16,7 @@ import structlog
 from pydantic import ValidationError
 
 from dead_letters.store import DeadLetterStore, StoredLetter, first_reason, stored
-from infra.metrics import DEAD_LETTERS_STORED
+from infra.metrics import metrics
 from infra.retry import retry_transient
 from schemas import DeadLetter
 from schemas.dead_letter import unreadable_record
@@ -44,7 +44,7 @@ def register_dead_letter_projection(
         async for faust_events in acked_batches(stream, 500, 0.5, on_done):
             letters = [stored(read_letter(faust_event)) for faust_event in faust_events]
             await retry_transient(partial(_write, store, letters), "dead_letter_insert")
-            DEAD_LETTERS_STORED.inc(len(letters))
+            metrics().increment("dead_letters_stored", len(letters))
             for letter in letters:
                 log.info(
                     "dead_letter_stored",

@@ -35,19 +35,19 @@ log = structlog.get_logger(__name__)
 MAX_REPLAY = 500  # letters per call: the CLI replays more in chunks, with progress
 
 
-class ReplayOutcome(BaseModel):
+class LetterReplayOutcome(BaseModel):
     letter_id: uuid.UUID
     replayed: bool
     event_ids: list[uuid.UUID]
     reasons: list[FieldError]  # why it is still refused, when it is
 
 
-class ReplayRequest(BaseModel):
+class LetterReplayRequest(BaseModel):
     letter_ids: list[uuid.UUID]
 
 
-class ReplayReport(BaseModel):
-    outcomes: list[ReplayOutcome]
+class LetterReplayReport(BaseModel):
+    outcomes: list[LetterReplayOutcome]
     unknown: list[uuid.UUID]
 
 
@@ -100,7 +100,7 @@ class DeadLetterDesk:
     async def counts(self) -> dict[str, int]:
         return await asyncio.to_thread(self._store.counts)
 
-    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport:
+    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> LetterReplayReport:
         """Re-check every letter; append the valid ones (one append per licence), then record
         every letter's new revision in one insert."""
         letters = await asyncio.to_thread(self._store.get, letter_ids)
@@ -125,17 +125,17 @@ class DeadLetterDesk:
                 reason=first_reason(outcome.reasons),
             )
         known = {letter.letter_id for letter in letters}
-        return ReplayReport(
+        return LetterReplayReport(
             outcomes=[outcome for outcome, _, _ in decided],
             unknown=[letter_id for letter_id in letter_ids if letter_id not in known],
         )
 
     def _decide(
         self, letter: StoredLetter, now: datetime
-    ) -> tuple[ReplayOutcome, StoredLetter | None, list[SyncEvent]]:
+    ) -> tuple[LetterReplayOutcome, StoredLetter | None, list[SyncEvent]]:
         """(the outcome, the letter's new revision if any, the events to append)."""
         if letter.status is LetterStatus.REPLAYED:
-            outcome = ReplayOutcome(
+            outcome = LetterReplayOutcome(
                 letter_id=letter.letter_id,
                 replayed=True,
                 event_ids=letter.replayed_event_ids,
@@ -144,7 +144,7 @@ class DeadLetterDesk:
             return outcome, None, []
         checked = revalidate(letter, self._bounds)
         if checked.reasons:
-            outcome = ReplayOutcome(
+            outcome = LetterReplayOutcome(
                 letter_id=letter.letter_id, replayed=False, event_ids=[], reasons=checked.reasons
             )
             return outcome, letter.model_copy(update={"reasons": checked.reasons}), []
@@ -157,7 +157,7 @@ class DeadLetterDesk:
                 "replayed_event_ids": event_ids,
             }
         )
-        outcome = ReplayOutcome(
+        outcome = LetterReplayOutcome(
             letter_id=letter.letter_id, replayed=True, event_ids=event_ids, reasons=[]
         )
         return outcome, revision, events

@@ -1,7 +1,7 @@
 """Operator endpoints for dead letters: what `ero dlq` calls while a pipeline runs.
 
 On the embedded default only the running process may open the chdb path, so the CLI goes
-through these; with no API answering it runs the same desk in-process (dead_letters/cli.py).
+through these; with no API answering it runs the same desk in-process (ero/cli/dlq.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, ReplayReport, ReplayRequest
+from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, LetterReplayReport, LetterReplayRequest
 from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
 from infra.http_state import ClickHouseDep, from_state
 from ingest.event_log import EventLogDep, LogUnavailable
@@ -72,10 +72,10 @@ async def show_letter(letter_id: uuid.UUID, desk: Desk) -> StoredLetter:
 
 @router.post(
     "/v1/admin/dead-letters/replay",
-    response_model=ReplayReport,
+    response_model=LetterReplayReport,
     summary=f"Re-validate letters with the current schema; append the valid ones (≤ {MAX_REPLAY})",
 )
-async def replay_letters(body: ReplayRequest, desk: Desk) -> ReplayReport:
+async def replay_letters(body: LetterReplayRequest, desk: Desk) -> LetterReplayReport:
     if len(body.letter_ids) > MAX_REPLAY:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -97,10 +97,6 @@ def stored(letter: DeadLetter) -> StoredLetter:
     )
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 _COLUMNS = (
     "letter_id",
     "licence_id",
@@ -126,8 +122,8 @@ def _letter(row: tuple[Any, ...]) -> StoredLetter:
     return StoredLetter.model_validate(
         values
         | {
-            "received_at": _utc(values["received_at"]),
-            "replayed_at": _utc(values["replayed_at"]) if values["replayed_at"] else None,
+            "received_at": values["received_at"],
+            "replayed_at": values["replayed_at"] or None,
             "reasons": [
                 FieldError(field=f, reason=r) for f, r in zip(fields, reasons, strict=True)
             ],
@@ -184,7 +180,7 @@ class DeadLetterStore:
         return [
             LetterSummary(
                 letter_id=letter,
-                received_at=_utc(received_at),
+                received_at=received_at,
                 licence_id=licence,
                 connector_id=connector,
                 status=state,

@@ -6,7 +6,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass, fields
 
 import structlog
 import uvicorn
@@ -14,7 +14,9 @@ from fastapi import FastAPI, Request, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
 from control_plane.bus import ControlBus
+from control_plane.delivery import SupportDelivery
 from control_plane.http.account import router as account_router
+from control_plane.http.actions import ActionPolicy
 from control_plane.http.actions import router as actions_router
 from control_plane.http.agent import router as agent_router
 from control_plane.http.audit import router as audit_router
@@ -26,14 +28,20 @@ from control_plane.store import ControlStore
 from dead_letters.http import router as dead_letters_router
 from dead_letters.store import DeadLetterStore
 from ero.deployment import Deployment
+from ero.metrics_http import router as metrics_router
+from ero.prometheus import install as install_metrics
+from ero.prometheus import watch_dead_letters
 from ero.settings import Settings
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogProducer
-from infra.metrics import watch_dead_letters
-from infra.metrics_http import router as metrics_router
+from infra.topics import Topics
+from ingest.event_log import KafkaEventLog
+from ingest.http import IngestLimits
 from ingest.http import router as ingest_router
+from ingest.parsing import TimeBounds
 from licences import LicenceStore
 from licences.admin_http import router as admin_router
+from pipeline.replay import ReplayLog
 from pipeline.replay_http import router as replay_router
 from processors.http import router as rules_router
 from query_api.dashboard import router as dashboard_router
@@ -46,38 +54,54 @@ from query_api.trends import router as trends_router
 from web.serve import mount_web
 
 
-def app_state(
-    deployment: Deployment, clickhouse: ClickHouse, operator_token: str
-) -> dict[str, Any]:
-    """What the routers ask for (infra/http_state.py), by name: built once per process."""
+@dataclass(frozen=True)
+class ApiState:
+    """What the routers ask for by name (infra.http_state.from_state): one of each per process,
+    set as `app.state.<field>` by create_api."""
+
+    clickhouse: ClickHouse
+    producer: LogProducer
+    topics: Topics
+    licences: LicenceStore
+    operator_token: str
+    event_log: KafkaEventLog
+    control: ControlBus
+    ingest_limits: IngestLimits
+    time_bounds: TimeBounds
+    action_policy: ActionPolicy
+    support_delivery: SupportDelivery
+    replay_log: ReplayLog
+
+
+def app_state(deployment: Deployment, clickhouse: ClickHouse, operator_token: str) -> ApiState:
     producer = LogProducer(deployment.producer)
     topics = deployment.topics
-    return {
-        "clickhouse": clickhouse,
-        "producer": producer,
-        "topics": topics,
-        "licences": LicenceStore(clickhouse),
-        "operator_token": operator_token,
-        "event_log": deployment.event_log(producer),
-        "control": ControlBus(
+    return ApiState(
+        clickhouse=clickhouse,
+        producer=producer,
+        topics=topics,
+        licences=LicenceStore(clickhouse),
+        operator_token=operator_token,
+        event_log=deployment.event_log(producer),
+        control=ControlBus(
             producer,
             topics.control,
             ControlStore(clickhouse),
             visible_timeout=deployment.settings.control_visible_timeout_seconds,
         ),
-        "ingest_limits": deployment.ingest_limits,
-        "time_bounds": deployment.time_bounds,
-        "action_policy": deployment.action_policy,
-        "support_delivery": deployment.support_delivery,
-        "replay_log": deployment.replay_log,
-    }
+        ingest_limits=deployment.ingest_limits,
+        time_bounds=deployment.time_bounds,
+        action_policy=deployment.action_policy,
+        support_delivery=deployment.support_delivery,
+        replay_log=deployment.replay_log,
+    )
 
 
-def create_api(state: dict[str, Any]) -> FastAPI:
+def create_api(state: ApiState) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await state["producer"].stop()
+        await state.producer.stop()
 
     app = FastAPI(
         title="ERO",
@@ -85,9 +109,10 @@ def create_api(state: dict[str, Any]) -> FastAPI:
         summary="Reporting cloud for ERP <-> e-commerce connectors",
         lifespan=lifespan,
     )
-    for name, value in state.items():
-        setattr(app.state, name, value)
-    watch_dead_letters(DeadLetterStore(state["clickhouse"]))
+    for field in fields(state):
+        setattr(app.state, field.name, getattr(state, field.name))
+    install_metrics()
+    watch_dead_letters(DeadLetterStore(state.clickhouse))
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -138,7 +163,7 @@ def api_server(app: FastAPI, host: str, port: int, *, hosted: bool) -> uvicorn.S
     return HostedServer(config) if hosted else uvicorn.Server(config)
 
 
-def read_only_state(settings: Settings, clickhouse: ClickHouse) -> dict[str, Any]:
+def read_only_state(settings: Settings, clickhouse: ClickHouse) -> ApiState:
     """What the query API needs, for a process that never ingests (benchmarks, query tests):
     its log producer points nowhere and is never connected to, and no operator token works."""
     nowhere = Deployment.resolve(settings, bootstrap="127.0.0.1:9")

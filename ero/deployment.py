@@ -23,6 +23,7 @@ from ingest.parsing import TimeBounds
 from pipeline.replay import ReplayLog
 from schemas.records import RecordSeal
 from streaming.batch_consumer import BatchLimits
+from streaming.dead_letter_limit import DeadLetterLimit
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class Deployment:
             flush_seconds=s.sink_flush_seconds,
             linger_seconds=s.sink_linger_seconds,
         )
+
+    @cached_property
+    def dead_letter_limit(self) -> DeadLetterLimit:
+        s = self.settings
+        return DeadLetterLimit(s.dead_letter_max_consecutive, s.dead_letter_max_ratio, 10_000)
 
     @cached_property
     def seal(self) -> RecordSeal:

@@ -43,6 +43,13 @@ class PipelineWorker(faust.Worker):
     Stopping the API first means no event is accepted once the agents start shutting down.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Faust's start-up spinner writes a backspace and a cursor escape code (ESC [?25h) even
+        # to a file: when stdout is no terminal, no spinner (Faust then logs "Ready" instead).
+        if not _is_terminal(self.stdout):
+            self.spinner = None
+
     def on_init_dependencies(self) -> Iterable[mode.ServiceT]:
         *services, app = super().on_init_dependencies()
         return [app, *services]
@@ -54,3 +61,8 @@ class PipelineWorker(faust.Worker):
         except SystemExit as exc:
             if exc.code not in (0, None):
                 raise
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())

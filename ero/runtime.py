@@ -21,13 +21,13 @@ from ero.banner import print_banner
 from ero.demo import demo_licence
 from ero.deployment import Deployment
 from ero.process import ApiService, PipelineWorker
+from ero.prometheus import serve_metrics
 from ero.secrets import operator_token
 from ero.settings import ConfigurationError, Settings
 from ero.storage import open_clickhouse
 from ero.worker import create_worker_app, drained_topics
 from infra.broker import EmbeddedBroker, free_port
 from infra.clickhouse import ClickHouse
-from infra.metrics import serve_metrics
 from infra.topics import ensure_topics
 from pipeline.archive_raw import ArchiveService, archive_consumer
 from projections.archive import ArchiveWriter
@@ -122,7 +122,7 @@ def run_all(settings: Settings) -> None:
         asyncio.run(ensure_topics(deployment.bootstrap, deployment.topics))
         clickhouse = open_clickhouse(settings)
         state = app_state(deployment, clickhouse, operator_token(settings))
-        print_banner(deployment, demo_licence(settings, state["licences"]))
+        print_banner(deployment, demo_licence(settings, state.licences))
         progress = Progress()
         app = create_worker_app(deployment, clickhouse, progress)
         tune_garbage_collector()

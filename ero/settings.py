@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     sink_flush_seconds: float = 1.0
     sink_linger_seconds: float = 0.25
     drain_timeout_seconds: float = 60.0
+    # A stage that would dead-letter everything stops instead (a bad deploy, a wrong producer).
+    dead_letter_max_consecutive: int = Field(
+        1000, ge=0, description="Unreadable raw records in a row that stop a worker (0: off)."
+    )
+    dead_letter_max_ratio: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of unreadable raw records among 10 000 that stops a worker (0: off).",
+    )
     retention_days: int = Field(90, description="Raw events are dropped after this many days.")
     rollup_retention_days: int = Field(
         730,

@@ -19,10 +19,12 @@ from control_plane.projection import ControlWriter, register_control_projection
 from dead_letters.agent import register_dead_letter_projection
 from dead_letters.store import DeadLetterStore
 from ero.deployment import Deployment
+from ero.prometheus import FaustConsumerOffsets, watch_consumer, watch_dead_letters
+from ero.prometheus import install as install_metrics
 from ero.settings import CLASSIFY_AND_PROJECT
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogProducer
-from infra.metrics import BATCH_RECORDS, FaustConsumerOffsets, watch_consumer, watch_dead_letters
+from infra.metrics import metrics
 from pipeline.classify_and_store import ClassifyAndStore
 from pipeline.project_feed import ProjectFeed
 from processors.catalog import load_catalog
@@ -31,6 +33,7 @@ from processors.live_rules import LiveRules, initial_catalog, register_rules, ru
 from projections.archive import ArchiveWriter
 from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter
 from streaming.batch_consumer import BatchConsumer, Step
+from streaming.dead_letter_limit import DeadLetterGuard
 from streaming.drain import Progress
 
 
@@ -143,6 +146,7 @@ class WorkerWiring:
                 classified_topic=topics.classified,
                 dead_letter_topic=topics.dead_letter,
                 max_record_bytes=self._deployment.producer.max_record_bytes,
+                guard=DeadLetterGuard("classify", self._deployment.dead_letter_limit),
             )
             self._stage("classify", topics.raw, step)
         if "project" in roles:
@@ -157,6 +161,7 @@ def create_worker_app(
 ) -> Any:
     """The stages of this process's roles; `clickhouse` is given when they write it
     (Settings.writes_clickhouse)."""
+    install_metrics()
     return WorkerWiring(deployment, clickhouse, progress).build()
 
 
@@ -171,7 +176,7 @@ def drained_topics(deployment: Deployment) -> tuple[str, ...]:
 
 def _batch_counter(topic: str, progress: Progress | None) -> Callable[[int], None]:
     def batch_started(records: int) -> None:
-        BATCH_RECORDS.labels(topic).observe(records)
+        metrics().distribution("batch_records", records, {"topic": topic})
         if progress is not None:
             progress.batch_started(records)
 

@@ -2,18 +2,24 @@
 
 clickhouse-connect has no async client for chdb, so blocking calls run in a worker thread
 (chdb releases the GIL while it works).
+
+Time zones are this module's business, so no caller converts: our DateTime columns hold UTC
+wall time; a bound datetime parameter is sent as UTC wall time whatever its zone, and every
+datetime a query returns is aware, in UTC.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect import common
 
-from infra.metrics import INSERT_ROWS, INSERT_SECONDS
+from infra.metrics import metrics
 
 # No session ids: a session forbids concurrent queries, and the API runs many at once.
 common.set_setting("autogenerate_session_id", False)
@@ -32,6 +38,57 @@ class ArrayLiteral:
 
     def __str__(self) -> str:
         return self._text
+
+
+def _utc_wall(value: datetime) -> datetime:
+    """The UTC wall time ClickHouse stores for `value` (naive: taken as UTC already)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def _bound(parameters: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if parameters is None:
+        return None
+    return {
+        name: _utc_wall(value) if isinstance(value, datetime) else value
+        for name, value in parameters.items()
+    }
+
+
+def _aware(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The rows, with each naive datetime made aware in UTC. A column holds one type: the first
+    row tells which columns to convert (a NULL there is looked up in the next rows)."""
+    if not rows:
+        return []
+    width = len(rows[0])
+    found: set[int] = set()
+    unknown = set(range(width))
+    for row in rows:
+        for index in list(unknown):
+            value = row[index]
+            if value is not None:
+                unknown.discard(index)
+                if isinstance(value, datetime) and value.tzinfo is None:
+                    found.add(index)
+        if not unknown:
+            break
+    if not found:
+        return [tuple(row) for row in rows]
+    columns = sorted(found)
+    converted = []
+    for row in rows:
+        values = list(row)
+        for index in columns:
+            value = values[index]
+            if value is not None:
+                values[index] = value.replace(tzinfo=UTC)
+        converted.append(tuple(values))
+    return converted
+
+
+def _measure_insert(table: str, seconds: float, rows: int) -> None:
+    measure, tags = metrics(), {"table": table}
+    measure.distribution("clickhouse_insert_seconds", seconds, tags)
+    measure.distribution("clickhouse_insert_rows", rows, tags)
 
 
 class ClickHouseUnavailable(RuntimeError):
@@ -54,33 +111,33 @@ class ClickHouse:
             raise ClickHouseUnavailable(f"cannot open ClickHouse at {where}: {exc}.{hint}") from exc
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
-        self._client.command(sql, parameters=parameters)
+        self._client.command(sql, parameters=_bound(parameters))
 
     def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._client.query(sql, parameters=parameters).result_rows]
+        return _aware(self._client.query(sql, parameters=_bound(parameters)).result_rows)
 
     def insert_columns(
         self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]
     ) -> None:
-        with INSERT_SECONDS.labels(table).time():
-            self._client.insert(
-                table,
-                [list(column) for column in columns],
-                column_names=list(column_names),
-                column_oriented=True,
-                settings={"max_partitions_per_insert_block": 1000},
-            )
-        INSERT_ROWS.labels(table).observe(len(columns[0]) if columns else 0)
+        started = time.perf_counter()
+        self._client.insert(
+            table,
+            [list(column) for column in columns],
+            column_names=list(column_names),
+            column_oriented=True,
+            settings={"max_partitions_per_insert_block": 1000},
+        )
+        _measure_insert(table, time.perf_counter() - started, len(columns[0]) if columns else 0)
 
     def insert_json_lines(
         self, table: str, lines: Sequence[bytes], settings: dict[str, Any]
     ) -> None:
         """Insert JSONEachRow lines: ClickHouse parses them (outside the GIL)."""
-        with INSERT_SECONDS.labels(table).time():
-            self._client.raw_insert(
-                table, None, b"\n".join(lines), settings=settings, fmt="JSONEachRow"
-            )
-        INSERT_ROWS.labels(table).observe(len(lines))
+        started = time.perf_counter()
+        self._client.raw_insert(
+            table, None, b"\n".join(lines), settings=settings, fmt="JSONEachRow"
+        )
+        _measure_insert(table, time.perf_counter() - started, len(lines))
 
     async def arows(
         self, sql: str, parameters: dict[str, Any] | None = None

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
 from infra.http_state import from_state
-from infra.metrics import INGESTED
+from infra.metrics import metrics
 from ingest.event_log import EventLogDep, LogUnavailable
 from ingest.parsing import MalformedBody, TimeBounds, TooManyEvents, parse_body
 from licences.http import ConnectorPrincipal
@@ -115,8 +115,8 @@ async def post_events(
             f"Retry in {RETRY_AFTER_SECONDS} s with the same event_ids.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc
-    INGESTED.labels("accepted").inc(len(events))
-    INGESTED.labels("rejected").inc(len(dead_letters))
+    metrics().increment("ingest_events", len(events), {"outcome": "accepted"})
+    metrics().increment("ingest_events", len(dead_letters), {"outcome": "rejected"})
     log.info(
         "ingest_batch_accepted",
         accepted=len(events),

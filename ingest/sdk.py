@@ -48,6 +48,7 @@ class Refused(RuntimeError):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(f"POST /v1/events refused ({status}): {detail}")
         self.status = status
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)

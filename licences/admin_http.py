@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, StringConstraints
 
 from licences.http import Licences, Operator
 from licences.store import Credentials
@@ -16,7 +17,8 @@ router = APIRouter(tags=["operators"], dependencies=[Operator])
 
 
 class LicenceRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    # Stored stripped; blank (or only spaces) is refused with a 422.
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 @router.post("/v1/admin/licences", status_code=status.HTTP_201_CREATED, response_model=Credentials)

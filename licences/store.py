@@ -102,8 +102,8 @@ class LicenceStore:
             licence_id=licence_id,
             name=name,
             status=status,
-            created_at=created_at.replace(tzinfo=UTC),
-            updated_at=updated_at.replace(tzinfo=UTC),
+            created_at=created_at,
+            updated_at=updated_at,
         )
 
     def forget(self, licence_id: str) -> None:

@@ -4,7 +4,7 @@ insert -> commit, in a group of its own, in the process with the `project` role.
 Classify-only workers have no ClickHouse, so the records they classify are archived here, from
 every raw partition whatever the roles of the other workers (`ERO_WORKER_ROLES`). In the
 default one-hop deployment the hot stage archives what it classifies instead, from the same
-fetch (processors/stage.py), and this consumer does not run.
+fetch (pipeline/classify_and_store.py), and this consumer does not run.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ log = structlog.get_logger(__name__)
 
 class ArchiveService(mode.Service):
     """`drain_timeout` set (embedded, memory-only broker): on stop, archive up to the end of the
-    log first, as the agents do (ero/drain.py); unset (a durable broker): just stop."""
+    log first, as the agents do (streaming/drain.py); unset (a durable broker): just stop."""
 
     def __init__(
         self,

@@ -26,7 +26,7 @@ from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
 from infra.log_producer import LogProducer, Record
-from infra.metrics import CLASSIFICATION_SECONDS, CLASSIFIED
+from infra.metrics import metrics
 from infra.retry import retry_transient
 from processors.classifier import Classifier
 from projections.archive import ArchivedRow, ArchiveWriter
@@ -35,6 +35,7 @@ from schemas import RawBatch, SyncEvent
 from schemas.classified import classified_json
 from schemas.dead_letter import unreadable_record
 from schemas.records import RecordSeal, pack_records, unpack_record
+from streaming.dead_letter_limit import DeadLetterGuard
 
 log = structlog.get_logger(__name__)
 
@@ -54,9 +55,12 @@ class Prepared:
 
 
 class ClassifyAndStore:
-    """The step of the raw topic's BatchConsumer. Without a writer and an archive (a
-    classify-only worker) the classified events only go to the feed, which a `project` stage
-    stores, and the records are archived by that process's own consumer (ero/archiver.py)."""
+    """The step of the raw topic's BatchConsumer (streaming/batch_consumer.py): `prepare` runs
+    in a worker thread and raises DeadLetterLimitExceeded when too many records are unreadable;
+    `store` waits out outages of the broker and ClickHouse (infra/retry.py) and raises anything
+    else. Without a writer and an archive (a classify-only worker) the classified events only
+    go to the feed, which a `project` stage stores, and the records are archived by that
+    process's own consumer (pipeline/archive_raw.py)."""
 
     def __init__(
         self,
@@ -69,7 +73,9 @@ class ClassifyAndStore:
         classified_topic: str,
         dead_letter_topic: str,
         max_record_bytes: int,
+        guard: DeadLetterGuard,
     ) -> None:
+        """`guard` stops the stage when too many raw records cannot be read."""
         self._classifier = classifier
         self._writer = writer
         self._archive = archive
@@ -78,6 +84,7 @@ class ClassifyAndStore:
         self._classified_topic = classified_topic
         self._dead_letter_topic = dead_letter_topic
         self._max_record_bytes = max_record_bytes
+        self._guard = guard
 
     def prepare(self, records: Sequence[ConsumerRecord]) -> Prepared:
         started = time.perf_counter()
@@ -94,11 +101,13 @@ class ClassifyAndStore:
             try:
                 licence_id, received_at, events = self._events(record)
             except ValidationError as exc:
+                self._guard.rejected()
                 letter = _dead_letter(record, exc)
                 letters.append((self._dead_letter_topic, record.key or b"", letter, ()))
                 if archiving:
                     archived.append(ArchivedRow.of(record, self._seal))
                 continue
+            self._guard.accepted()
             if archiving:
                 archived.append(ArchivedRow.filed(record, licence_id, received_at, len(events)))
             accepted = accepted_by.get((licence_id, received_at))
@@ -121,8 +130,9 @@ class ClassifyAndStore:
                 ]
             )
             count += len(classified)
-        CLASSIFICATION_SECONDS.observe(time.perf_counter() - started)
-        CLASSIFIED.inc(count)
+        measure = metrics()
+        measure.distribution("classification_batch_seconds", time.perf_counter() - started)
+        measure.increment("classified_events", count)
         # The events of every record of one licence go out in as few records as fit.
         out: list[Record] = [
             (self._classified_topic, licence_id.encode(), value, ())

@@ -1,7 +1,7 @@
 """The projection stage of a scaled-out deployment: the classified topic (the feed) into
-sync_events, for the process owning ClickHouse while other workers classify
-(ERO_WORKER_ROLES). The default one-hop stage (processors/stage.py) stores what it classifies
-itself and needs none of this."""
+sync_events, for the process owning ClickHouse while other workers classify (ERO_WORKER_ROLES).
+The default one-hop stage (pipeline/classify_and_store.py) stores what it classifies itself and
+needs none of this."""
 
 from __future__ import annotations
 

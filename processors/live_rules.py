@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import faust
 import structlog
 from pydantic import ValidationError
 
@@ -40,12 +39,21 @@ class LiveRules:
 
 
 def rules_table(app: Any) -> Any:
-    """The GlobalTable holding the catalog; every worker reads it, a classify-only one too."""
+    """The GlobalTable holding the catalog; every worker reads it, a classify-only one too.
+
+    Key and value are bytes, declared as the types: Faust derives a table's serializers (and
+    so its changelog topic's, which override any schema's) from key_type and value_type alone,
+    falling back to JSON. A schema of raw serializers is not enough: the changelog record keyed
+    b"catalog" was written raw and read back as JSON, its key failed to decode ("Error in
+    recovery unexpected character"), and Faust dropped it, so a worker that learns the catalog
+    from the changelog alone (a classify-only one, which runs no rules agent) never applied a
+    published catalog."""
     return app.GlobalTable(
         "rules",
         partitions=1,
         recovery_buffer_size=1,
-        schema=faust.Schema(key_serializer="raw", value_serializer="raw"),
+        key_type=bytes,
+        value_type=bytes,
     )
 
 

@@ -116,7 +116,7 @@ class ArchiveReader:
         rows = await self._clickhouse.arows(
             f"SELECT count(), sum(events) FROM {TABLE} FINAL "
             "WHERE received_at >= {since:DateTime64(3, 'UTC')}",
-            {"since": self._since.replace(tzinfo=None)},
+            {"since": self._since},
         )
         return ArchiveSize(int(rows[0][0]), int(rows[0][1]))
 
@@ -126,7 +126,7 @@ class ArchiveReader:
             rows = await self._clickhouse.arows(
                 _PAGE,
                 {
-                    "since": self._since.replace(tzinfo=None),
+                    "since": self._since,
                     "licence": cursor[0],
                     "at": cursor[1],
                     "hash": cursor[2],
@@ -136,7 +136,7 @@ class ArchiveReader:
             if not rows:
                 return
             last = rows[-1]
-            cursor = (last[0], last[1].astimezone(UTC).replace(tzinfo=None), last[2])
+            cursor = (last[0], last[1], last[2])
             yield [_as_bytes(row[3]) for row in rows]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from infra.clickhouse import ClickHouse, ClickHouseUnavailable
 
@@ -51,6 +52,16 @@ def check_cluster(clickhouse: ClickHouse, cluster: str | None) -> None:
             f"ClickHouse at {clickhouse.dsn.split('@')[-1]} defines no cluster {cluster!r} "
             "(system.clusters): add it to remote_servers, or unset ERO_CLICKHOUSE_CLUSTER"
         )
+
+
+@dataclass(frozen=True)
+class ClusterDDL:
+    """The rendering a deployment needs: its cluster, or None for a single node."""
+
+    cluster: str | None = None
+
+    def render(self, statements: tuple[str, ...]) -> tuple[str, ...]:
+        return render(statements, self.cluster)
 
 
 def render(statements: tuple[str, ...], cluster: str | None) -> tuple[str, ...]:

@@ -7,11 +7,11 @@ the next batch's preparation). Building columns and serialising them in Python t
 
 An event_id is inserted once: the first time it is seen. A replayed batch (at-least-once
 delivery) or a connector's retry changes nothing, so the rollups the materialized views feed
-from these inserts (projections/migrations.py) count every event exactly once; when a crash
-left an insert's rollups behind, the delivery that finds its events stored re-derives their
-minutes (projections/rollup_repair.py). This holds because one writer handles a licence at a
-time: records are keyed by licence, and a partition is consumed by one consumer, which stores
-its batches one after the other.
+from these inserts (projections/migrations/m0010_rollups.py) count every event exactly once;
+when a crash left an insert's rollups behind, the delivery that finds its events stored
+re-derives their minutes (projections/rollup_repair.py). This holds because one writer handles
+a licence at a time: records are keyed by licence, and a partition is consumed by one
+consumer, which stores its batches one after the other.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -214,10 +214,6 @@ WHERE licence_id IN {licences:Array(String)}
 _LOOKUP_CHUNK = 10_000
 
 
-def _utc_wall(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
 def known_ids(
     clickhouse: ClickHouse,
     event_ids: Sequence[str],
@@ -231,8 +227,8 @@ def known_ids(
     known: dict[str, Minute] = {}
     bounds = {
         "licences": sorted(set(licences)),
-        "first": _utc_wall(earliest),
-        "last": _utc_wall(latest),
+        "first": earliest,
+        "last": latest,
     }
     for start in range(0, len(event_ids), _LOOKUP_CHUNK):
         chunk = event_ids[start : start + _LOOKUP_CHUNK]

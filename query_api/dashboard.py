@@ -6,7 +6,7 @@ Every figure carries the `report_url` listing exactly the events it counts.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -98,20 +98,16 @@ def dashboard_statements(licence_id: str, window: Window) -> tuple[Statement, ..
     )
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
-
-
 def _connectors(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ConnectorSummary]:
     counts: dict[str, dict[Level, int]] = {}
     last_event: dict[str, datetime] = {}
     last_sync: dict[str, tuple[datetime, str]] = {}
     for connector_id, level, n, last_at, sync_at, sync_id in rows:
         counts.setdefault(connector_id, {})[Level(level)] = n
-        last_event[connector_id] = max(last_event.get(connector_id, _utc(last_at)), _utc(last_at))
+        last_event[connector_id] = max(last_event.get(connector_id, last_at), last_at)
         if sync_id:
             last_sync[connector_id] = max(
-                last_sync.get(connector_id, (_utc(sync_at), sync_id)), (_utc(sync_at), sync_id)
+                last_sync.get(connector_id, (sync_at, sync_id)), (sync_at, sync_id)
             )
     summaries = []
     for connector_id, levels in counts.items():
@@ -145,7 +141,7 @@ def _groups(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ErrorGro
                     update={"level": [Level(level)], "fingerprint": [fingerprint]}
                 ).report_url(),
             ),
-            last_event_at=_utc(last_at),
+            last_event_at=last_at,
             message=message,
             rule_id=rule_id,
             remediation=Remediation(hint=hint or None, url=url or None, action=action or None),

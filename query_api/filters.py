@@ -57,9 +57,9 @@ class ReportFilters(BaseModel):
                 reference_prefix=like_escape(self.reference_prefix) + "%",
             )
         if self.since:
-            where.add("occurred_at >= {since:DateTime64(3, 'UTC')}", since=utc_wall(self.since))
+            where.add("occurred_at >= {since:DateTime64(3, 'UTC')}", since=self.since)
         if self.until:
-            where.add("occurred_at < {until:DateTime64(3, 'UTC')}", until=utc_wall(self.until))
+            where.add("occurred_at < {until:DateTime64(3, 'UTC')}", until=self.until)
         # Substrings of the folded message, so the n-gram skip index can prune granules.
         for index, term in enumerate(fold(self.q or "").split()):
             where.add(
@@ -82,11 +82,6 @@ class ReportFilters(BaseModel):
 
 def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def utc_wall(value: datetime) -> datetime:
-    # clickhouse-connect binds naive datetimes as they are: hand it UTC wall time.
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def iso(value: datetime) -> str:

@@ -85,7 +85,7 @@ def _window(
 
 
 def _bounds(since: datetime, until: datetime) -> dict[str, Any]:
-    return {"since": since.replace(tzinfo=None), "until": until.replace(tzinfo=None)}
+    return {"since": since, "until": until}
 
 
 def _group(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -99,8 +99,8 @@ def _group(row: tuple[Any, ...]) -> dict[str, Any]:
         "count": count,
         "connectors_affected": len(connectors),
         "connectors": sorted(connectors)[:20],
-        "first_seen": first.replace(tzinfo=UTC),
-        "last_seen": last.replace(tzinfo=UTC),
+        "first_seen": first,
+        "last_seen": last,
         "template": tpl,
         "sample_message": sample,
         "rule_id": rule_id,

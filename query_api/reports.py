@@ -17,7 +17,7 @@ from infra.clickhouse import ClickHouse
 from infra.http_errors import invalid
 from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
-from query_api.filters import ReportFilters, report_filters, utc_wall
+from query_api.filters import ReportFilters, report_filters
 from query_api.scope import Statement
 from schemas import Level, Origin, Remediation
 
@@ -71,10 +71,6 @@ LIMIT {{limit:UInt32}}
 """
 
 
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
-
-
 def _item(row: tuple[Any, ...]) -> ReportItem:
     (
         event_id,
@@ -102,8 +98,8 @@ def _item(row: tuple[Any, ...]) -> ReportItem:
     return ReportItem(
         event_id=event_id,
         connector_id=connector_id,
-        occurred_at=_as_utc(occurred_at),
-        received_at=_as_utc(received_at),
+        occurred_at=occurred_at,
+        received_at=received_at,
         operation=operation,
         reference=reference,
         status=status or None,
@@ -153,7 +149,7 @@ def report_statement(
         occurred_at, event_id = after
         where.add(
             "(occurred_at, event_id) < ({c_at:DateTime64(3, 'UTC')}, {c_id:UUID})",
-            c_at=utc_wall(occurred_at),
+            c_at=occurred_at,
             c_id=event_id,
         )
     return Statement(_SELECT.format(where=where.sql), {**where.parameters, "limit": limit})

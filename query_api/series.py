@@ -5,13 +5,13 @@ Every point links to the report listing exactly the events it counts.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel
 
-from query_api.filters import ReportFilters, iso, utc_wall
+from query_api.filters import ReportFilters, iso
 from query_api.scope import Statement
 from query_api.windows import Window, floor_to
 from schemas import Level
@@ -48,8 +48,8 @@ def rollup_where(licence_id: str, filters: ReportFilters, window: Window) -> Sta
     ).conditions(licence_id)
     where.add(
         "minute >= {since:DateTime('UTC')} AND minute < {until:DateTime('UTC')}",
-        since=utc_wall(window.since),
-        until=utc_wall(window.until),
+        since=window.since,
+        until=window.until,
     )
     return Statement(where.sql, where.parameters)
 
@@ -76,7 +76,7 @@ def series(
     rows: list[tuple[Any, ...]], filters: ReportFilters, window: Window, step: timedelta
 ) -> dict[Level, list[Point]]:
     """Every bucket of the window for every level asked (zeros included), oldest first."""
-    counts = {(bucket.replace(tzinfo=UTC), Level(level)): n for bucket, level, n in rows}
+    counts = {(bucket, Level(level)): n for bucket, level, n in rows}
     buckets = []
     at = floor_to(window.since, step)
     while at < window.until:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from infra.metrics import BATCH_RECORDS
+from infra.metrics import metrics
 
 
 async def acked_batches(
@@ -20,7 +20,8 @@ async def acked_batches(
     """Called by a Faust agent's loop; blocks while the stream is quiet; raises nothing of its
     own (what the loop body raises ends the agent with the batch unacked)."""
     async for faust_events in stream.noack_take(max_records, within=within):
-        BATCH_RECORDS.labels(faust_events[0].message.topic).observe(len(faust_events))
+        topic = faust_events[0].message.topic
+        metrics().distribution("batch_records", len(faust_events), {"topic": topic})
         yield faust_events
         for faust_event in faust_events:
             await stream.ack(faust_event)

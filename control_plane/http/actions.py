@@ -1,5 +1,5 @@
 """The remote-action queue: readers enqueue, list and cancel; the connector runs them at its
-next sync (control_plane/agent_http.py), never at once.
+next sync (control_plane/handshake.py), never at once.
 
 An action not dispatched before `expires_at` is shown as expired at once, and recorded as such
 (action.expired) by the next sync handshake.
@@ -15,7 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
-from control_plane.bus import ControlBus, new_event
+from control_plane.actions import action_event, dedup_key, licence_actions, visible_status
+from control_plane.bus import ControlBus
 from control_plane.http.common import Bus, ReaderActor, commit, conflict, not_found
 from control_plane.store import Revision
 from infra.http_errors import invalid
@@ -25,15 +26,11 @@ from schemas.actions import ACTIONS, ActionName
 from schemas.control import (
     ActionRequest,
     ActionStatus,
-    ControlEvent,
-    ControlKind,
     Entity,
     RemoteActionDoc,
 )
 
 router = APIRouter(tags=["remote actions"])
-
-DONE: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "expired"})
 
 
 class ActionLabel(BaseModel):
@@ -59,12 +56,6 @@ class ActionOut(BaseModel):
     output: str | None
 
 
-def visible_status(doc: RemoteActionDoc, now: datetime) -> ActionStatus:
-    if doc.status == "pending" and doc.expires_at <= now:
-        return "expired"
-    return doc.status
-
-
 def action_out(doc: RemoteActionDoc, now: datetime) -> ActionOut:
     spec = ACTIONS[doc.action]
     return ActionOut(
@@ -73,14 +64,6 @@ def action_out(doc: RemoteActionDoc, now: datetime) -> ActionOut:
         label_fr=spec.label_fr,
         label_en=spec.label_en,
     )
-
-
-def dedup_key(action: ActionName, order_reference: str | None) -> str:
-    return f"{action.value}\x1f{order_reference or ''}"
-
-
-async def licence_actions(bus: ControlBus, licence_id: str) -> list[RemoteActionDoc]:
-    return [r.doc(RemoteActionDoc) for r in await bus.store.current([licence_id], Entity.ACTION)]
 
 
 async def _current(bus: ControlBus, licence_id: str, action_id: str) -> Revision:
@@ -173,26 +156,6 @@ async def enqueue_action(
             bus, [action_event(principal.licence_id, "action.enqueued", actor, doc)], response
         )
     return action_out(doc, now)
-
-
-def action_event(
-    licence_id: str,
-    kind: ControlKind,
-    actor: str,
-    doc: RemoteActionDoc,
-    before: Revision | None = None,
-) -> ControlEvent:
-    return new_event(
-        licence_id=licence_id,
-        kind=kind,
-        actor=actor,
-        entity=Entity.ACTION,
-        entity_id=doc.action_id,
-        before=before,
-        after=doc,
-        status=doc.status,
-        dedup_key=dedup_key(doc.action, doc.order_reference),
-    )
 
 
 async def _event_exists(bus: ControlBus, licence_id: str, event_id: uuid.UUID) -> bool:

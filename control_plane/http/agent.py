@@ -1,9 +1,5 @@
-"""The connector's side: the sync handshake and action results (connector key).
-
-At sync start the connector posts its PC key; it gets the active configuration and the pending
-actions, which are marked dispatched. The first sync binds the licence to that PC key; a sync
-from another machine is refused until the merchant resets the PC key.
-"""
+"""The connector's side over HTTP: the sync handshake (control_plane/handshake.py) and action
+results (connector key)."""
 
 from __future__ import annotations
 
@@ -13,28 +9,23 @@ import structlog
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from control_plane.bus import new_event
-from control_plane.http.actions import ActionOut, action_event, action_out, visible_status
+from control_plane.actions import action_event, visible_status
+from control_plane.configurations import active_configuration
+from control_plane.handshake import ACTOR, PcKeyMismatch, handshake
+from control_plane.http.actions import ActionOut, action_out
 from control_plane.http.common import Bus, commit, conflict, not_found
-from control_plane.http.configurations import active_configuration
 from licences.http import ConnectorPrincipal
-from licences.store import hash_key
 from schemas.configuration import ConnectorConfiguration
 from schemas.control import (
     ActionResultRequest,
-    AgentDoc,
     ConfigurationDoc,
-    ControlEvent,
     Entity,
-    PcKeyDoc,
     RemoteActionDoc,
     SyncRequest,
 )
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["connector"])
-
-ACTOR = "connector"
 
 PC_KEY_MISMATCH = (
     "Cette licence est déjà liée à un autre poste (clé PC différente). Réinitialisez la clé PC "
@@ -62,53 +53,13 @@ async def sync(
 ) -> SyncAnswer:
     licence_id = principal.licence_id
     now = datetime.now(UTC)
-    pc_key_hash = hash_key(body.pc_key)
-    events: list[ControlEvent] = []
-    dispatched: list[RemoteActionDoc] = []
     async with bus.lock(licence_id):
-        binding = await bus.store.one(licence_id, Entity.PC_KEY)
-        bound = binding.doc(PcKeyDoc).pc_key_hash if binding else None
-        if bound is None:
-            events.append(
-                new_event(
-                    licence_id=licence_id,
-                    kind="pc_key.bound",
-                    actor=ACTOR,
-                    entity=Entity.PC_KEY,
-                    before=binding,
-                    after=PcKeyDoc(pc_key_hash=pc_key_hash, bound_at=now),
-                    status="bound",
-                )
-            )
-        elif bound != pc_key_hash:
-            raise conflict(PC_KEY_MISMATCH)
-
-        agent = AgentDoc(**body.model_dump(exclude={"pc_key"}))
-        seen = await bus.store.one(licence_id, Entity.AGENT)
-        if seen is None or seen.doc(AgentDoc) != agent:
-            events.append(
-                new_event(
-                    licence_id=licence_id,
-                    kind="agent.reported",
-                    actor=ACTOR,
-                    entity=Entity.AGENT,
-                    before=seen,
-                    after=agent,
-                )
-            )
-
-        for before in await bus.store.current([licence_id], Entity.ACTION):
-            doc = before.doc(RemoteActionDoc)
-            if doc.status != "pending":
-                continue
-            if visible_status(doc, now) == "expired":
-                expired = doc.model_copy(update={"status": "expired", "finished_at": now})
-                events.append(action_event(licence_id, "action.expired", "system", expired, before))
-            else:
-                sent = doc.model_copy(update={"status": "dispatched", "dispatched_at": now})
-                events.append(action_event(licence_id, "action.dispatched", ACTOR, sent, before))
-                dispatched.append(sent)
-        await commit(bus, events, response)
+        try:
+            found = await handshake(bus.store, licence_id, body, now)
+        except PcKeyMismatch as exc:
+            raise conflict(PC_KEY_MISMATCH) from exc
+        dispatched = found.dispatched
+        await commit(bus, found.events, response)
         active = await active_configuration(bus, licence_id)
     log.info(
         "agent_synced",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -55,7 +55,7 @@ async def audit_of(
         items=[
             AuditEntry(
                 command_id=command_id,
-                issued_at=issued_at.replace(tzinfo=UTC),
+                issued_at=issued_at,
                 kind=kind,
                 actor=actor,
                 entity=entity,

@@ -98,10 +98,11 @@ async def command(
         yield Command(bus, licence_id, actor, response)
 
 
-def not_found(what: str, identifier: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_404_NOT_FOUND, detail=f"no {what} {identifier!r} in this licence"
-    )
+def not_found(what: str, identifier: str, hint: str | None = None) -> HTTPException:
+    """404 for a licence's own entity ("in this licence"), or, given a hint, for an entity that
+    is no licence's (a licence itself): the hint says what to check."""
+    where = f": {hint}" if hint is not None else " in this licence"
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no {what} {identifier!r}{where}")
 
 
 def conflict(message: str) -> HTTPException:

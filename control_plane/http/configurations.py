@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus
+from control_plane.configurations import active_configuration
 from control_plane.diff import Change, json_diff
 from control_plane.http.common import Bus, ReaderActor, command, not_found
 from control_plane.store import Revision
@@ -56,16 +57,6 @@ def _out(revision: Revision, active_id: str | None) -> ConfigurationOut:
         updated_at=revision.updated_at,
         updated_by=revision.actor,
     )
-
-
-async def active_configuration(bus: ControlBus, licence_id: str) -> Revision | None:
-    """The licence's active configuration (None when none is active or it was deleted)."""
-    active = await bus.store.one(licence_id, Entity.ACTIVE_CONFIGURATION)
-    active_id = active.doc(ActiveConfigurationDoc).configuration_id if active else None
-    if active_id is None:
-        return None
-    found = await bus.store.one(licence_id, Entity.CONFIGURATION, active_id)
-    return found if found and not found.deleted else None
 
 
 async def _active_id(bus: ControlBus, licence_id: str) -> str | None:

@@ -32,7 +32,9 @@ async def set_licence_status(
     async with bus.lock(licence_id):
         before = await licences.record(licence_id)
         if before is None:
-            raise not_found("licence", licence_id)
+            raise not_found(
+                "licence", licence_id, "check the licence id (ero licence create prints it)"
+            )
         after = before.model_copy(update={"status": body.status, "updated_at": datetime.now(UTC)})
         event = new_event(
             licence_id=licence_id,

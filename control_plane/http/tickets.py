@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
+from control_plane.configurations import active_configuration
 from control_plane.delivery import SupportDelivery, deliver
 from control_plane.http.common import Bus, ReaderActor, commit
-from control_plane.http.configurations import active_configuration
 from control_plane.store import Revision
 from infra.http_errors import invalid
 from infra.http_state import from_state

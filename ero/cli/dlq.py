@@ -13,24 +13,21 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
-from pydantic import TypeAdapter
-
-from dead_letters.desk import DeadLetterDesk, ReplayOutcome, ReplayReport, ReplayRequest
-from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
-from ero.cli import CliError, operator_request
-from ero.deployment import Deployment, time_bounds
+from ero.cli.common import CliError, Subparsers, at_least, operator_request, read_settings
 from ero.settings import Settings
-from ero.storage import open_clickhouse
-from infra.log_producer import LogProducer
-from schemas import DeadLetter, SyncEvent
+
+if TYPE_CHECKING:
+    from dead_letters.desk import LetterReplayOutcome, LetterReplayReport
+    from dead_letters.store import LetterStatus, LetterSummary, StoredLetter
+    from schemas import DeadLetter, SyncEvent
 
 REPLAY_CHUNK = 100  # letters per call, so progress shows and no call runs long
 SHOWN_REFUSALS = 20
-_SUMMARIES = TypeAdapter(list[LetterSummary])
-_COUNTS = TypeAdapter(dict[str, int])
+STATUSES = ("pending", "replayed")  # dead_letters.store.LetterStatus, kept light for --help
+CONNECTOR_WIDTH = 32  # longer connector ids are cut, with an ellipsis
 
 
 class Desk(Protocol):
@@ -42,7 +39,7 @@ class Desk(Protocol):
 
     async def counts(self) -> dict[str, int]: ...
 
-    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport: ...
+    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> LetterReplayReport: ...
 
 
 class RemoteDesk:
@@ -66,19 +63,31 @@ class RemoteDesk:
         if status is not None:
             query["status"] = status.value
         path = f"/v1/admin/dead-letters?{urlencode(query)}"
-        return _SUMMARIES.validate_json(self._call("GET", path))
+        from pydantic import TypeAdapter
+
+        from dead_letters.store import LetterSummary
+
+        return TypeAdapter(list[LetterSummary]).validate_json(self._call("GET", path))
 
     async def letter(self, letter_id: uuid.UUID) -> StoredLetter | None:
+        from dead_letters.store import StoredLetter
+
         return StoredLetter.model_validate_json(
             self._call("GET", f"/v1/admin/dead-letters/{letter_id}")
         )
 
     async def counts(self) -> dict[str, int]:
-        return _COUNTS.validate_json(self._call("GET", "/v1/admin/dead-letters/counts"))
+        from pydantic import TypeAdapter
 
-    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> ReplayReport:
-        body = ReplayRequest(letter_ids=list(letter_ids)).model_dump_json().encode()
-        return ReplayReport.model_validate_json(
+        return TypeAdapter(dict[str, int]).validate_json(
+            self._call("GET", "/v1/admin/dead-letters/counts")
+        )
+
+    async def replay(self, letter_ids: Sequence[uuid.UUID]) -> LetterReplayReport:
+        from dead_letters.desk import LetterReplayReport, LetterReplayRequest
+
+        body = LetterReplayRequest(letter_ids=list(letter_ids)).model_dump_json().encode()
+        return LetterReplayReport.model_validate_json(
             self._call("POST", "/v1/admin/dead-letters/replay", body)
         )
 
@@ -99,6 +108,12 @@ class _NoEventLog:
 
 @contextlib.asynccontextmanager
 async def _local_desk(settings: Settings) -> AsyncIterator[Desk]:
+    from dead_letters.desk import DeadLetterDesk
+    from dead_letters.store import DeadLetterStore
+    from ero.deployment import Deployment, time_bounds
+    from ero.storage import open_clickhouse
+    from infra.log_producer import LogProducer
+
     clickhouse = open_clickhouse(settings)
     bounds = time_bounds(settings)
     store = DeadLetterStore(clickhouse)
@@ -126,17 +141,54 @@ def _when(value: datetime) -> str:
     return value.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def licence_id(text: str | None) -> str | None:
+    """A licence id as `ero licence create` prints it (a UUID), or None."""
+    if text is None:
+        return None
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise CliError(
+            f"{text!r} is not a licence id (a UUID, as `ero licence create` prints)"
+        ) from None
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns as wide as their widest cell (the last one unpadded)."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return [
+        "  ".join(
+            [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)] + [row[-1]]
+        ).rstrip()
+        for row in (header, *rows)
+    ]
+
+
 async def _list(settings: Settings, args: argparse.Namespace) -> None:
+    from dead_letters.store import LetterStatus
+
+    licence = licence_id(args.licence)
     async with _desk(settings) as desk:
         status = LetterStatus(args.status) if args.status else None
-        letters = await desk.summaries(args.licence, status, args.limit)
+        letters = await desk.summaries(licence, status, args.limit)
         counts = await desk.counts()
-    print(f"{'ID':36}  {'RECEIVED':20}  {'LICENCE':36}  {'CONNECTOR':16}  {'STATUS':8}  REASON")
-    for letter in letters:
-        print(
-            f"{letter.letter_id!s:36}  {_when(letter.received_at):20}  {letter.licence_id:36}  "
-            f"{letter.connector_id or '-':16}  {letter.status.value:8}  {letter.reason}"
+    rows = [
+        (
+            str(letter.letter_id),
+            _when(letter.received_at),
+            letter.licence_id,
+            _cut(letter.connector_id or "-", CONNECTOR_WIDTH),
+            letter.status.value,
+            letter.reason,
         )
+        for letter in letters
+    ]
+    for line in table(("ID", "RECEIVED", "LICENCE", "CONNECTOR", "STATUS", "REASON"), rows):
+        print(line)
     total = ", ".join(f"{count} {status}" for status, count in counts.items())
     print(f"({len(letters)} shown; {total} in all)")
 
@@ -173,17 +225,20 @@ def _letter_id(text: str) -> uuid.UUID:
 
 
 async def _replay(settings: Settings, args: argparse.Namespace) -> None:
+    from dead_letters.store import LetterStatus
+
+    licence = licence_id(args.licence)
     if args.all == bool(args.letter_ids):
         raise CliError("name the letters to replay, or pass --all (not both)")
     if args.licence and not args.all:
         raise CliError("--licence goes with --all")
     async with _desk(settings) as desk:
         if args.all:
-            pending = await desk.summaries(args.licence, LetterStatus.PENDING, 100_000)
+            pending = await desk.summaries(licence, LetterStatus.PENDING, 100_000)
             letter_ids = [letter.letter_id for letter in pending]
         else:
             letter_ids = [_letter_id(text) for text in args.letter_ids]
-        outcomes: list[ReplayOutcome] = []
+        outcomes: list[LetterReplayOutcome] = []
         unknown: list[uuid.UUID] = []
         for start in range(0, len(letter_ids), REPLAY_CHUNK):
             report = await desk.replay(letter_ids[start : start + REPLAY_CHUNK])
@@ -210,29 +265,27 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> None:
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]]
 
 
-def add_dlq_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    settings: Callable[[], Settings],
-) -> None:
-    def run(command: Command) -> Callable[[argparse.Namespace], None]:
-        return lambda args: asyncio.run(command(settings(), args))
+def _run(command: Command) -> Callable[[argparse.Namespace], None]:
+    return lambda args: asyncio.run(command(read_settings(), args))
 
+
+def register(commands: Subparsers) -> None:
     dlq = commands.add_parser(
         "dlq", help="dead letters: rejected lines, kept with their reasons"
     ).add_subparsers(dest="dlq_command", required=True)
     listing = dlq.add_parser("list", help="newest first: id, when, licence, connector, reason")
-    listing.add_argument("--licence", help="only this licence's letters")
-    listing.add_argument("--status", choices=[s.value for s in LetterStatus])
-    listing.add_argument("--limit", type=int, default=100)
-    listing.set_defaults(func=run(_list))
+    listing.add_argument("--licence", help="only this licence's letters (its id)")
+    listing.add_argument("--status", choices=STATUSES)
+    listing.add_argument("--limit", type=at_least(1), default=100)
+    listing.set_defaults(func=_run(_list))
     show = dlq.add_parser("show", help="one letter: reasons and the original line")
     show.add_argument("letter_id")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(func=run(_show))
+    show.set_defaults(func=_run(_show))
     replay = dlq.add_parser(
         "replay", help="re-validate with the current schema; append what is now valid"
     )
     replay.add_argument("letter_ids", nargs="*", metavar="ID")
     replay.add_argument("--all", action="store_true", help="every pending letter")
-    replay.add_argument("--licence", help="with --all: only this licence's letters")
-    replay.set_defaults(func=run(_replay))
+    replay.add_argument("--licence", help="with --all: only this licence's letters (its id)")
+    replay.set_defaults(func=_run(_replay))

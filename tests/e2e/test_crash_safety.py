@@ -27,9 +27,9 @@ from ero.settings import Settings
 from infra.broker import EmbeddedBroker
 from infra.topics import Topics, end_offsets, ensure_topics
 from schemas.records import encode_batches
-from tests.e2e.test_replay import reports
 from tests.support.factories import order_events
 from tests.support.pipeline import Pipeline, wait_until
+from tests.support.readers import report_items
 
 pytestmark = pytest.mark.pipeline
 
@@ -123,7 +123,7 @@ def test_kill_9_mid_run_and_between_insert_and_commit_lose_and_double_nothing(
             api = Pipeline(tmp_path / "var", "api", **env).start()
             try:
                 with api.client(licence.reader_token) as reader:
-                    items = reports(reader)
+                    items = report_items(reader)
                     levels = reader.get("/v1/dashboard").json()["levels"]
             finally:
                 assert api.stop() == 0

@@ -108,9 +108,11 @@ def test_rejected_lines_are_kept_and_replayed_once_fixed(pipeline: Pipeline) -> 
 
 def test_a_record_no_one_can_read_is_kept_too(pipeline: Pipeline) -> None:
     # JSON (other readers of the topic decode every record), yet not a dead letter.
-    not_a_letter = b'{"licence_id": "L-x", "note": "written by hand"}'
-    produce(pipeline.runtime["kafka_bootstrap"], "ero.events.dead-letter", b"L-x", not_a_letter)
-    letters = wait_until(lambda: letters_of(pipeline, "L-x"))
+    licence_id = str(uuid.uuid4())  # a licence id, as `ero dlq list --licence` requires
+    not_a_letter = orjson.dumps({"licence_id": licence_id, "note": "written by hand"})
+    bootstrap = pipeline.runtime["kafka_bootstrap"]
+    produce(bootstrap, "ero.events.dead-letter", licence_id.encode(), not_a_letter)
+    letters = wait_until(lambda: letters_of(pipeline, licence_id))
     shown = orjson.loads(pipeline.ero("dlq", "show", letters[0], "--json").stdout)
     assert shown["raw"] == not_a_letter.decode()
     assert shown["source"].startswith("kafka:ero.events.dead-letter/")

@@ -8,35 +8,11 @@ from typing import Any
 import pytest
 
 from processors.catalog import DEFAULT_CATALOG, load_catalog
+from tests.support.catalogs import applied_versions, next_catalog
 from tests.support.factories import sync_line
 from tests.support.pipeline import Pipeline, wait_until
 
 pytestmark = pytest.mark.pipeline
-
-NEW_RULE = """
-[[rules]]
-id = "cms.quota_xyzq"
-patterns = ["quota xyzq"]
-origin = "cms"
-action = "clear_cache"
-kb = "quota"
-hint_fr = "Le quota XYZQ du site est atteint."
-hint_en = "The shop's XYZQ quota is reached."
-"""
-
-
-def next_catalog(directory: Path) -> tuple[Path, int]:
-    """The bundled catalog with NEW_RULE added, one version up, as a file."""
-    version = load_catalog().version + 1
-    catalog = directory / "rules.toml"
-    catalog.write_text(
-        DEFAULT_CATALOG.read_text(encoding="utf-8").replace(
-            f"version = {version - 1}\n", f"version = {version}\n", 1
-        )
-        + NEW_RULE,
-        encoding="utf-8",
-    )
-    return catalog, version
 
 
 def _line(message: str) -> dict[str, Any]:
@@ -86,6 +62,51 @@ def test_a_published_catalog_applies_to_new_events_while_they_flow(
     assert again.returncode == 2
     assert "not newer than the published version" in again.stderr
     assert again.stderr.count("\n") == 1
+    # The GlobalTable reads its own changelog back: the published record decodes.
+    assert "Error in recovery" not in pipeline.log.read_text()
+
+
+def test_a_classify_only_worker_learns_a_published_catalog_from_the_changelog(
+    tmp_path: Path,
+) -> None:
+    """A classify-only worker runs no rules agent: the rules table's changelog is the only way
+    a published catalog reaches it."""
+    pipeline = Pipeline(tmp_path / "run", ERO_WORKER_ROLES="classify,project").start()
+    helper = Pipeline(
+        tmp_path / "helper",
+        "worker",
+        ERO_KAFKA_BOOTSTRAP=pipeline.runtime["kafka_bootstrap"],
+        ERO_WORKER_ROLES="classify",
+    )
+    try:
+        helper.spawn()
+        wait_until(lambda: "ero.events.raw/" in helper.log.read_text(), timeout=90)
+        catalog, next_version = next_catalog(tmp_path)
+        published = pipeline.ero("rules", "publish", str(catalog))
+        assert published.returncode == 0, published.stderr
+
+        with pipeline.client(pipeline.demo_licence.connector_key) as connector:
+
+            def helper_applied_the_catalog() -> bool | None:
+                # Several connectors, so that the helper's partitions get lines too.
+                lines = [
+                    sync_line(
+                        connector_id=f"c{n}",
+                        operation="product.export",
+                        status="error",
+                        message="Quota XYZQ dépassé sur le site",
+                    )
+                    for n in range(8)
+                ]
+                assert connector.post("/v1/events", json=lines).status_code == 202
+                return True if next_version in applied_versions(helper.log) else None
+
+            wait_until(helper_applied_the_catalog, timeout=60, every=0.5)
+        assert "Error in recovery" not in helper.log.read_text()
+        assert "Error in recovery" not in pipeline.log.read_text()
+    finally:
+        helper.ensure_stopped()
+        assert pipeline.stop() == 0
 
 
 def test_a_broken_catalog_is_refused_before_publishing(pipeline: Pipeline, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,57 +16,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from licences import Credentials
 from schemas.records import SEAL_HEADER
-from tests.support.factories import sync_line
+from tests.support.factories import corpus_events, sync_line, without_expectations
 from tests.support.pipeline import Pipeline, wait_until
+from tests.support.readers import report_items
 
 pytestmark = pytest.mark.pipeline
 
 
-def corpus_events(
-    path: Path, connectors: tuple[str, ...] = ("shop-a", "shop-b")
-) -> list[dict[str, Any]]:
-    """The corpus as SyncEvents of the last hour, spread over connectors, with expectations."""
-    now = datetime.now(UTC).replace(microsecond=0)  # whole seconds: stored times equal sent ones
-    events = []
-    for index, line in enumerate(path.read_text().splitlines()):
-        row = orjson.loads(line)
-        events.append(
-            {
-                "event_id": str(uuid.uuid4()),
-                "connector_id": connectors[index % len(connectors)],
-                "occurred_at": (now - timedelta(minutes=index)).isoformat(),
-                "operation": row["operation"],
-                "reference": f"REF-{index:03d}",
-                "status": row["status"],
-                "code": row["code"],
-                "message": row["message"],
-                "sync_id": f"run-{index // 10}",
-                "expected": row["expected"],
-            }
-        )
-    return events
-
-
-def without_expectations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in event.items() if k != "expected"} for event in events]
-
-
 def ndjson(events: list[dict[str, Any]]) -> bytes:
     return b"\n".join(orjson.dumps(event) for event in without_expectations(events))
-
-
-def all_items(reader: httpx.Client, **params: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, "limit": 7, **({"cursor": cursor} if cursor else {})}
-        page = reader.get("/v1/reports", params=query)
-        assert page.status_code == 200, page.text
-        body = page.json()
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return items
 
 
 class Loaded:
@@ -87,13 +45,13 @@ def loaded(pipeline: Pipeline, corpus_path: Path) -> Loaded:
     assert response.status_code == 202, response.text
     assert response.json() == {"accepted": len(events), "rejected": []}
     with pipeline.client(licence.reader_token) as reader:
-        wait_until(lambda: len(all_items(reader)) == len(events))
+        wait_until(lambda: len(report_items(reader, limit=7)) == len(events))
     return Loaded(licence, events)
 
 
 def test_every_posted_line_is_reported_classified(pipeline: Pipeline, loaded: Loaded) -> None:
     with pipeline.client(loaded.licence.reader_token) as reader:
-        items = {item["event_id"]: item for item in all_items(reader)}
+        items = {item["event_id"]: item for item in report_items(reader, limit=7)}
     assert set(items) == {event["event_id"] for event in loaded.events}
     for event in loaded.events:
         item = items[event["event_id"]]
@@ -122,7 +80,7 @@ def test_reports_are_newest_first_and_pages_never_repeat(
     pipeline: Pipeline, loaded: Loaded
 ) -> None:
     with pipeline.client(loaded.licence.reader_token) as reader:
-        items = all_items(reader)
+        items = report_items(reader, limit=7)
     keys = [(item["occurred_at"], item["event_id"]) for item in items]
     assert keys == sorted(keys, reverse=True)
     assert len(set(keys)) == len(keys) == len(loaded.events)
@@ -150,8 +108,8 @@ def test_dashboard_counts_match_the_corpus_and_link_to_their_reports(
             assert datetime.fromisoformat(connector["last_event_at"]) == newest
             for level, count in connector["levels"].items():
                 assert count["count"] == per_connector[(connector["connector_id"], level)]
-                linked = all_items(
-                    reader, **dict(httpx.URL(count["report_url"]).params.multi_items())
+                linked = report_items(
+                    reader, limit=7, **dict(httpx.URL(count["report_url"]).params.multi_items())
                 )
                 assert len(linked) == count["count"]
                 assert {i["level"] for i in linked} <= {level}
@@ -184,7 +142,7 @@ def test_filters_select_exactly_the_matching_events(
     wanted = {event["event_id"] for event in loaded.events if predicate(event)}
     assert wanted, "a filter case must select something"
     with pipeline.client(loaded.licence.reader_token) as reader:
-        got = {item["event_id"] for item in all_items(reader, **params)}
+        got = {item["event_id"] for item in report_items(reader, limit=7, **params)}
     assert got == wanted
 
 
@@ -199,7 +157,7 @@ def test_time_range_filter(pipeline: Pipeline, loaded: Loaded) -> None:
     with pipeline.client(loaded.licence.reader_token) as reader:
         got = {
             i["event_id"]
-            for i in all_items(reader, since=since.isoformat(), until=until.isoformat())
+            for i in report_items(reader, limit=7, since=since.isoformat(), until=until.isoformat())
         }
     assert got == wanted
     assert len(got) == 15
@@ -208,10 +166,10 @@ def test_time_range_filter(pipeline: Pipeline, loaded: Loaded) -> None:
 def test_one_licence_never_sees_or_touches_another(pipeline: Pipeline, loaded: Loaded) -> None:
     other = pipeline.create_licence("other shop")
     with pipeline.client(other.reader_token) as reader:
-        assert all_items(reader) == []
+        assert report_items(reader, limit=7) == []
         assert all(c["count"] == 0 for c in reader.get("/v1/dashboard").json()["levels"].values())
         for event in loaded.events[:3]:
-            assert all_items(reader, reference=event["reference"]) == []
+            assert report_items(reader, limit=7, reference=event["reference"]) == []
         trends = reader.get("/v1/trends", params={"window": "24h"}).json()
         assert all(p["count"] == 0 for points in trends["series"].values() for p in points)
         exported = reader.get("/v1/reports/export", params={"format": "ndjson"}).text
@@ -221,9 +179,9 @@ def test_one_licence_never_sees_or_touches_another(pipeline: Pipeline, loaded: L
     with pipeline.client(other.connector_key) as connector:
         assert connector.post("/v1/events", json=[event]).status_code == 202
     with pipeline.client(other.reader_token) as reader:
-        wait_until(lambda: len(all_items(reader)) == 1)
+        wait_until(lambda: len(report_items(reader, limit=7)) == 1)
     with pipeline.client(loaded.licence.reader_token) as reader:
-        assert event["event_id"] not in {i["event_id"] for i in all_items(reader)}
+        assert event["event_id"] not in {i["event_id"] for i in report_items(reader, limit=7)}
     # Keys are not interchangeable: a connector key cannot read, a reader token cannot write.
     with pipeline.client(loaded.licence.connector_key) as connector:
         assert connector.get("/v1/reports").status_code == 403
@@ -260,7 +218,7 @@ def test_too_many_events_or_bytes_is_413_with_the_limit(pipeline: Pipeline) -> N
         assert too_big.status_code == 413
         assert str(1024 * 1024) in too_big.json()["detail"]
     with pipeline.client(licence.reader_token) as reader:
-        assert all_items(reader) == []
+        assert report_items(reader, limit=7) == []
 
 
 def read_topic(bootstrap: str, topic: str) -> list[dict[str, Any]]:
@@ -327,7 +285,10 @@ def test_bad_lines_are_rejected_by_line_and_field_and_kept_on_the_dead_letter_to
     assert all(letter["raw"] and letter["source"] == "http" for letter in letters)
     with pipeline.client(licence.reader_token) as reader:
         wait_until(
-            lambda: {i["event_id"] for i in all_items(reader)} == {g["event_id"] for g in good}
+            lambda: (
+                {i["event_id"] for i in report_items(reader, limit=7)}
+                == {g["event_id"] for g in good}
+            )
         )
 
 
@@ -366,8 +327,8 @@ def test_records_of_a_direct_producer_are_stored_once_classified_on_the_feed_or_
 
     asyncio.run(produce())
     with pipeline.client(licence.reader_token) as reader:
-        wait_until(lambda: len(all_items(reader)) == 2)
-        items = all_items(reader)
+        wait_until(lambda: len(report_items(reader, limit=7)) == 2)
+        items = report_items(reader, limit=7)
         assert sorted(item["level"] for item in items) == ["error", "success"]
 
         def feed() -> list[dict[str, Any]]:
@@ -396,7 +357,7 @@ def test_records_of_a_direct_producer_are_stored_once_classified_on_the_feed_or_
         assert {error["field"] for error in letters[0]["errors"]} >= {"received_at"}
         assert orjson.loads(letters[0]["raw"]) == orjson.loads(unreadable)
         # The dead letter came after the repeated record: the repeat is behind us, and was absorbed.
-        assert len(all_items(reader)) == 2
+        assert len(report_items(reader, limit=7)) == 2
 
 
 def test_a_resent_event_is_counted_once(pipeline: Pipeline) -> None:
@@ -409,8 +370,10 @@ def test_a_resent_event_is_counted_once(pipeline: Pipeline) -> None:
         marker = a_line(event_id=str(uuid.uuid4()), message="dernier")
         assert connector.post("/v1/events", json=[marker]).status_code == 202
     with pipeline.client(licence.reader_token) as reader:
-        wait_until(lambda: marker["event_id"] in {i["event_id"] for i in all_items(reader)})
-        items = all_items(reader)
+        wait_until(
+            lambda: marker["event_id"] in {i["event_id"] for i in report_items(reader, limit=7)}
+        )
+        items = report_items(reader, limit=7)
         dashboard = reader.get("/v1/dashboard").json()
     assert len(items) == 11
     assert sorted(i["message"] for i in items) == sorted(

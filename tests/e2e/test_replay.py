@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from licences import Credentials
-from tests.e2e.test_live_rules import next_catalog
-from tests.e2e.test_pipeline import corpus_events, without_expectations
-from tests.support.factories import sync_line
+from tests.support.catalogs import next_catalog
+from tests.support.factories import corpus_events, sync_line, without_expectations
 from tests.support.pipeline import Pipeline, wait_until
+from tests.support.readers import Reader, post
 
 pytestmark = pytest.mark.pipeline
 
@@ -29,50 +27,6 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     yield running
     if running.process is not None:
         assert running.stop() == 0
-
-
-def reports(reader: httpx.Client) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {"limit": 500, **({"cursor": cursor} if cursor else {})}
-        page = reader.get("/v1/reports", params=query).json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
-
-
-class Reader:
-    """What a merchant sees, over a fixed window so two snapshots compare."""
-
-    def __init__(self, pipeline: Pipeline, licence: Credentials) -> None:
-        self.pipeline = pipeline
-        self.licence = licence
-        now = datetime.now(UTC)
-        self.window = {
-            "since": (now - timedelta(days=1)).isoformat(),
-            "until": (now + timedelta(hours=1)).isoformat(),
-        }
-
-    def snapshot(self) -> dict[str, Any]:
-        with self.pipeline.client(self.licence.reader_token) as reader:
-            items = reports(reader)
-            return {
-                "reports": sorted((i["event_id"], i["level"], i["rule_id"]) for i in items),
-                "dashboard": reader.get("/v1/dashboard", params=self.window).json(),
-                "groups": reader.get("/v1/groups", params=self.window).json(),
-            }
-
-    def count(self) -> int:
-        with self.pipeline.client(self.licence.reader_token) as reader:
-            return len(reports(reader))
-
-
-def post(pipeline: Pipeline, licence: Credentials, lines: list[dict[str, Any]]) -> None:
-    with pipeline.client(licence.connector_key) as connector:
-        response = connector.post("/v1/events", json=lines)
-    assert response.status_code == 202, response.text
 
 
 def test_replaying_twice_and_rebuilding_give_identical_reports_and_rollups(

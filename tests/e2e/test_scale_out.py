@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_replay import Reader, post
 from tests.support.factories import sync_line
 from tests.support.pipeline import Pipeline, wait_until
+from tests.support.readers import Reader, post
 
 pytestmark = pytest.mark.pipeline
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
 from aiokafka import ConsumerRecord
 
 from schemas import SyncEvent
@@ -60,3 +62,32 @@ def raw_record(
         serialized_value_size=len(value),
         headers=headers,
     )
+
+
+def corpus_events(
+    path: Path, connectors: tuple[str, ...] = ("shop-a", "shop-b")
+) -> list[dict[str, Any]]:
+    """The corpus as SyncEvents of the last hour, spread over connectors, with expectations."""
+    now = datetime.now(UTC).replace(microsecond=0)  # whole seconds: stored times equal sent ones
+    events = []
+    for index, line in enumerate(path.read_text().splitlines()):
+        row = orjson.loads(line)
+        events.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "connector_id": connectors[index % len(connectors)],
+                "occurred_at": (now - timedelta(minutes=index)).isoformat(),
+                "operation": row["operation"],
+                "reference": f"REF-{index:03d}",
+                "status": row["status"],
+                "code": row["code"],
+                "message": row["message"],
+                "sync_id": f"run-{index // 10}",
+                "expected": row["expected"],
+            }
+        )
+    return events
+
+
+def without_expectations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in event.items() if k != "expected"} for event in events]

@@ -18,6 +18,7 @@ from projections.archive import ArchivedRow, ArchiveWriter
 from projections.sync_events import SyncEventsWriter
 from schemas import SyncEvent
 from schemas.records import SEAL_HEADER, RecordSeal, encode_batches, unpack_record
+from streaming.dead_letter_limit import DeadLetterGuard, DeadLetterLimit
 from tests.support.factories import raw_record
 
 SEAL = RecordSeal(b"a key of the test suite, shared")
@@ -34,6 +35,7 @@ def stage(clickhouse: ClickHouse) -> ClassifyAndStore:
         classified_topic="classified",
         dead_letter_topic="dead-letter",
         max_record_bytes=1 << 20,
+        guard=DeadLetterGuard("classify", DeadLetterLimit(1000, 0.5, 10_000)),
     )
 
 
@@ -94,7 +96,7 @@ def test_the_stage_files_every_record_as_the_archive_consumer_would(
     clickhouse: ClickHouse,
 ) -> None:
     """The stage files records from its own reading of them (sealed, validated, unreadable):
-    the rows must be those the archive's own consumer (ero/archiver.py) would file."""
+    the rows must be those the archive's own consumer (pipeline/archive_raw.py) would file."""
     [value] = encode_batches("L1", datetime.now(UTC), events(), 1 << 20)
     direct = orjson.dumps(orjson.loads(value))
     records = [
@@ -126,6 +128,7 @@ def test_a_record_whose_seal_does_not_verify_is_validated_and_dead_lettered() ->
         classified_topic="classified",
         dead_letter_topic="dead-letter",
         max_record_bytes=1 << 20,
+        guard=DeadLetterGuard("classify", DeadLetterLimit(1000, 0.5, 10_000)),
     )
     prepared = hot.prepare([raw_record(value, forged, 0), raw_record(value, other_key, 1)])
     assert prepared.block is None

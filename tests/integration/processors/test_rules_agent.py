@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import faust
+from faust.types import Message
 
 from infra.clickhouse import ClickHouse
 from processors.catalog import load_catalog
@@ -74,3 +75,29 @@ async def test_an_unreadable_catalog_record_is_refused_and_changes_nothing(
         await agent.put(b'{"version": "not a number"}', key=b"catalog")
     assert store.latest_version() == before
     assert table.get(b"catalog") is None
+
+
+async def test_the_catalog_comes_back_from_the_changelog_as_the_table_wrote_it(
+    clickhouse: ClickHouse,
+) -> None:
+    """What a worker that does not run the agent (a classify-only one), or one recovering after
+    a restart, reads: the changelog record, decoded by the changelog topic and applied to the
+    table. Keyed b"catalog" and holding the catalog's JSON, both raw: read back as JSON, the
+    key failed to decode and Faust's recovery dropped the record ("Error in recovery")."""
+    _, table = _rules_app("test-rules-changelog", CatalogStore(clickhouse))
+    catalog = load_catalog().model_dump_json().encode()
+    message = Message(
+        topic=table.changelog_topic.get_topic_name(),
+        partition=0,
+        offset=0,
+        timestamp=0.0,
+        timestamp_type=0,
+        headers=None,
+        key=b"catalog",
+        value=catalog,
+        checksum=None,
+    )
+    event = await table.changelog_topic.decode(message, propagate=True)
+    table.apply_changelog_batch([event])
+    assert table.get(b"catalog") == catalog
+    assert LiveRules(load_catalog(), table).classifier().catalog == load_catalog()

@@ -33,7 +33,7 @@ def _lose_the_rollups_of(clickhouse: ClickHouse, licence: str, at: datetime) -> 
         clickhouse.command(
             f"ALTER TABLE {table} DELETE WHERE licence_id = {{l:String}} "
             "AND minute = toStartOfMinute({t:DateTime64(3, 'UTC')}) SETTINGS mutations_sync = 1",
-            {"l": licence, "t": at.replace(tzinfo=None)},
+            {"l": licence, "t": at},
         )
 
 
@@ -91,7 +91,7 @@ def test_a_rollup_holding_more_than_sync_events_is_left_alone(clickhouse: ClickH
         f"ALTER TABLE {TABLE} DELETE WHERE licence_id = {{l:String}} "
         "AND toStartOfMinute(occurred_at) = toStartOfMinute({t:DateTime64(3, 'UTC')}) "
         "SETTINGS mutations_sync = 1",
-        {"l": licence, "t": now.replace(tzinfo=None)},
+        {"l": licence, "t": now},
     )
     assert repair_rollup_minutes(clickhouse, TABLE, minutes) == 0
     assert _rollups(clickhouse, licence) == (30, 15)

@@ -1,29 +1,75 @@
-"""`ero replay` and `ero rebuild`: through the running pipeline when there is one, else here.
+"""`ero replay --topic raw|classified (--from-beginning | --since T)` and `ero rebuild`:
+through the running pipeline when there is one, else here.
 
-Either way the same job runs (ero/replay.py); this side only starts it and shows its progress.
+Either way the same job runs (pipeline/replay.py); this side only starts it and shows its
+progress.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
-from pydantic import ValidationError
 
-from ero.cli import CliError, _api_url, _operator_post
-from ero.deployment import Deployment
+from ero.cli.common import (
+    CliError,
+    Subparsers,
+    api_url,
+    error_detail,
+    operator_request,
+    read_settings,
+)
 from ero.secrets import operator_token
 from ero.settings import Settings
-from ero.storage import open_clickhouse
-from pipeline.replay import FINAL_STATES, ReplayRequest, ReplayStatus, Source, State, new_job
+
+if TYPE_CHECKING:
+    from pipeline.replay import ReplayRequest, ReplayStatus
 
 POLL_SECONDS = 0.5
 
 
+def register(commands: Subparsers) -> None:
+    replay_command = commands.add_parser(
+        "replay",
+        help="re-derive sync_events and its rollups from a topic into shadow tables, then swap",
+    )
+    replay_command.add_argument("--topic", required=True, choices=["raw", "classified"])
+    start = replay_command.add_mutually_exclusive_group(required=True)
+    start.add_argument("--from-beginning", action="store_true")
+    start.add_argument("--since", help="accept time, ISO 8601 with offset")
+    replay_command.set_defaults(func=replay)
+    rebuild_command = commands.add_parser(
+        "rebuild", help="re-derive sync_events and its rollups from the ClickHouse archive"
+    )
+    rebuild_command.add_argument(
+        "--from-archive",
+        action="store_true",
+        help="the only source, so the default (accepted for compatibility)",
+    )
+    rebuild_command.add_argument(
+        "--since", help="only records accepted since (ISO 8601 with offset)"
+    )
+    rebuild_command.set_defaults(func=rebuild)
+
+
+def replay(args: argparse.Namespace) -> None:
+    run(read_settings(), request_of(args.topic, args.from_beginning, args.since))
+
+
+def rebuild(args: argparse.Namespace) -> None:
+    run(read_settings(), request_of("archive", False, args.since))
+
+
 def request_of(source: str, from_beginning: bool, since: str | None) -> ReplayRequest:
+    from pydantic import ValidationError
+
+    from pipeline.replay import ReplayRequest
+
     try:
         return ReplayRequest.model_validate(
             {"source": source, "from_beginning": from_beginning, "since": since}
@@ -49,8 +95,11 @@ def _show(status: ReplayStatus) -> None:
 
 
 def run(settings: Settings, request: ReplayRequest) -> None:
+    from pipeline.replay import ReplayStatus, State
+
     show = _show
-    response = _operator_post(settings, "/v1/admin/replays", request.model_dump_json().encode())
+    body = request.model_dump_json().encode()
+    response = operator_request(settings, "POST", "/v1/admin/replays", body)
     if response is None:
         status = _run_here(settings, request, show)
     else:
@@ -70,7 +119,9 @@ def run(settings: Settings, request: ReplayRequest) -> None:
 def _follow(
     settings: Settings, status: ReplayStatus, show: Callable[[ReplayStatus], None]
 ) -> ReplayStatus:
-    url = f"{_api_url(settings)}/v1/admin/replays/{status.job_id}"
+    from pipeline.replay import FINAL_STATES, ReplayStatus
+
+    url = f"{api_url(settings)}/v1/admin/replays/{status.job_id}"
     headers = {"Authorization": f"Bearer {operator_token(settings)}"}
     while status.state not in FINAL_STATES:
         show(status)
@@ -80,7 +131,8 @@ def _follow(
         except httpx.TransportError as exc:
             raise CliError(f"lost the API at {url} while replaying: {exc}") from exc
         if response.is_error:
-            raise CliError(f"the API at {url} refused ({response.status_code}): {response.text}")
+            detail = error_detail(response)
+            raise CliError(f"the API at {url} refused ({response.status_code}): {detail}")
         status = ReplayStatus.model_validate_json(response.content)
     show(status)
     return status
@@ -89,6 +141,10 @@ def _follow(
 def _run_here(
     settings: Settings, request: ReplayRequest, show: Callable[[ReplayStatus], None]
 ) -> ReplayStatus:
+    from ero.deployment import Deployment
+    from ero.storage import open_clickhouse
+    from pipeline.replay import Source, new_job
+
     bootstrap = settings.kafka_bootstrap
     if request.source is not Source.ARCHIVE and bootstrap is None:
         raise CliError(
