@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 
 import structlog
@@ -72,11 +73,9 @@ def _migration(module: ModuleType, version: int) -> Migration:
 
 @cache
 def discover() -> tuple[Migration, ...]:
-    """Every migration module of the package, in version order."""
-    from projections import migrations as package
-
+    """Every migration module of the package (this file's folder), in version order."""
     found: dict[int, Migration] = {}
-    for info in pkgutil.iter_modules(package.__path__):
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if info.name in _NOT_MIGRATIONS:
             continue
         match = _MODULE.match(info.name)
