@@ -217,7 +217,3 @@ def fleet_progress(label: str, total: int) -> Callable[[FleetFigures], None]:
         sys.stderr.flush()
 
     return show
-
-
-# The old name, until `ero simulate` (ero/cli) imports `fleet_progress`.
-progress_line = fleet_progress

@@ -80,7 +80,7 @@ def request_of(source: str, from_beginning: bool, since: str | None) -> ReplayRe
         raise CliError(f"{'--' + where + ': ' if where else ''}{first['msg']}") from exc
 
 
-def progress_line(status: ReplayStatus) -> str:
+def replay_progress(status: ReplayStatus) -> str:
     eta = f"ETA {status.eta_seconds:,.0f} s" if status.eta_seconds is not None else status.state
     return (
         f"\r{status.source}: {status.events_done:,} events "
@@ -90,7 +90,7 @@ def progress_line(status: ReplayStatus) -> str:
 
 
 def _show(status: ReplayStatus) -> None:
-    sys.stderr.write(progress_line(status))
+    sys.stderr.write(replay_progress(status))
     sys.stderr.flush()
 
 

@@ -94,7 +94,7 @@ def _detail(refused: Refused) -> str:
 def simulate(args: argparse.Namespace) -> None:
     import asyncio
 
-    from ingest.fleet import Fleet, FleetShape, Templates, progress_line
+    from ingest.fleet import Fleet, FleetShape, Templates, fleet_progress
     from ingest.sdk import DeliveryFailed, Refused
     from licences import Credentials
     from processors.evaluation import BUNDLED_CORPORA
@@ -135,7 +135,7 @@ def simulate(args: argparse.Namespace) -> None:
         shape,
         Templates(list(BUNDLED_CORPORA)),
         rate=args.rate,
-        progress=progress_line("simulating", expected),
+        progress=fleet_progress("simulating", expected),
     )
     try:
         figures = asyncio.run(fleet.run())
