@@ -10,7 +10,7 @@ import pytest
 from processors.catalog import DEFAULT_CATALOG, load_catalog
 from tests.support.catalogs import applied_versions, next_catalog
 from tests.support.factories import sync_line
-from tests.support.pipeline import Pipeline, wait_until
+from tests.support.pipeline import Pipeline, scaled_out, wait_until
 
 pytestmark = pytest.mark.pipeline
 
@@ -71,16 +71,8 @@ def test_a_classify_only_worker_learns_a_published_catalog_from_the_changelog(
 ) -> None:
     """A classify-only worker runs no rules agent: the rules table's changelog is the only way
     a published catalog reaches it."""
-    pipeline = Pipeline(tmp_path / "run", ERO_WORKER_ROLES="classify,project").start()
-    helper = Pipeline(
-        tmp_path / "helper",
-        "worker",
-        ERO_KAFKA_BOOTSTRAP=pipeline.runtime["kafka_bootstrap"],
-        ERO_WORKER_ROLES="classify",
-    )
-    try:
-        helper.spawn()
-        wait_until(lambda: "ero.events.raw/" in helper.log.read_text(), timeout=90)
+    with scaled_out(tmp_path) as both:
+        pipeline, helper = both.pipeline, both.helper
         catalog, next_version = next_catalog(tmp_path)
         published = pipeline.ero("rules", "publish", str(catalog))
         assert published.returncode == 0, published.stderr
@@ -104,9 +96,6 @@ def test_a_classify_only_worker_learns_a_published_catalog_from_the_changelog(
             wait_until(helper_applied_the_catalog, timeout=60, every=0.5)
         assert "Error in recovery" not in helper.log.read_text()
         assert "Error in recovery" not in pipeline.log.read_text()
-    finally:
-        helper.ensure_stopped()
-        assert pipeline.stop() == 0
 
 
 def test_a_broken_catalog_is_refused_before_publishing(pipeline: Pipeline, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.factories import sync_line
-from tests.support.pipeline import Pipeline, wait_until
+from tests.support.pipeline import Pipeline, scaled_out, wait_until
 from tests.support.readers import Reader, post
 
 pytestmark = pytest.mark.pipeline
@@ -20,17 +20,8 @@ def test_a_classify_only_worker_shares_the_raw_topic_and_its_kill_loses_nothing(
     tmp_path: Path,
 ) -> None:
     # The process owning ClickHouse classifies its share and projects everyone's.
-    pipeline = Pipeline(tmp_path / "run", ERO_WORKER_ROLES="classify,project").start()
-    helper = Pipeline(
-        tmp_path / "helper",
-        "worker",
-        ERO_KAFKA_BOOTSTRAP=pipeline.runtime["kafka_bootstrap"],
-        ERO_WORKER_ROLES="classify",
-    )
-    try:
-        process = helper.spawn()
-        # Once the group has rebalanced, each worker logs the partitions it got.
-        wait_until(lambda: "ero.events.raw/" in helper.log.read_text(), timeout=90)
+    with scaled_out(tmp_path) as both:
+        pipeline, process = both.pipeline, both.helper_process
         assert not (tmp_path / "helper" / "clickhouse").exists(), "it never opens ClickHouse"
 
         licence = pipeline.demo_licence
@@ -51,9 +42,6 @@ def test_a_classify_only_worker_shares_the_raw_topic_and_its_kill_loses_nothing(
         assert {event_id for event_id, _, _ in snapshot["reports"]} == expected
         assert len(snapshot["reports"]) == len(expected)
         assert snapshot["dashboard"]["levels"]["success"]["count"] == len(expected)
-    finally:
-        helper.ensure_stopped()
-        assert pipeline.stop() == 0
     # The project process archived the helper's partitions too (classify-only workers have no
     # ClickHouse): every record once.
     rebuilt = pipeline.ero("rebuild", "--from-archive")

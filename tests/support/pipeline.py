@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -133,3 +135,32 @@ class Pipeline:
 
 def params(**values: Any) -> Mapping[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
+
+
+@dataclass
+class ScaledOut:
+    """A pipeline owning ClickHouse (classify,project) and a classify-only helper worker on
+    its broker, the helper started and holding its share of the raw topic's partitions."""
+
+    pipeline: Pipeline
+    helper: Pipeline
+    helper_process: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def scaled_out(tmp_path: Path) -> Iterator[ScaledOut]:
+    pipeline = Pipeline(tmp_path / "run", ERO_WORKER_ROLES="classify,project").start()
+    helper = Pipeline(
+        tmp_path / "helper",
+        "worker",
+        ERO_KAFKA_BOOTSTRAP=pipeline.runtime["kafka_bootstrap"],
+        ERO_WORKER_ROLES="classify",
+    )
+    try:
+        process = helper.spawn()
+        # Once the group has rebalanced, each worker logs the partitions it got.
+        wait_until(lambda: "ero.events.raw/" in helper.log.read_text(), timeout=90)
+        yield ScaledOut(pipeline, helper, process)
+    finally:
+        helper.ensure_stopped()
+        assert pipeline.stop() == 0
