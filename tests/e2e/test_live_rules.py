@@ -10,7 +10,13 @@ import pytest
 from processors.catalog import DEFAULT_CATALOG, load_catalog
 from tests.support.catalogs import applied_versions, next_catalog
 from tests.support.factories import sync_line
-from tests.support.pipeline import Pipeline, scaled_out, wait_until
+from tests.support.pipeline import (
+    Pipeline,
+    assigned_partitions,
+    licence_on,
+    scaled_out,
+    wait_until,
+)
 
 pytestmark = pytest.mark.pipeline
 
@@ -77,10 +83,11 @@ def test_a_classify_only_worker_learns_a_published_catalog_from_the_changelog(
         published = pipeline.ero("rules", "publish", str(catalog))
         assert published.returncode == 0, published.stderr
 
-        with pipeline.client(pipeline.demo_licence.connector_key) as connector:
+        # A licence whose records the helper classifies (records are keyed by licence).
+        licence = licence_on(pipeline, assigned_partitions(helper.log, "ero.events.raw"))
+        with pipeline.client(licence.connector_key) as connector:
 
             def helper_applied_the_catalog() -> bool | None:
-                # Several connectors, so that the helper's partitions get lines too.
                 lines = [
                     sync_line(
                         connector_id=f"c{n}",

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 import orjson
+from aiokafka.partitioner import DefaultPartitioner
 
 from infra.broker import free_port
 from licences import Credentials
@@ -164,3 +165,30 @@ def scaled_out(tmp_path: Path) -> Iterator[ScaledOut]:
     finally:
         helper.ensure_stopped()
         assert pipeline.stop() == 0
+
+
+def assigned_partitions(log: Path, topic: str) -> set[int]:
+    """The partitions of `topic` a worker's hot stage was last given, from its log."""
+    partitions: set[int] = set()
+    for line in log.read_text().splitlines():
+        if '"partitions_assigned"' not in line:
+            continue
+        try:
+            entry = orjson.loads(line)
+        except orjson.JSONDecodeError:  # the line being written as we read
+            continue
+        named = [p for p in entry.get("partitions", []) if p.startswith(f"{topic}/")]
+        if named:
+            partitions = {int(p.rsplit("/", 1)[1]) for p in named}
+    return partitions
+
+
+def licence_on(pipeline: Pipeline, partitions: set[int], count: int = 4) -> Credentials:
+    """A new licence whose raw records land on one of `partitions` (records are keyed by
+    licence; the gateway's producer partitions keys as Kafka's default partitioner does)."""
+    every = list(range(count))
+    for attempt in range(200):
+        licence = pipeline.create_licence(f"on partitions {sorted(partitions)} #{attempt}")
+        if DefaultPartitioner()(licence.licence_id.encode(), every, every) in partitions:
+            return licence
+    raise AssertionError(f"no licence landed on partitions {partitions} in 200 tries")
