@@ -17,6 +17,7 @@ import orjson
 
 from processors.catalog import Catalog
 from processors.classifier import Classifier
+from processors.hostile import HOSTILE_CHARS, hostile_messages
 from schemas import SyncEvent
 
 
@@ -26,6 +27,9 @@ class ClassifyFigures:
     seconds: float
     shapes: int
     cold_seconds: float
+    hostile: int
+    """Hostile messages classified (processors/hostile.py), each a new shape."""
+    hostile_seconds: float
 
     def table(self) -> str:
         per_event = self.seconds / self.events * 1e6
@@ -36,6 +40,9 @@ class ClassifyFigures:
                 f"({self.events / self.seconds:,.0f} events/s, {self.events:,} events, "
                 "every digit varied, cache cold at start)",
                 f"new shape   {per_shape:6.1f} us/event  (uncached path, {self.shapes} shapes)",
+                f"hostile     {self.hostile_seconds / self.hostile * 1e6:6.1f} us/event  "
+                f"(uncached, {self.hostile} messages of {HOSTILE_CHARS // 1024} KiB: runs of "
+                "digits, separators, dashes, dots, @, quotes)",
             ]
         )
 
@@ -80,4 +87,16 @@ def bench_classify(catalog: Catalog, events: list[SyncEvent], shapes: int) -> Cl
         if done % 50_000 == 0:
             sys.stderr.write(f"\rclassified {done:,}/{len(events):,}")
     sys.stderr.write("\n")
-    return ClassifyFigures(len(events), time.perf_counter() - started, len(cold), cold_seconds)
+    seconds = time.perf_counter() - started
+    hostile = [
+        (f"hostile.{round}.{kind}", message)
+        for round in range(5)
+        for kind, message in hostile_messages().items()
+    ]
+    started = time.perf_counter()
+    for operation, message in hostile:  # a new operation each: every call takes the uncached path
+        explain(operation, "erreur", None, message)
+    hostile_seconds = time.perf_counter() - started
+    return ClassifyFigures(
+        len(events), seconds, len(cold), cold_seconds, len(hostile), hostile_seconds
+    )

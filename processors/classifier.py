@@ -78,6 +78,11 @@ def shape(message: str) -> str:
 
 _CACHE_LIMIT = 100_000
 
+CLASSIFIED_CHARS = 2048
+"""Classification reads a message's first 2 KiB: what decides its level, origin and rule is at
+its start, and a connector posting megabytes of stack trace must cost no more per event than
+any other (the rules' patterns scan the whole text they are given)."""
+
 _NO_REMEDIATION = Remediation()
 
 
@@ -162,6 +167,7 @@ class Classifier:
     def explain(
         self, operation: str, status: str | None, code: str | None, message: str
     ) -> Classification:
+        message = message[:CLASSIFIED_CHARS]
         key = (operation, status, code, shape(message))
         found = self._cache.get(key)
         if found is None:

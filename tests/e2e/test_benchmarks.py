@@ -75,6 +75,7 @@ def test_classify_prints_microseconds_per_event() -> None:
         rf"^fleet mix +{NUMBER} us/event +\({NUMBER} events/s, 2,000 events", out, re.M
     )
     assert re.search(rf"^new shape +{NUMBER} us/event +\(uncached path, \d+ shapes\)", out, re.M)
+    assert re.search(rf"^hostile +{NUMBER} us/event +\(uncached, 60 messages of 16 KiB", out, re.M)
 
 
 def test_post_prints_accept_and_end_to_end_rates(pipeline: Pipeline) -> None:
