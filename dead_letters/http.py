@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, LetterReplayReport, LetterReplayRequest
 from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
 from infra.http_state import ClickHouseDep, from_state
-from ingest.event_log import EventLogDep, LogUnavailable
+from ingest.event_log import LogUnavailable
+from ingest.http import EventLogDep
 from ingest.parsing import TimeBounds
 from licences.http import Operator
 

@@ -123,7 +123,7 @@ def _letter(row: tuple[Any, ...]) -> StoredLetter:
         values
         | {
             "received_at": values["received_at"],
-            "replayed_at": values["replayed_at"] or None,
+            "replayed_at": values["replayed_at"],
             "reasons": [
                 FieldError(field=f, reason=r) for f, r in zip(fields, reasons, strict=True)
             ],

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Protocol
 
-from fastapi import Depends
-
-from infra.http_state import from_state
 from infra.log_producer import LogProducer, LogUnavailable, Record
 from schemas import DeadLetter, SyncEvent
 from schemas.records import RecordSeal, encode_batches
@@ -29,9 +26,6 @@ class EventLog(Protocol):
         events: Sequence[SyncEvent],
         dead_letters: Sequence[DeadLetter],
     ) -> None: ...
-
-
-EventLogDep = Annotated[EventLog, Depends(from_state("event_log", EventLog))]
 
 
 class KafkaEventLog:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from infra.http_state import from_state
 from infra.metrics import metrics
-from ingest.event_log import EventLogDep, LogUnavailable
+from ingest.event_log import EventLog, LogUnavailable
 from ingest.parsing import MalformedBody, TimeBounds, TooManyEvents, parse_body
 from licences.http import ConnectorPrincipal
 from schemas import DeadLetter, FieldError
@@ -31,6 +31,7 @@ class IngestLimits:
 
 
 Limits = Annotated[IngestLimits, Depends(from_state("ingest_limits", IngestLimits))]
+EventLogDep = Annotated[EventLog, Depends(from_state("event_log", EventLog))]
 
 
 class RejectedLine(BaseModel):
