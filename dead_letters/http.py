@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, LetterReplayReport, LetterReplayRequest
 from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
+from infra.http_errors import ContentTooLarge, NotFound, Unavailable, errors
 from infra.http_state import ClickHouseDep, from_state
 from ingest.event_log import LogUnavailable
 from ingest.http import EventLogDep
@@ -59,6 +60,7 @@ async def count_letters(desk: Desk) -> dict[str, int]:
 @router.get(
     "/v1/admin/dead-letters/{letter_id}",
     response_model=StoredLetter,
+    responses=errors(NotFound),
     summary="One dead letter with its reasons and original text",
 )
 async def show_letter(letter_id: uuid.UUID, desk: Desk) -> StoredLetter:
@@ -74,6 +76,7 @@ async def show_letter(letter_id: uuid.UUID, desk: Desk) -> StoredLetter:
 @router.post(
     "/v1/admin/dead-letters/replay",
     response_model=LetterReplayReport,
+    responses=errors(ContentTooLarge, Unavailable),
     summary=f"Re-validate letters with the current schema; append the valid ones (≤ {MAX_REPLAY})",
 )
 async def replay_letters(body: LetterReplayRequest, desk: Desk) -> LetterReplayReport:

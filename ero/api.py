@@ -33,6 +33,7 @@ from ero.prometheus import install as install_metrics
 from ero.prometheus import watch_dead_letters
 from ero.settings import Settings
 from infra.clickhouse import ClickHouse
+from infra.http_errors import document_errors, install_error_handlers
 from infra.log_producer import LogProducer
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
@@ -143,7 +144,8 @@ def create_api(state: ApiState) -> FastAPI:
         metrics_router,
         replay_router,
     ):
-        app.include_router(router)
+        app.include_router(document_errors(router))
+    install_error_handlers(app)
     mount_web(app)
     return app
 

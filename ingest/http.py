@@ -10,6 +10,7 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
+from infra.http_errors import BadRequest, ContentTooLarge, Unavailable, errors
 from infra.http_state import from_state
 from infra.metrics import metrics
 from ingest.event_log import EventLog, LogUnavailable
@@ -67,11 +68,7 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=IngestResult,
     summary="Append a batch of SyncEvent v1 (JSON array or NDJSON)",
-    responses={
-        401: {"description": "Unknown or missing connector key"},
-        413: {"description": "Too many events or too many bytes in one request"},
-        503: {"description": "The log is unreachable: nothing was accepted, retry later"},
-    },
+    responses=errors(BadRequest, ContentTooLarge, Unavailable),
 )
 async def post_events(
     request: Request,

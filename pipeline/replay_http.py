@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 
+from infra.http_errors import Conflict, NotFound, errors
 from infra.http_state import ClickHouseDep, from_state
 from licences.http import Operator
 from pipeline.replay import (
@@ -28,7 +29,12 @@ def _jobs(app: FastAPI) -> ReplayJobs:
     return jobs
 
 
-@router.post("/v1/admin/replays", status_code=status.HTTP_202_ACCEPTED, response_model=ReplayStatus)
+@router.post(
+    "/v1/admin/replays",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReplayStatus,
+    responses=errors(Conflict),
+)
 async def start_replay(
     body: ReplayRequest,
     request: Request,
@@ -44,7 +50,7 @@ async def start_replay(
     return job.status()
 
 
-@router.get("/v1/admin/replays/{job_id}", response_model=ReplayStatus)
+@router.get("/v1/admin/replays/{job_id}", response_model=ReplayStatus, responses=errors(NotFound))
 async def replay_status(job_id: str, request: Request) -> ReplayStatus:
     job = _jobs(request.app).get(job_id)
     if job is None:

@@ -6,6 +6,7 @@ import structlog
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
+from infra.http_errors import Conflict, Unavailable, errors
 from infra.http_state import ClickHouseDep, ProducerDep, TopicsDep
 from infra.log_producer import LogUnavailable
 from licences.http import Operator
@@ -26,6 +27,7 @@ class Published(BaseModel):
     "/v1/admin/rules",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Published,
+    responses=errors(Conflict, Unavailable),
     summary="Publish a rule catalog; workers apply it to new events within seconds",
 )
 async def publish_rules(

@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from control_plane.bus import ControlBus
 from control_plane.configurations import active_configuration
 from control_plane.diff import Change, json_diff
-from control_plane.http.common import Bus, ReaderActor, command, not_found
+from control_plane.http.common import COMMAND, Bus, ReaderActor, command, not_found
 from control_plane.store import Revision
-from infra.http_errors import invalid
+from infra.http_errors import NotFound, errors, invalid
 from licences.http import ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
 from schemas.control import ActiveConfigurationDoc, ConfigurationDoc, Entity
@@ -84,7 +84,10 @@ async def list_configurations(principal: ReaderPrincipal, bus: Bus) -> list[Conf
 
 
 @router.post(
-    "/v1/configurations", status_code=status.HTTP_201_CREATED, response_model=ConfigurationOut
+    "/v1/configurations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConfigurationOut,
+    responses=COMMAND,
 )
 async def create_configuration(
     body: ConfigurationRequest,
@@ -104,7 +107,11 @@ async def create_configuration(
     return _out(Revision.written_by(event), active_id=None)
 
 
-@router.get("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
+@router.get(
+    "/v1/configurations/{configuration_id}",
+    response_model=ConfigurationOut,
+    responses=errors(NotFound),
+)
 async def get_configuration(
     configuration_id: str, principal: ReaderPrincipal, bus: Bus
 ) -> ConfigurationOut:
@@ -112,7 +119,11 @@ async def get_configuration(
     return _out(found, await _active_id(bus, principal.licence_id))
 
 
-@router.put("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
+@router.put(
+    "/v1/configurations/{configuration_id}",
+    response_model=ConfigurationOut,
+    responses={**COMMAND, **errors(NotFound)},
+)
 async def update_configuration(
     configuration_id: str,
     body: ConfigurationRequest,
@@ -137,7 +148,11 @@ async def update_configuration(
     return _out(Revision.written_by(event), active_id)
 
 
-@router.delete("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
+@router.delete(
+    "/v1/configurations/{configuration_id}",
+    response_model=ConfigurationOut,
+    responses={**COMMAND, **errors(NotFound)},
+)
 async def delete_configuration(
     configuration_id: str,
     principal: ReaderPrincipal,
@@ -158,7 +173,11 @@ async def delete_configuration(
     return _out(Revision.written_by(event), None)
 
 
-@router.post("/v1/configurations/{configuration_id}/activate", response_model=ConfigurationOut)
+@router.post(
+    "/v1/configurations/{configuration_id}/activate",
+    response_model=ConfigurationOut,
+    responses={**COMMAND, **errors(NotFound)},
+)
 async def activate_configuration(
     configuration_id: str,
     principal: ReaderPrincipal,
@@ -178,7 +197,11 @@ async def activate_configuration(
     return _out(found, configuration_id)
 
 
-@router.get("/v1/configurations/{configuration_id}/versions", response_model=list[ConfigurationOut])
+@router.get(
+    "/v1/configurations/{configuration_id}/versions",
+    response_model=list[ConfigurationOut],
+    responses=errors(NotFound),
+)
 async def configuration_versions(
     configuration_id: str, principal: ReaderPrincipal, bus: Bus
 ) -> list[ConfigurationOut]:
@@ -193,7 +216,11 @@ async def configuration_versions(
     ]
 
 
-@router.get("/v1/configurations/{configuration_id}/diff", response_model=ConfigurationDiff)
+@router.get(
+    "/v1/configurations/{configuration_id}/diff",
+    response_model=ConfigurationDiff,
+    responses=errors(NotFound),
+)
 async def configuration_diff(
     configuration_id: str,
     principal: ReaderPrincipal,

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
-from control_plane.http.common import Bus, ReaderActor, command, commit, not_found
-from infra.http_errors import invalid
+from control_plane.http.common import COMMAND, Bus, ReaderActor, command, commit, not_found
+from infra.http_errors import NotFound, errors, invalid
 from licences.http import Licences, Operator, ReaderPrincipal
 from schemas.control import (
     EVERY_LICENCE,
@@ -51,7 +51,11 @@ async def notifications(principal: ReaderPrincipal, bus: Bus) -> NotificationFee
     return await _feed(bus, principal.licence_id)
 
 
-@router.post("/v1/notifications/{notification_id}/read", response_model=NotificationFeed)
+@router.post(
+    "/v1/notifications/{notification_id}/read",
+    response_model=NotificationFeed,
+    responses={**COMMAND, **errors(NotFound)},
+)
 async def mark_read(
     notification_id: str,
     principal: ReaderPrincipal,
@@ -78,6 +82,7 @@ async def mark_read(
     "/v1/admin/notifications",
     status_code=status.HTTP_201_CREATED,
     response_model=NotificationDoc,
+    responses=COMMAND,
     dependencies=[Operator],
     tags=["operators"],
 )
