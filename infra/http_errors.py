@@ -1,26 +1,26 @@
 """HTTP errors shared by every router, and how the OpenAPI comes to list each of them.
 
-Every error answers one body (`ErrorBody`): a stable `code` for programs, the text in French and
-English, and `detail` as the first API answered it (the English text, FastAPI's list of invalid
-fields, or a structured detail), which existing clients read.
+An error answers `{"detail": {"code", "fr", "en"}}`: a stable code for programs, the text in
+French and English (a few errors add fields of their own, such as the pending action's id). A
+422 keeps FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, naming each invalid field.
 
 An error class fixes its status and says, once, what that status means (`ApiError`). Whatever
 can raise one declares it: a dependency with `@raises(...)`, a route with
 `responses=errors(...)`. `document_errors` then writes, for every operation, the error
-responses of the dependencies it runs, so a dependency added to a route (authentication, a body
-limit, a rate limit) documents its statuses wherever it is used, and no route lists them by hand.
+responses of the dependencies it runs, so a dependency added to a route (authentication, a rate
+limit) documents its statuses wherever it is used, and no route lists them by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.dependencies.models import Dependant
-from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.routing import APIRoute, APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,36 +29,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DECLARED = "__ero_errors__"
 
 
-class ErrorBody(BaseModel):
-    """What every 4xx and 5xx answers."""
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
 
     code: str = Field(description="Stable identifier of the error, for programs")
     fr: str = Field(description="What happened and what to do, in French")
     en: str = Field(description="The same in English")
-    detail: str | dict[str, Any] | list[Any] = Field(
-        description="As the first API version answered: the English text, or a structured detail"
-    )
 
 
-class FieldIssue(BaseModel):
-    """One invalid field, as FastAPI reports it."""
+class ErrorBody(BaseModel):
+    """What every error but a 422 answers."""
 
-    model_config = ConfigDict(extra="allow")
-
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationErrorBody(ErrorBody):
-    """A 422: `detail` lists every invalid field (`loc` names it: query, path, header, body)."""
-
-    detail: list[FieldIssue]
+    detail: ErrorDetail
 
 
 class ApiError(HTTPException):
     """An error a route or a dependency raises on purpose. The class fixes the status and what
-    the OpenAPI says of it; the instance, its stable code and its text in both languages."""
+    the OpenAPI says of it; the instance, its stable code, its text in both languages and any
+    field of its own (`extra`)."""
 
     status: ClassVar[int]
     description: ClassVar[str]
@@ -71,21 +59,16 @@ class ApiError(HTTPException):
         fr: str,
         en: str,
         *,
-        detail: str | dict[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        **extra: str,
     ) -> None:
-        super().__init__(self.status, detail=en if detail is None else detail, headers=headers)
-        self.code = code
-        self.fr = fr
-        self.en = en
-
-    def body(self) -> ErrorBody:
-        return ErrorBody(code=self.code, fr=self.fr, en=self.en, detail=self.detail)
+        detail = {"code": code, "fr": fr, "en": en, **extra}
+        super().__init__(self.status, detail=detail, headers=dict(headers or {}) or None)
 
 
 class BadRequest(ApiError):
     status = status.HTTP_400_BAD_REQUEST
-    description = "The body cannot be read (not the JSON or NDJSON it must be)"
+    description = "The body cannot be read (not the JSON, or NDJSON, it must be)"
 
 
 class Unauthorized(ApiError):
@@ -169,88 +152,56 @@ def _declared(route: APIRoute) -> Iterator[type[ApiError]]:
         yield from getattr(dependant.call, _DECLARED, ())
 
 
-def _takes_input(route: APIRoute) -> bool:
-    return route.body_field is not None or any(
-        d.path_params or d.query_params or d.header_params or d.cookie_params
-        for d in (route.dependant, *_dependencies(route.dependant))
-    )
+BODY_ERRORS: tuple[type[ApiError], ...] = (BadRequest,)
+"""What any route taking a JSON body may answer before it runs: FastAPI's 400 for a body it
+cannot parse (not UTF-8, say)."""
 
 
-def document_errors(router: APIRouter) -> APIRouter:
-    """Writes into each of the router's routes the errors its dependencies declare, the 422 of
-    any operation that takes input (in the shape the handlers answer), and the route's response
-    model for a success status it declares without one (a 202 "not yet visible", say).
-    Call before the router is included in the app (an app copies what it includes); calling it
-    again changes nothing."""
+def document_errors(
+    router: APIRouter, *, bodies: Sequence[type[ApiError]] = BODY_ERRORS
+) -> APIRouter:
+    """Writes into each of the router's routes the errors its dependencies declare, `bodies`
+    into each route that takes a body (what the app answers to any body, a size limit say), and
+    the route's response model into a success status it declares without one (a 202 "not yet
+    visible"). Call before the router is included in the app (an app copies what it includes);
+    calling it again changes nothing."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
-        for kind in _declared(route):
+        for kind in (*_declared(route), *(bodies if route.body_field is not None else ())):
             route.responses.setdefault(kind.status, _response(kind))
-        if _takes_input(route):
-            route.responses.setdefault(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                {
-                    "model": ValidationErrorBody,
-                    "description": "A parameter or the body is invalid: `detail` names each field",
-                },
-            )
         for code, response in route.responses.items():
             if int(code) < 300 and "model" not in response and route.response_model is not None:
                 response["model"] = route.response_model
     return router
 
 
-_GENERIC: dict[int, tuple[str, str, str]] = {
-    400: ("bad_request", "Requête illisible.", "Bad request."),
-    401: ("unauthorized", "Identifiants manquants ou inconnus.", "Missing or unknown credentials."),
-    403: ("forbidden", "Accès refusé.", "Forbidden."),
-    404: ("not_found", "Introuvable.", "Not found."),
-    405: ("method_not_allowed", "Méthode non permise.", "Method not allowed."),
-    409: ("conflict", "Conflit avec l’état actuel.", "Conflict with the current state."),
-    413: ("content_too_large", "Requête trop volumineuse.", "Content too large."),
-    429: ("too_many_requests", "Trop de requêtes : réessayez plus tard.", "Too many requests."),
-    503: ("unavailable", "Service momentanément indisponible.", "Service unavailable."),
+_GENERIC: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "Requête illisible."),
+    401: ("unauthorized", "Identifiants manquants ou inconnus."),
+    403: ("forbidden", "Accès refusé."),
+    404: ("not_found", "Introuvable."),
+    405: ("method_not_allowed", "Méthode non permise ici."),
+    409: ("conflict", "Conflit avec l’état actuel."),
+    413: ("content_too_large", "Requête trop volumineuse."),
+    429: ("too_many_requests", "Trop de requêtes : réessayez plus tard."),
+    503: ("unavailable", "Service momentanément indisponible : réessayez plus tard."),
 }
 
 
-def _generic(exc: StarletteHTTPException) -> ErrorBody:
-    """An HTTP error raised without its own code and French text (Starlette's 404 and 405, a
-    plain HTTPException): the status's code and French sentence, its own English text."""
-    code, fr, en = _GENERIC.get(exc.status_code, (f"http_{exc.status_code}", "Erreur.", "Error."))
-    detail = exc.detail
-    return ErrorBody(
-        code=code,
-        fr=fr,
-        en=detail if isinstance(detail, str) else en,
-        detail=detail if isinstance(detail, str | dict | list) else en,
-    )
-
-
-async def http_error(_: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
+    """An HTTP error raised with a bare text (FastAPI's 400 for an unreadable body, Starlette's
+    404 and 405, a plain HTTPException) answers the same body as an ApiError: a code and a
+    French sentence for its status, its own text in English."""
     assert isinstance(exc, StarletteHTTPException)
-    headers = dict(exc.headers or {})
-    if exc.status_code < 400 or exc.status_code in (204, 304):
-        return Response(status_code=exc.status_code, headers=headers)
-    body = exc.body() if isinstance(exc, ApiError) else _generic(exc)
-    return JSONResponse(jsonable_encoder(body), status_code=exc.status_code, headers=headers)
-
-
-async def validation_failed(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    issues = jsonable_encoder(exc.errors())
-    fields = ", ".join(".".join(str(part) for part in issue["loc"]) for issue in issues[:5])
-    first = issues[0]["msg"] if issues else "invalid request"
-    body = ValidationErrorBody(
-        code="invalid_request",
-        fr=f"Requête invalide : vérifiez {fields}.",
-        en=f"Invalid request: {fields}: {first}",
-        detail=issues,
-    )
-    return JSONResponse(jsonable_encoder(body), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    if isinstance(exc.detail, str) and exc.status_code >= 400:
+        code, fr = _GENERIC.get(exc.status_code, (f"http_{exc.status_code}", "Erreur."))
+        exc = HTTPException(
+            exc.status_code, detail={"code": code, "fr": fr, "en": exc.detail}, headers=exc.headers
+        )
+    return await http_exception_handler(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Every error the app answers, in the one shape the OpenAPI documents."""
+    """Every error the app answers has the body the OpenAPI documents."""
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, validation_failed)

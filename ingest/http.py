@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel
 
 from infra.http_errors import BadRequest, ContentTooLarge, Unavailable, errors
@@ -46,9 +46,10 @@ class IngestResult(BaseModel):
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
-    too_large = HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE,
-        detail=f"body larger than {limit} bytes; split the batch into smaller requests",
+    too_large = ContentTooLarge(
+        "body_too_large",
+        f"Corps de plus de {limit} octets : découpez le lot en requêtes plus petites.",
+        f"body larger than {limit} bytes; split the batch into smaller requests",
     )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -86,9 +87,11 @@ async def post_events(
             bounds=limits.bounds,
         )
     except TooManyEvents as exc:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=str(exc)) from exc
+        raise ContentTooLarge(
+            "too_many_events", f"Trop d’événements dans une requête : {exc}", str(exc)
+        ) from exc
     except MalformedBody as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
+        raise BadRequest("malformed_body", f"Corps illisible : {exc}", str(exc)) from exc
 
     received_at = datetime.now(UTC)
     events = [event.with_identity(principal.licence_id) for event in parsed.events]
@@ -107,9 +110,11 @@ async def post_events(
         await event_log.append(principal.licence_id, received_at, events, dead_letters)
     except LogUnavailable as exc:
         log.warning("ingest_log_unavailable", error=str(exc), events=len(events))
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="the event log is unreachable; nothing of this batch was accepted. "
+        raise Unavailable(
+            "event_log_unavailable",
+            "Le journal des événements est injoignable ; rien de ce lot n’a été accepté. "
+            f"Réessayez dans {RETRY_AFTER_SECONDS} s avec les mêmes event_id.",
+            "the event log is unreachable; nothing of this batch was accepted. "
             f"Retry in {RETRY_AFTER_SECONDS} s with the same event_ids.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc

@@ -25,7 +25,6 @@ NO_LICENCE_FR = (
 NO_LICENCE_EN = (
     "You do not have a licence: this licence is not active. Contact your reseller to renew it."
 )
-NO_LICENCE = f"{NO_LICENCE_FR.split(' :')[0]} / {NO_LICENCE_EN}"
 
 # Each kind: what an endpoint asks for (French, English), and what a caller sent (French).
 _KINDS = {
@@ -72,7 +71,7 @@ def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
                 f"this endpoint needs {wanted_en}; you sent a {principal.kind.value} key",
             )
         if principal.status != "active":
-            raise Forbidden("licence_inactive", NO_LICENCE_FR, NO_LICENCE_EN, detail=NO_LICENCE)
+            raise Forbidden("licence_inactive", NO_LICENCE_FR, NO_LICENCE_EN)
         structlog.contextvars.bind_contextvars(licence_id=principal.licence_id)
         return principal
 

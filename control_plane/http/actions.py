@@ -139,16 +139,13 @@ async def enqueue_action(
                 visible_status(doc, now) == "pending"
                 and dedup_key(doc.action, doc.order_reference) == key
             ):
-                en = (
-                    f"the same action is already pending: {doc.action_id} "
-                    f"(« {spec.label_fr} »); cancel it or wait for the next sync"
-                )
                 raise Conflict(
                     "action_pending",
                     f"La même action est déjà en attente : {doc.action_id} "
                     f"(« {spec.label_fr} ») ; annulez-la ou attendez la prochaine synchronisation.",
-                    en,
-                    detail={"message": en, "pending_action_id": doc.action_id},
+                    f"the same action is already pending: {doc.action_id} "
+                    f"(« {spec.label_en} »); cancel it or wait for the next sync",
+                    pending_action_id=doc.action_id,
                 )
         doc = RemoteActionDoc(
             action_id=str(uuid.uuid4()),

@@ -61,12 +61,7 @@ async def sync(
         try:
             found = await handshake(bus.store, licence_id, body, now)
         except PcKeyMismatch as exc:
-            raise Conflict(
-                "pc_key_mismatch",
-                PC_KEY_MISMATCH_FR,
-                PC_KEY_MISMATCH_EN,
-                detail=f"{PC_KEY_MISMATCH_FR} / {PC_KEY_MISMATCH_EN}",
-            ) from exc
+            raise Conflict("pc_key_mismatch", PC_KEY_MISMATCH_FR, PC_KEY_MISMATCH_EN) from exc
         dispatched = found.dispatched
         await commit(bus, found.events, response)
         active = await active_configuration(bus, licence_id)
