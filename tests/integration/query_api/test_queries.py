@@ -469,7 +469,7 @@ def test_instants_outside_the_range_or_not_iso_are_422_naming_the_parameter(
     world: World, path: str, name: str, value: str, hint: str
 ) -> None:
     token = (
-        world.store.api.app.state.operator_token
+        world.store.state.operator_token
         if path.startswith("/v1/admin")
         else world.shop.reader_token
     )
@@ -508,6 +508,17 @@ def test_the_edges_of_the_range_are_accepted(world: World) -> None:
         world.store.get(world.shop, path, since="1970-01-01T00:00:00Z")
         world.store.get(world.shop, path, until="2100-01-01T00:00:00Z", since=DAY_AGO)
     world.store.get(world.shop, "/v1/reports", cursor=_cursor("1970-01-01T00:00:00+00:00"))
+    fleet = world.store.api.get(
+        "/v1/admin/groups",
+        params={"since": "1970-01-01T00:00:00Z"},
+        headers={"Authorization": f"Bearer {world.store.state.operator_token}"},
+    )
+    assert fleet.status_code == 200, fleet.text
+    groups = fleet.json()["groups"]
+    assert groups
+    assert all(g["licences_affected"] >= 1 for g in groups)
+    assert all(g["connectors"] == sorted(g["connectors"])[:20] for g in groups)
+    assert all(g["connectors_affected"] >= len(g["connectors"]) for g in groups)
 
 
 def test_the_dashboard_refuses_a_window_past_its_bound_and_stays_small_within(
