@@ -193,6 +193,10 @@ def dashboard_window(window: Annotated[Window, Depends(window_params)]) -> Windo
     "/v1/dashboard",
     response_model=Dashboard,
     summary=f"A window (48 h; at most {MAX_WINDOW.days} days) at a glance",
+    description=f"The window is at most {MAX_WINDOW.days} days (422 naming `since` past it; "
+    f"/v1/trends covers longer spans): the hourly series hold at most {MAX_HOURLY_POINTS} "
+    f"points a level, `connectors` the {MAX_CONNECTORS} last heard from, "
+    f"`top_error_groups` {TOP_GROUPS}.",
 )
 async def dashboard(
     principal: ReaderPrincipal,

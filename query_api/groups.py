@@ -137,7 +137,13 @@ Until = Annotated[Instant | None, instant_query("end, rounded up to the minute; 
 Limit = Annotated[int, Query(ge=1, le=MAX_GROUPS, description=f"1 to {MAX_GROUPS}")]
 
 
-@router.get("/v1/groups", response_model=GroupPage, summary="This licence's error groups")
+@router.get(
+    "/v1/groups",
+    response_model=GroupPage,
+    summary="This licence's error groups",
+    description=f"At most `limit` (1 to {MAX_GROUPS}) groups, each naming at most "
+    f"{CONNECTOR_SAMPLE} of its connectors (connectors_affected counts them all).",
+)
 async def groups(
     principal: ReaderPrincipal,
     clickhouse: ClickHouseDep,
@@ -158,6 +164,8 @@ async def groups(
     "/v1/admin/groups",
     response_model=FleetGroupPage,
     summary="Fleet-wide error groups, ranked by licences affected",
+    description=f"At most `limit` (1 to {MAX_GROUPS}) groups, each naming at most "
+    f"{CONNECTOR_SAMPLE} of its connectors.",
 )
 async def fleet_groups(
     clickhouse: ClickHouseDep,

@@ -22,7 +22,10 @@ from pydantic_core import PydanticCustomError
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 RANGE = "1970-01-01T00:00:00Z .. 2100-01-01T00:00:00Z"
-ACCEPTED = f"ISO 8601 date and time with an offset (2026-03-01T08:00:00+01:00), from {RANGE}"
+ACCEPTED = (
+    "ISO 8601 date and time with an offset (2026-03-01T08:00:00+01:00), between "
+    "1970-01-01T00:00:00Z and 2100-01-01T00:00:00Z inclusive"
+)
 
 _DATE_AND_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 

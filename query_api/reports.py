@@ -188,7 +188,13 @@ async def report_pages(
         after = (items[-1].occurred_at, items[-1].event_id)
 
 
-@router.get("/v1/reports", response_model=ReportPage, summary="Search the full sync reports")
+@router.get(
+    "/v1/reports",
+    response_model=ReportPage,
+    summary="Search the full sync reports",
+    description=f"At most `limit` (1 to {MAX_PAGE}) events a page; each event is bounded by "
+    "what ingest accepts (message 16 KiB, 64 attributes of 4 KiB).",
+)
 async def reports(
     principal: ReaderPrincipal,
     clickhouse: ClickHouseDep,

@@ -42,6 +42,8 @@ class Trends(BaseModel):
     "/v1/trends",
     response_model=Trends,
     summary=f"Counts per level over time (at most {MAX_POINTS} points a level)",
+    description=f"At most {MAX_POINTS} points a level: a window and interval that would "
+    "hold more answer 422 naming `interval` and the coarser intervals that fit.",
 )
 async def trends(
     principal: ReaderPrincipal,
