@@ -37,8 +37,10 @@ HOUR = timedelta(hours=1)
 TOP_GROUPS = 10
 MAX_CONNECTORS = 100
 MAX_WINDOW = timedelta(days=31)
-# A window off the hour spans one more hourly bucket than it holds hours.
-MAX_HOURLY_POINTS = MAX_WINDOW // HOUR + 1
+# Rounding since down and until up to the minute may widen the window asked by two minutes.
+ROUNDING = timedelta(minutes=2)
+# A window off the hour touches one more hourly bucket than it spans hours (and the rounding one).
+MAX_HOURLY_POINTS = MAX_WINDOW // HOUR + 2
 
 
 class LastSync(BaseModel):
@@ -178,7 +180,7 @@ def _groups(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ErrorGro
 
 def dashboard_window(window: Annotated[Window, Depends(window_params)]) -> Window:
     """The window asked, refused past MAX_WINDOW (422 naming `since`)."""
-    if window.until - window.since > MAX_WINDOW:
+    if window.until - window.since > MAX_WINDOW + ROUNDING:
         raise invalid(
             "query",
             "since",
