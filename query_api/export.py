@@ -209,8 +209,8 @@ def _unavailable() -> HTTPException:
     "/v1/reports/export",
     summary="Every event the report filters select, as CSV or NDJSON",
     description=f"Streamed {EXPORT_PAGE} rows at a time, so memory holds one page whatever the "
-    "file's size. CSV cells starting with = + - @ tab or CR get a leading ' (every dialect, the "
-    "header line included); numbers stay numbers.",
+    "file's size. CSV text cells starting with = + - @, tab, CR, LF or NUL get a leading ' "
+    "(every dialect, the header line included); numbers stay numbers.",
     response_class=StreamingResponse,
     responses={
         200: {
