@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ingest.sdk import ConnectorClient, DeliveryFailed, Undelivered
+from ingest.sdk import ConnectorClient, DeliveryFailed, Undelivered, retryable
 from licences import Credentials
 
 LEVEL_MIX = {"success": 0.90, "alert": 0.07, "error": 0.03}
@@ -208,8 +208,10 @@ class Fleet:
 
 
 async def _stop(batch: Undelivered) -> None:
-    """A simulated fleet stops at the first batch the API did not take (and writes no file)."""
-    raise DeliveryFailed(batch.reason)
+    """A simulated fleet stops at the first batch the API did not take (and writes no file); a
+    refusal (4xx) is raised by the SDK itself, as `Refused`."""
+    if batch.status is None or retryable(batch.status):
+        raise DeliveryFailed(batch.reason)
 
 
 def fleet_progress(label: str, total: int) -> Callable[[FleetFigures], None]:

@@ -150,4 +150,4 @@ def test_a_repeated_event_id_is_a_duplicate_of_its_first_line() -> None:
     )
     assert [event.message for event in events] == ["première", "sans id"]
     assert [(d.line, d.of_line) for d in duplicates] == [(3, 1), (4, 2)]
-    assert duplicates[0].event_id == uuid.UUID(shared["event_id"])
+    assert duplicates[0].event_id == uuid.UUID(str(shared["event_id"]))
