@@ -27,6 +27,7 @@ _FRENCH: Mapping[str, str] = {
     "timezone_aware": "la date doit porter son décalage horaire (ex. +01:00 ou Z)",
     "int_parsing": "doit être un entier",
     "int_type": "doit être un entier",
+    "int_parsing_size": "entier trop grand",
     "int_from_float": "doit être un entier",
     "greater_than_equal": "doit être supérieur ou égal à {ge}",
     "less_than_equal": "doit être inférieur ou égal à {le}",

@@ -20,8 +20,6 @@ from pydantic import BaseModel
 
 from schemas.sync_event import SyncEvent, storable_utc
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 
 def encode_batches(
     licence_id: str, received_at: datetime, events: Sequence[BaseModel], max_bytes: int
@@ -71,11 +69,12 @@ def record_head(value: bytes) -> tuple[dict[str, str], int]:
 
 def log_time(timestamp_ms: int) -> datetime:
     """A record's log timestamp, as ClickHouse can store it. Its producer sets it: one no
-    database can hold reads as the epoch, so the record is still kept (under a stable time)."""
+    database can hold reads as now, so the record is still kept for the retention (an old
+    stand-in would be dropped at once); a redelivery of such a record is then kept twice."""
     try:
         return storable_utc(datetime.fromtimestamp(timestamp_ms / 1000, UTC), "timestamp")
     except (OverflowError, OSError, ValueError):
-        return _EPOCH
+        return datetime.now(UTC)
 
 
 def storable_time(text: object) -> datetime | None:
