@@ -5,20 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from schemas.line_errors import french
 
 
 class FieldError(BaseModel):
+    """One problem of a refused line."""
+
     model_config = ConfigDict(frozen=True)
 
-    field: str
-    reason: str
+    field: str = Field(description="The field at fault, by its dotted path; `(line)`: the line.")
+    reason: str = Field(description="What is wrong, in English.")
+    code: str = Field(
+        "invalid",
+        description="Stable, for programs: `missing`, `string_too_long`, "
+        "`occurred_at_out_of_range`, `too_deep`, `not_json`... (pydantic's error types and ours).",
+    )
+    reason_fr: str = Field("", description="What is wrong, in French.")
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
     """One FieldError per problem, naming the field by its dotted path."""
     return [
-        FieldError(field=".".join(str(part) for part in err["loc"]) or "(event)", reason=err["msg"])
+        FieldError(
+            field=".".join(str(part) for part in err["loc"]) or "(event)",
+            reason=err["msg"],
+            code=err["type"],
+            reason_fr=french(err["type"], err.get("ctx")),
+        )
         for err in exc.errors(include_url=False)
     ]
 
