@@ -177,7 +177,12 @@ class ControlProjection:
 
 
 def _not_stored(exc: Exception) -> list[FieldError]:
-    return [FieldError(field="(record)", reason=f"could not be stored: {exc!r}"[:500])]
+    text = " ".join(str(exc).split())  # one line, whatever the exception printed
+    return [
+        FieldError(
+            field="(record)", reason=f"could not be stored ({type(exc).__name__}): {text}"[:500]
+        )
+    ]
 
 
 def register_control_projection(

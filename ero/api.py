@@ -121,6 +121,7 @@ def create_api(state: ApiState) -> FastAPI:
         docs_url=None,  # mount_api_docs serves it without a CDN; no ReDoc (a CDN's too)
         redoc_url=None,
     )
+    install_http_guards(app, state.body_limits)  # first: the innermost middlewares
     for field in fields(state):
         setattr(app.state, field.name, getattr(state, field.name))
     install_metrics()
@@ -158,7 +159,6 @@ def create_api(state: ApiState) -> FastAPI:
         app.include_router(router)
     mount_web(app)
     mount_api_docs(app)
-    install_http_guards(app, state.body_limits)
     return app
 
 

@@ -105,7 +105,9 @@ class SecurityHeaders:
 
 
 def install_http_guards(app: FastAPI, limits: BodyLimits) -> None:
-    """Called once by the root on its app, before it serves."""
+    """Called once by the root on its new app, before any other middleware is added: BodyLimit
+    must sit inside any `@app.middleware` one (Starlette's BaseHTTPMiddleware reads the body
+    in a task group, which would turn the 413 into an ExceptionGroup, answered 400)."""
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limits=limits)
-    app.add_middleware(SecurityHeaders)  # outermost: its headers reach the 413s too
+    app.add_middleware(SecurityHeaders)  # around BodyLimit: its headers reach the 413s too

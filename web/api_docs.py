@@ -43,6 +43,8 @@ def _page(openapi_url: str, title: str) -> HTMLResponse:
         swagger_js_url=f"{root}/swagger-ui-bundle.js",
         swagger_css_url=f"{root}/swagger-ui.css",
         swagger_favicon_url=f"{root}/favicon-32x32.png",
+        # Its default sends the spec's URL to validator.swagger.io for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     body = bytes(page.body)
     hashes = " ".join(
