@@ -27,6 +27,7 @@ from schemas.control import ControlEvent, Entity, LicenceDoc
 from schemas.dead_letter import CONTROL_SOURCE, FieldError, field_errors, record_letter
 from schemas.storable import unstorable
 from streaming.acked_batches import acked_batches
+from streaming.dead_letter_limit import DeadLetterGuard
 
 log = structlog.get_logger(__name__)
 
@@ -122,11 +123,18 @@ class ControlProjection:
     dead-letter append cannot survive (the batch is then re-consumed)."""
 
     def __init__(
-        self, writer: ControlWriter, producer: LogProducer, dead_letter_topic: str
+        self,
+        writer: ControlWriter,
+        producer: LogProducer,
+        dead_letter_topic: str,
+        guard: DeadLetterGuard,
     ) -> None:
+        """`guard` stops the agent when nearly every record is refused (a bad deploy, not one
+        licence's poison: docs/decisions/0007)."""
         self._writer = writer
         self._producer = producer
         self._dead_letter_topic = dead_letter_topic
+        self._guard = guard
 
     async def _write(self, events: list[ControlEvent]) -> None:
         await retry_transient(partial(self._writer.write, events), "control_projection_insert")
@@ -153,6 +161,10 @@ class ControlProjection:
         records = [_read(faust_event) for faust_event in faust_events]
         refused = [record for record in records if record.problems]
         refused += await self._store([record for record in records if not record.problems])
+        for _ in range(len(records) - len(refused)):
+            self._guard.accepted()
+        for _ in refused:
+            self._guard.rejected()
         if refused:
             await retry_transient(
                 partial(self._producer.send_all, [self._letter(r) for r in refused]),

@@ -102,7 +102,10 @@ class WorkerWiring:
         """The low-volume agents that project into ClickHouse, and the hot stages' sinks."""
         topics = self._deployment.topics
         projection = ControlProjection(
-            ControlWriter(clickhouse), LogProducer(self._deployment.producer), topics.dead_letter
+            ControlWriter(clickhouse),
+            LogProducer(self._deployment.producer),
+            topics.dead_letter,
+            DeadLetterGuard("control", self._deployment.dead_letter_limit),
         )
         register_control_projection(
             self.app, self._topic(topics.control), projection, self._on_done
