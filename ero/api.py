@@ -10,8 +10,8 @@ from dataclasses import dataclass, fields
 
 import structlog
 import uvicorn
-from fastapi import FastAPI, Request, Response
-from starlette.middleware.base import RequestResponseEndpoint
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
@@ -107,6 +107,21 @@ def app_state(deployment: Deployment, clickhouse: ClickHouse, operator_token: st
     )
 
 
+class RequestContext:
+    """Each request's log lines name its path. Pure ASGI on purpose, as any middleware here must
+    be: Starlette's BaseHTTPMiddleware (`@app.middleware("http")`) ends a streamed body cleanly
+    when the app fails mid-stream, so a cut export would look complete to the client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.bind_contextvars(path=scope["path"])
+        await self.app(scope, receive, send)
+
+
 def create_api(state: ApiState) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -127,11 +142,7 @@ def create_api(state: ApiState) -> FastAPI:
     install_metrics()
     watch_dead_letters(DeadLetterStore(state.clickhouse))
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(path=request.url.path)
-        return await call_next(request)
+    app.add_middleware(RequestContext)
 
     for router in (
         ingest_router,

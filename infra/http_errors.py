@@ -23,16 +23,21 @@ MAX_ERRORS = 50
 """What a 422 lists at most (a body of 10 000 bad items names the first ones, and a count)."""
 
 
-def _excerpts() -> reprlib.Repr:
-    shortened = reprlib.Repr()  # Python 3.11 takes its limits as attributes only
-    shortened.maxlevel = 2
-    shortened.maxdict = shortened.maxlist = shortened.maxtuple = shortened.maxset = 4
-    shortened.maxstring = shortened.maxother = 60
-    shortened.maxlong = 40
-    return shortened
+class _Excerpts(reprlib.Repr):
+    """reprlib's bounded repr; integers are never printed whole (past 4 300 digits Python
+    refuses to, and the conversion costs quadratic time)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # Python 3.11 takes its limits as attributes only
+        self.maxlevel = 2
+        self.maxdict = self.maxlist = self.maxtuple = self.maxset = 4
+        self.maxstring = self.maxother = 60
+
+    def repr_int(self, x: int, level: int) -> str:
+        return str(x) if abs(x) < 10**15 else f"<an integer of {x.bit_length()} bits>"
 
 
-_EXCERPT = _excerpts()
+_EXCERPT = _Excerpts()
 
 
 def invalid(where: str, field: str | Sequence[str | int], message: str) -> RequestValidationError:
