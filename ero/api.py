@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
+from control_plane.fingerprint import KeyFingerprint
 from control_plane.http.account import router as account_router
 from control_plane.http.actions import ActionPolicy
 from control_plane.http.actions import router as actions_router
@@ -33,7 +34,9 @@ from ero.prometheus import install as install_metrics
 from ero.prometheus import watch_dead_letters
 from ero.settings import Settings
 from infra.clickhouse import ClickHouse
+from infra.http_guards import BodyLimits, install_http_guards
 from infra.log_producer import LogProducer
+from infra.rate_limit import WriteLimiter
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
 from ingest.http import IngestLimits
@@ -51,6 +54,7 @@ from query_api.groups import router as groups_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
 from query_api.trends import router as trends_router
+from web.api_docs import mount_api_docs
 from web.serve import mount_web
 
 
@@ -71,6 +75,9 @@ class ApiState:
     action_policy: ActionPolicy
     support_delivery: SupportDelivery
     replay_log: ReplayLog
+    body_limits: BodyLimits
+    write_limiter: WriteLimiter
+    pc_key_fingerprint: KeyFingerprint
 
 
 def app_state(deployment: Deployment, clickhouse: ClickHouse, operator_token: str) -> ApiState:
@@ -94,6 +101,9 @@ def app_state(deployment: Deployment, clickhouse: ClickHouse, operator_token: st
         action_policy=deployment.action_policy,
         support_delivery=deployment.support_delivery,
         replay_log=deployment.replay_log,
+        body_limits=deployment.body_limits,
+        write_limiter=WriteLimiter(deployment.rate_limits),
+        pc_key_fingerprint=deployment.pc_key_fingerprint,
     )
 
 
@@ -123,7 +133,10 @@ def create_api(state: ApiState) -> FastAPI:
         version="1",
         summary="Reporting cloud for ERP <-> e-commerce connectors",
         lifespan=lifespan,
+        docs_url=None,  # mount_api_docs serves it without a CDN; no ReDoc (a CDN's too)
+        redoc_url=None,
     )
+    install_http_guards(app, state.body_limits)  # first: the innermost middlewares
     for field in fields(state):
         setattr(app.state, field.name, getattr(state, field.name))
     install_metrics()
@@ -156,6 +169,7 @@ def create_api(state: ApiState) -> FastAPI:
     ):
         app.include_router(router)
     mount_web(app)
+    mount_api_docs(app)
     return app
 
 

@@ -59,15 +59,27 @@ class KafkaRecord(Protocol):
     value: bytes | None
 
 
+CONTROL_SOURCE = "control:"
+"""The source prefix of a control command that could not be projected: not an event, so the
+dead-letter desk shows it but does not replay it (the reader re-issues the command)."""
+
+
+def record_letter(
+    record: KafkaRecord, received_at: datetime, errors: list[FieldError], scheme: str = "kafka:"
+) -> DeadLetter:
+    """A Kafka record kept whole, with why it was not processed."""
+    return DeadLetter(
+        licence_id=(record.key or b"").decode("utf-8", "replace"),
+        received_at=received_at,
+        source=f"{scheme}{record.topic}/{record.partition}@{record.offset}",
+        line=1,
+        raw=bytes(record.value or b"").decode("utf-8", "replace"),
+        errors=errors,
+    )
+
+
 def unreadable_record(
     record: KafkaRecord, received_at: datetime, exc: ValidationError
 ) -> DeadLetter:
     """A Kafka record that could not be read, kept whole, with why."""
-    return DeadLetter(
-        licence_id=(record.key or b"").decode("utf-8", "replace"),
-        received_at=received_at,
-        source=f"kafka:{record.topic}/{record.partition}@{record.offset}",
-        line=1,
-        raw=bytes(record.value or b"").decode("utf-8", "replace"),
-        errors=field_errors(exc),
-    )
+    return record_letter(record, received_at, field_errors(exc))

@@ -530,3 +530,20 @@ def test_keyboard_alone_signs_in_and_opens_the_errors_and_text_is_readable(
     ratios += page.locator(".tile-label, .tile-count, .muted, a").evaluate_all(CONTRAST)
     too_faint = [(name, round(ratio, 2)) for name, ratio in ratios if ratio < 4.5]
     assert not too_faint, f"below WCAG AA (4.5:1): {too_faint}"
+
+
+def test_the_api_docs_render_from_our_own_assets_under_their_policy(
+    page: Page, pipeline: Pipeline
+) -> None:
+    refused: list[str] = []
+    elsewhere: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    page.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if not r.url.startswith(pipeline.url) else None,
+    )
+    page.goto(f"{pipeline.url}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("ERO")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    assert refused == []
+    assert elsewhere == []
