@@ -20,7 +20,7 @@ from ero.api import api_server, app_state, create_api
 from ero.banner import print_banner
 from ero.demo import demo_licence
 from ero.deployment import Deployment
-from ero.process import ApiService, PipelineWorker
+from ero.process import EXIT_NOT_DRAINED, ApiService, PipelineWorker, StopDeadline
 from ero.prometheus import serve_metrics
 from ero.secrets import operator_token
 from ero.settings import ConfigurationError, Settings
@@ -131,20 +131,27 @@ def run_all(settings: Settings) -> None:
         )
         # Stopped in reverse order: the API first, then the drain, then the agents.
         extra: list[mode.Service] = [api]
+        drain: DrainService | None = None
+        bound = settings.stop_timeout_seconds
         if deployment.embedded_broker:
             timeout = settings.drain_timeout_seconds
             stages = drained_topics(deployment)
-            extra.insert(0, DrainService(deployment.bootstrap, stages, progress, timeout))
+            drain = DrainService(deployment.bootstrap, stages, progress, timeout)
+            extra.insert(0, drain)
+            bound += timeout
         if settings.archives_raw_apart:
-            drain = deployment.embedded_broker
-            extra.insert(0, archive_service(deployment, clickhouse, drain=drain))
+            embedded = deployment.embedded_broker
+            extra.insert(0, archive_service(deployment, clickhouse, drain=embedded))
+        deadline = StopDeadline(bound, drain.not_drained if drain is not None else dict)
         _write_runtime_file(deployment)
         try:
             PipelineWorker(
-                app, *extra, loglevel=settings.log_level, override_logging=False
+                app, *extra, deadline=deadline, loglevel=settings.log_level, override_logging=False
             ).execute()
         finally:
             settings.runtime_file.unlink(missing_ok=True)
+        if drain is not None and drain.timed_out:
+            raise SystemExit(EXIT_NOT_DRAINED)
 
 
 def run_worker(settings: Settings) -> None:
@@ -159,7 +166,10 @@ def run_worker(settings: Settings) -> None:
         if clickhouse is not None and settings.archives_raw_apart:
             extra.append(archive_service(deployment, clickhouse, drain=False))
         tune_garbage_collector()
-        PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False).execute()
+        deadline = StopDeadline(settings.stop_timeout_seconds, dict)
+        PipelineWorker(
+            app, *extra, deadline=deadline, loglevel=settings.log_level, override_logging=False
+        ).execute()
 
 
 def run_api(settings: Settings) -> None:

@@ -1,8 +1,11 @@
-"""HTTP errors shared by every router, and how the OpenAPI comes to list each of them.
+"""HTTP errors shared by every router, how the OpenAPI comes to list each of them, and the one
+handler of every 422.
 
 An error answers `{"detail": {"code", "fr", "en"}}`: a stable code for programs, the text in
 French and English (a few errors add fields of their own, such as the pending action's id). A
-422 keeps FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, naming each invalid field.
+422 keeps FastAPI's shape, `{"detail": [{"loc", "msg", "type", "input"}]}`, naming each invalid
+field and quoting at most a short excerpt of what was sent: a 30 MB body answered by a 30 MB echo
+would cost both sides for nothing, and would copy back whatever secret the body held.
 
 An error class fixes its status and says, once, what that status means (`ApiError`). Whatever
 can raise one declares it: a dependency with `@raises(...)`, a route with
@@ -13,20 +16,26 @@ limit) documents its statuses wherever it is used, and no route lists them by ha
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute, APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 F = TypeVar("F", bound=Callable[..., Any])
 _DECLARED = "__ero_errors__"
+EXCERPT_CHARS = 120
+"""What a 422 quotes of an input at most."""
+MAX_ERRORS = 50
+"""What a 422 lists at most (a body of 10 000 bad items names the first ones, and a count)."""
 
 
 class ErrorDetail(BaseModel):
@@ -111,9 +120,64 @@ class Unavailable(ApiError):
     retry_after = True
 
 
-def invalid(where: str, field: str, message: str) -> RequestValidationError:
-    """A 422 naming the field, shaped like FastAPI's own validation errors."""
-    return RequestValidationError([{"loc": (where, field), "msg": message, "type": "value_error"}])
+class _Excerpts(reprlib.Repr):
+    """reprlib's bounded repr; integers are never printed whole (past 4 300 digits Python
+    refuses to, and the conversion costs quadratic time)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # Python 3.11 takes its limits as attributes only
+        self.maxlevel = 2
+        self.maxdict = self.maxlist = self.maxtuple = self.maxset = 4
+        self.maxstring = self.maxother = 60
+
+    def repr_int(self, x: int, level: int) -> str:
+        return str(x) if abs(x) < 10**15 else f"<an integer of {x.bit_length()} bits>"
+
+
+_EXCERPT = _Excerpts()
+
+
+def invalid(where: str, field: str | Sequence[str | int], message: str) -> RequestValidationError:
+    """A 422 naming the field (or its JSON path), shaped like FastAPI's own validation errors."""
+    path = (field,) if isinstance(field, str) else tuple(field)
+    return RequestValidationError([{"loc": (where, *path), "msg": message, "type": "value_error"}])
+
+
+def excerpt(value: Any) -> Any:
+    """`value` itself when it is short, else a bounded textual excerpt of it (bounded in time
+    too: reprlib stops at its limits, whatever the size of `value`)."""
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else _EXCERPT.repr(value)
+    if isinstance(value, str):
+        return value if len(value) <= EXCERPT_CHARS else value[: EXCERPT_CHARS - 1] + "…"
+    text = _EXCERPT.repr(value)
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def _shown(error: Mapping[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "type": error.get("type", "value_error"),
+        "loc": list(error.get("loc", ())),
+        "msg": excerpt(str(error.get("msg", ""))),
+    }
+    if "input" in error:
+        shown["input"] = excerpt(error["input"])
+    if error.get("ctx"):
+        shown["ctx"] = {str(k): excerpt(v) for k, v in error["ctx"].items()}
+    return shown
+
+
+async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """Every 422 of the app: FastAPI's shape (`detail`: type, loc, msg, input), excerpts only."""
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    shown = [_shown(error) for error in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - MAX_ERRORS
+        shown.append({"type": "too_many_errors", "loc": [], "msg": f"{more} more not shown"})
+    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(shown)})
 
 
 def raises(*kinds: type[ApiError]) -> Callable[[F], F]:
@@ -152,9 +216,9 @@ def _declared(route: APIRoute) -> Iterator[type[ApiError]]:
         yield from getattr(dependant.call, _DECLARED, ())
 
 
-BODY_ERRORS: tuple[type[ApiError], ...] = (BadRequest,)
+BODY_ERRORS: tuple[type[ApiError], ...] = (BadRequest, ContentTooLarge)
 """What any route taking a JSON body may answer before it runs: FastAPI's 400 for a body it
-cannot parse (not UTF-8, say)."""
+cannot parse (not UTF-8, say), the body limit's 413 (infra/http_guards.py)."""
 
 
 def document_errors(
@@ -189,7 +253,7 @@ _GENERIC: dict[int, tuple[str, str]] = {
 }
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
+async def bare_http_error(request: Request, exc: Exception) -> Response:
     """An HTTP error raised with a bare text (FastAPI's 400 for an unreadable body, Starlette's
     404 and 405, a plain HTTPException) answers the same body as an ApiError: a code and a
     French sentence for its status, its own text in English."""
@@ -204,4 +268,5 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Every error the app answers has the body the OpenAPI documents."""
-    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(StarletteHTTPException, bare_http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)

@@ -17,7 +17,15 @@ from pydantic import BaseModel
 
 from control_plane.actions import action_event, dedup_key, licence_actions, visible_status
 from control_plane.bus import ControlBus
-from control_plane.http.common import COMMAND, Bus, ReaderActor, commit, not_found
+from control_plane.http.common import (
+    COMMAND,
+    Bus,
+    CommandLimit,
+    ReaderActor,
+    StorableBody,
+    commit,
+    not_found,
+)
 from control_plane.store import Revision
 from infra.http_errors import Conflict, NotFound, errors, invalid
 from infra.http_state import from_state
@@ -30,7 +38,7 @@ from schemas.control import (
     RemoteActionDoc,
 )
 
-router = APIRouter(tags=["remote actions"])
+router = APIRouter(tags=["remote actions"], dependencies=[StorableBody])
 
 
 class ActionLabel(BaseModel):
@@ -110,6 +118,7 @@ class ActionPolicy:
     status_code=status.HTTP_201_CREATED,
     response_model=ActionOut,
     responses={**COMMAND, **errors(Conflict)},
+    dependencies=[CommandLimit],
 )
 async def enqueue_action(
     body: ActionRequest,
@@ -176,6 +185,7 @@ async def _event_exists(bus: ControlBus, licence_id: str, event_id: uuid.UUID) -
     "/v1/actions/{action_id}/cancel",
     response_model=ActionOut,
     responses={**COMMAND, **errors(NotFound, Conflict)},
+    dependencies=[CommandLimit],
 )
 async def cancel_action(
     action_id: str, principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response

@@ -13,7 +13,14 @@ from control_plane.actions import action_event, visible_status
 from control_plane.configurations import active_configuration
 from control_plane.handshake import ACTOR, PcKeyMismatch, handshake
 from control_plane.http.actions import ActionOut, action_out
-from control_plane.http.common import COMMAND, Bus, commit, not_found
+from control_plane.http.common import (
+    COMMAND,
+    Bus,
+    CommandLimit,
+    StorableBody,
+    commit,
+    not_found,
+)
 from infra.http_errors import Conflict, NotFound, errors
 from licences.http import ConnectorPrincipal
 from schemas.configuration import ConnectorConfiguration
@@ -26,7 +33,7 @@ from schemas.control import (
 )
 
 log = structlog.get_logger(__name__)
-router = APIRouter(tags=["connector"])
+router = APIRouter(tags=["connector"], dependencies=[StorableBody])
 
 PC_KEY_MISMATCH_FR = (
     "Cette licence est déjà liée à un autre poste (clé PC différente). Réinitialisez la clé PC "
@@ -51,7 +58,12 @@ class SyncAnswer(BaseModel):
     actions: list[ActionOut]
 
 
-@router.post("/v1/agent/sync", response_model=SyncAnswer, responses={**COMMAND, **errors(Conflict)})
+@router.post(
+    "/v1/agent/sync",
+    response_model=SyncAnswer,
+    responses={**COMMAND, **errors(Conflict)},
+    dependencies=[CommandLimit],
+)
 async def sync(
     body: SyncRequest, principal: ConnectorPrincipal, bus: Bus, response: Response
 ) -> SyncAnswer:
@@ -92,6 +104,7 @@ async def sync(
     "/v1/agent/actions/{action_id}/result",
     response_model=ActionOut,
     responses={**COMMAND, **errors(NotFound, Conflict)},
+    dependencies=[CommandLimit],
 )
 async def action_result(
     action_id: str,

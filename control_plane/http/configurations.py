@@ -16,14 +16,22 @@ from pydantic import BaseModel
 from control_plane.bus import ControlBus
 from control_plane.configurations import active_configuration
 from control_plane.diff import Change, json_diff
-from control_plane.http.common import COMMAND, Bus, ReaderActor, command, not_found
+from control_plane.http.common import (
+    COMMAND,
+    Bus,
+    CommandLimit,
+    ReaderActor,
+    StorableBody,
+    command,
+    not_found,
+)
 from control_plane.store import Revision
 from infra.http_errors import NotFound, errors, invalid
 from licences.http import ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
 from schemas.control import ActiveConfigurationDoc, ConfigurationDoc, Entity
 
-router = APIRouter(tags=["configurations"])
+router = APIRouter(tags=["configurations"], dependencies=[StorableBody])
 
 
 class ConfigurationOut(BaseModel):
@@ -88,6 +96,7 @@ async def list_configurations(principal: ReaderPrincipal, bus: Bus) -> list[Conf
     status_code=status.HTTP_201_CREATED,
     response_model=ConfigurationOut,
     responses=COMMAND,
+    dependencies=[CommandLimit],
 )
 async def create_configuration(
     body: ConfigurationRequest,
@@ -123,6 +132,7 @@ async def get_configuration(
     "/v1/configurations/{configuration_id}",
     response_model=ConfigurationOut,
     responses={**COMMAND, **errors(NotFound)},
+    dependencies=[CommandLimit],
 )
 async def update_configuration(
     configuration_id: str,
@@ -152,6 +162,7 @@ async def update_configuration(
     "/v1/configurations/{configuration_id}",
     response_model=ConfigurationOut,
     responses={**COMMAND, **errors(NotFound)},
+    dependencies=[CommandLimit],
 )
 async def delete_configuration(
     configuration_id: str,
@@ -177,6 +188,7 @@ async def delete_configuration(
     "/v1/configurations/{configuration_id}/activate",
     response_model=ConfigurationOut,
     responses={**COMMAND, **errors(NotFound)},
+    dependencies=[CommandLimit],
 )
 async def activate_configuration(
     configuration_id: str,

@@ -13,7 +13,16 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
-from control_plane.http.common import COMMAND, Bus, ReaderActor, command, commit, not_found
+from control_plane.http.common import (
+    COMMAND,
+    Bus,
+    CommandLimit,
+    ReaderActor,
+    StorableBody,
+    command,
+    commit,
+    not_found,
+)
 from infra.http_errors import NotFound, errors, invalid
 from licences.http import Licences, Operator, ReaderPrincipal
 from schemas.control import (
@@ -24,7 +33,7 @@ from schemas.control import (
     NotificationRequest,
 )
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], dependencies=[StorableBody])
 
 
 class NotificationOut(NotificationDoc):
@@ -55,6 +64,7 @@ async def notifications(principal: ReaderPrincipal, bus: Bus) -> NotificationFee
     "/v1/notifications/{notification_id}/read",
     response_model=NotificationFeed,
     responses={**COMMAND, **errors(NotFound)},
+    dependencies=[CommandLimit],
 )
 async def mark_read(
     notification_id: str,
