@@ -1,8 +1,11 @@
-"""Drain on stop: with an embedded (memory-only) broker, what the log holds dies with us.
+"""Drain on a clean stop: the embedded (memory-only) broker is stopped with us, and what it
+holds goes with it.
 
 So before the agents stop, wait until every record accepted so far has been classified and
-projected. With a durable broker (Apache Kafka) the log keeps the records and the next worker
-resumes from the committed offsets; the drain is not needed and not started.
+projected; only then is the broker stopped (a drain that times out leaves it running, and the
+next `ero run` resumes from it, as after a crash). With a durable broker (Apache Kafka) the log
+keeps the records and the next worker resumes from the committed offsets; the drain is not
+needed and not started.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ class Progress:
         key = (topic, partition)
         self._done[key] = max(self._done.get(key, 0), next_offset)
 
+    def forget(self, topic: str) -> None:
+        """The topic was recycled (streaming/recycle.py): its offsets start over at 0."""
+        self._done = {key: done for key, done in self._done.items() if key[0] != topic}
+
     def batch_started(self, records: int) -> None:
         """A stage starts working on a batch (a hook for measurements: `ero-bench pipeline`)."""
 
@@ -42,6 +49,8 @@ class Progress:
 
 
 class DrainService(mode.Service):
+    """`drained` says, once stopped, whether everything was drained in time."""
+
     def __init__(
         self,
         bootstrap: str,
@@ -56,6 +65,7 @@ class DrainService(mode.Service):
         self._stages = tuple(stages)
         self._progress = progress
         self._timeout = timeout
+        self.drained = False
 
     async def on_stop(self) -> None:
         deadline = time.monotonic() + self._timeout
@@ -67,3 +77,4 @@ class DrainService(mode.Service):
                     return
                 await asyncio.sleep(0.05)
         log.info("drained", topics=self._stages)
+        self.drained = True
