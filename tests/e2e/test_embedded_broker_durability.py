@@ -187,3 +187,23 @@ def test_the_broker_memory_stays_bounded_under_sustained_load_and_nothing_is_los
         assert pipeline.stop() == 0
     finally:
         pipeline.ensure_stopped()
+
+
+def test_a_second_run_on_the_same_data_dir_is_one_line_and_leaves_the_first_intact(
+    tmp_path: Path,
+) -> None:
+    """It would re-attach to the first run's broker, then stop it on its way out."""
+    pipeline = Pipeline(tmp_path / "var")
+    try:
+        pipeline.start()
+        broker = pipeline.broker
+        done = Pipeline(tmp_path / "var").ero("run")  # another API port, the same data dir
+        assert done.returncode == 2
+        assert done.stderr.strip().count("\n") == 0, done.stderr
+        assert "is in use by `ero run`" in done.stderr
+        assert pipeline.broker == broker
+        with pipeline.client(pipeline.demo_licence.connector_key) as connector:
+            assert connector.post("/v1/events", json=[sync_line()]).status_code == 202
+        assert pipeline.stop() == 0
+    finally:
+        pipeline.ensure_stopped()
