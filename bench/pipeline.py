@@ -248,7 +248,7 @@ class RunningPipeline:
 
     def __init__(self, bootstrap: str, data_dir: Path, command: str = "run") -> None:
         """The bench's broker is a memory-only Tansu, as the embedded one: `ero run` recycles
-        its topics as it does by default with its own."""
+        its topics as it does by default with its own (or as ERO_BROKER_RECYCLE_BYTES says)."""
         self.url = f"http://127.0.0.1:{free_port()}"
         self.operator_token = "ero_op_" + secrets.token_urlsafe(16)
         env = {
@@ -259,7 +259,9 @@ class RunningPipeline:
             "ERO_TOPIC_PREFIX": f"bench-{data_dir.name}",
             "ERO_OPERATOR_TOKEN": self.operator_token,
             "ERO_LOG_LEVEL": "WARNING",
-            "ERO_BROKER_RECYCLE_BYTES": str(EMBEDDED_RECYCLE_BYTES),
+            "ERO_BROKER_RECYCLE_BYTES": os.environ.get(
+                "ERO_BROKER_RECYCLE_BYTES", str(EMBEDDED_RECYCLE_BYTES)
+            ),
         }
         data_dir.mkdir(parents=True, exist_ok=True)
         with (data_dir / "run.log").open("ab") as log:
