@@ -7,8 +7,10 @@ recorded too (ticket.delivered), so a failed delivery is visible in the ticket's
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
@@ -49,12 +51,23 @@ class WebhookChannel:
         return f"HTTP {response.status_code}"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def header_text(value: str) -> str:
+    """One line, whatever `value` holds: a CR or LF in a header would end it (and start another
+    header, or the body); the API refuses them, this makes sure of it for any caller."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
 def render_email(ticket: TicketDoc, sender: str, to: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Reply-To"] = ticket.email
-    message["Subject"] = f"[ERO ticket {ticket.ticket_id}] {ticket.subject}"
+    # The SMTP policy: CRLF line ends, headers folded and RFC 2047-encoded as SMTP wants; it
+    # raises on a header holding a line break, which header_text already removed.
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = header_text(sender)
+    message["To"] = header_text(to)
+    message["Reply-To"] = header_text(ticket.email)
+    message["Subject"] = header_text(f"[ERO ticket {ticket.ticket_id}] {ticket.subject}")
     configuration = ticket.active_configuration
     lines = [
         ticket.message,

@@ -2,11 +2,17 @@
 
 Entity rows are inserted before audit rows: a command_id in control_audit means its change is
 readable, which is what the command bus waits for. Licence status changes go to `licences`.
+
+One licence's command must never stop the others': a record that cannot be read or stored is
+dead-lettered with its reason, and the next records are projected (a poison record once kept
+the agent failing on it for ever, and every later command of every licence waited).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -15,9 +21,13 @@ import structlog
 from pydantic import ValidationError
 
 from infra.clickhouse import ClickHouse
+from infra.log_producer import LogProducer
 from infra.retry import retry_transient
 from schemas.control import ControlEvent, Entity, LicenceDoc
+from schemas.dead_letter import CONTROL_SOURCE, FieldError, field_errors, record_letter
+from schemas.storable import unstorable
 from streaming.acked_batches import acked_batches
+from streaming.dead_letter_limit import DeadLetterGuard
 
 log = structlog.get_logger(__name__)
 
@@ -80,33 +90,124 @@ class ControlWriter:
         await self._insert("control_audit", _AUDIT_ROW, list(events))
 
 
-def _readable(faust_event: Any) -> ControlEvent | None:
-    """A record we cannot read (a foreign producer's) is logged and skipped, never retried."""
+@dataclass(frozen=True)
+class _Record:
+    """One control record of a batch: the Faust message, and its event once read."""
+
+    message: Any
+    event: ControlEvent | None
+    problems: list[FieldError]
+
+
+def _read(faust_event: Any) -> _Record:
+    """A record we cannot read (a foreign producer's) or whose documents no store could hold
+    (schemas/storable.py) is never stored: it becomes a dead letter, with why."""
+    message = faust_event.message
     try:
-        return ControlEvent.model_validate_json(faust_event.value)
+        event = ControlEvent.model_validate_json(faust_event.value)
     except ValidationError as exc:
-        message = faust_event.message
-        log.error(
-            "control_record_unreadable",
-            partition=message.partition,
-            offset=message.offset,
-            error=str(exc),
+        return _Record(message, None, field_errors(exc))
+    for name, document in (("after", event.after), ("before", event.before)):
+        problem = unstorable(document, (name,))
+        if problem is not None:
+            return _Record(message, None, [FieldError(field=problem.dotted, reason=problem.reason)])
+    return _Record(message, event, [])
+
+
+class ControlProjection:
+    """Projects one batch of control records; what cannot be stored is dead-lettered (on the
+    dead-letter topic, shown by the dead-letter desk) and the stream goes on.
+
+    Called by the agent once per batch, before the batch is acked; blocks while ClickHouse or
+    the broker is down (transient failures are retried, infra/retry.py); raises only what the
+    dead-letter append cannot survive (the batch is then re-consumed)."""
+
+    def __init__(
+        self,
+        writer: ControlWriter,
+        producer: LogProducer,
+        dead_letter_topic: str,
+        guard: DeadLetterGuard,
+    ) -> None:
+        """`guard` stops the agent when nearly every record is refused (a bad deploy, not one
+        licence's poison: docs/decisions/0007)."""
+        self._writer = writer
+        self._producer = producer
+        self._dead_letter_topic = dead_letter_topic
+        self._guard = guard
+
+    async def _write(self, events: list[ControlEvent]) -> None:
+        await retry_transient(partial(self._writer.write, events), "control_projection_insert")
+
+    async def _store(self, records: list[_Record]) -> list[_Record]:
+        """Store the readable records' events; returns those whose event could not be."""
+        readable = [record for record in records if record.event is not None]
+        try:
+            await self._write([record.event for record in readable if record.event])
+            return []
+        except Exception as exc:  # not transient: which event is it?
+            if len(readable) == 1:
+                return [_Record(readable[0].message, None, _not_stored(exc))]
+        failed = []
+        for record in readable:  # one at a time: a few commands, rare; keys absorb rewrites
+            try:
+                await self._write([record.event] if record.event else [])
+            except Exception as exc:
+                failed.append(_Record(record.message, None, _not_stored(exc)))
+        return failed
+
+    async def project(self, faust_events: Sequence[Any]) -> int:
+        """Returns how many records were dead-lettered."""
+        records = [_read(faust_event) for faust_event in faust_events]
+        refused = [record for record in records if record.problems]
+        refused += await self._store([record for record in records if not record.problems])
+        for _ in range(len(records) - len(refused)):
+            self._guard.accepted()
+        for _ in refused:
+            self._guard.rejected()
+        if refused:
+            await retry_transient(
+                partial(self._producer.send_all, [self._letter(r) for r in refused]),
+                "control_dead_letter_append",
+            )
+        for record in refused:
+            message = record.message
+            log.error(
+                "control_record_dead_lettered",
+                licence_id=(message.key or b"").decode("utf-8", "replace"),
+                partition=message.partition,
+                offset=message.offset,
+                reason=f"{record.problems[0].field}: {record.problems[0].reason}",
+            )
+        return len(refused)
+
+    def _letter(self, record: _Record) -> tuple[str, bytes, bytes, tuple[()]]:
+        message = record.message
+        received_at = datetime.fromtimestamp(message.timestamp, UTC)
+        letter = record_letter(message, received_at, record.problems, CONTROL_SOURCE)
+        return (self._dead_letter_topic, message.key or b"", letter.model_dump_json().encode(), ())
+
+
+def _not_stored(exc: Exception) -> list[FieldError]:
+    text = " ".join(str(exc).split())  # one line, whatever the exception printed
+    return [
+        FieldError(
+            field="(record)", reason=f"could not be stored ({type(exc).__name__}): {text}"[:500]
         )
-        return None
+    ]
 
 
 def register_control_projection(
     app: Any,
     control_topic: Any,
-    writer: ControlWriter,
+    projection: ControlProjection,
     on_done: Callable[[Any], None] = lambda _: None,
 ) -> Any:
     # A short window: a command's HTTP answer waits for this projection.
     @app.agent(control_topic, name="project-control")
     async def project(stream: Any) -> None:
         async for faust_events in acked_batches(stream, 500, 0.02, on_done):
-            events = [event for e in faust_events if (event := _readable(e)) is not None]
-            await retry_transient(partial(writer.write, events), "control_projection_insert")
-            log.debug("control_projected", events=len(events))
+            refused = await projection.project(faust_events)
+            log.debug("control_projected", events=len(faust_events), dead_lettered=refused)
 
     return project

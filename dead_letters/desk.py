@@ -28,7 +28,7 @@ from dead_letters.store import (
 from ingest.event_log import EventLog
 from ingest.parsing import TimeBounds, TooManyEvents, parse_body
 from schemas import FieldError, RawBatch, SyncEvent
-from schemas.dead_letter import field_errors
+from schemas.dead_letter import CONTROL_SOURCE, field_errors
 
 log = structlog.get_logger(__name__)
 
@@ -134,6 +134,21 @@ class DeadLetterDesk:
         self, letter: StoredLetter, now: datetime
     ) -> tuple[LetterReplayOutcome, StoredLetter | None, list[SyncEvent]]:
         """(the outcome, the letter's new revision if any, the events to append)."""
+        if letter.source.startswith(CONTROL_SOURCE):
+            # A command, not an event: its reader re-issues it once the cause is fixed.
+            outcome = LetterReplayOutcome(
+                letter_id=letter.letter_id,
+                replayed=False,
+                event_ids=[],
+                reasons=[
+                    *letter.reasons,
+                    FieldError(
+                        field="(command)",
+                        reason="a control command is not replayed: the reader issues it again",
+                    ),
+                ],
+            )
+            return outcome, None, []
         if letter.status is LetterStatus.REPLAYED:
             outcome = LetterReplayOutcome(
                 letter_id=letter.letter_id,

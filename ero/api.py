@@ -10,11 +10,12 @@ from dataclasses import dataclass, fields
 
 import structlog
 import uvicorn
-from fastapi import FastAPI, Request, Response
-from starlette.middleware.base import RequestResponseEndpoint
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
+from control_plane.fingerprint import KeyFingerprint
 from control_plane.http.account import router as account_router
 from control_plane.http.actions import ActionPolicy
 from control_plane.http.actions import router as actions_router
@@ -34,7 +35,9 @@ from ero.prometheus import watch_dead_letters
 from ero.settings import Settings
 from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
+from infra.http_guards import BodyLimits, install_http_guards
 from infra.log_producer import LogProducer
+from infra.rate_limit import WriteLimiter
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
 from ingest.http import IngestLimits
@@ -52,6 +55,7 @@ from query_api.groups import router as groups_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
 from query_api.trends import router as trends_router
+from web.api_docs import mount_api_docs
 from web.serve import mount_web
 
 
@@ -72,6 +76,9 @@ class ApiState:
     action_policy: ActionPolicy
     support_delivery: SupportDelivery
     replay_log: ReplayLog
+    body_limits: BodyLimits
+    write_limiter: WriteLimiter
+    pc_key_fingerprint: KeyFingerprint
 
 
 def app_state(
@@ -101,7 +108,25 @@ def app_state(
         action_policy=deployment.action_policy,
         support_delivery=deployment.support_delivery,
         replay_log=deployment.replay_log,
+        body_limits=deployment.body_limits,
+        write_limiter=WriteLimiter(deployment.rate_limits),
+        pc_key_fingerprint=deployment.pc_key_fingerprint,
     )
+
+
+class RequestContext:
+    """Each request's log lines name its path. Pure ASGI on purpose, as any middleware here must
+    be: Starlette's BaseHTTPMiddleware (`@app.middleware("http")`) ends a streamed body cleanly
+    when the app fails mid-stream, so a cut export would look complete to the client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.bind_contextvars(path=scope["path"])
+        await self.app(scope, receive, send)
 
 
 def create_api(state: ApiState) -> FastAPI:
@@ -115,17 +140,16 @@ def create_api(state: ApiState) -> FastAPI:
         version="1",
         summary="Reporting cloud for ERP <-> e-commerce connectors",
         lifespan=lifespan,
+        docs_url=None,  # mount_api_docs serves it without a CDN; no ReDoc (a CDN's too)
+        redoc_url=None,
     )
+    install_http_guards(app, state.body_limits)  # first: the innermost middlewares
     for field in fields(state):
         setattr(app.state, field.name, getattr(state, field.name))
     install_metrics()
     watch_dead_letters(DeadLetterStore(state.clickhouse))
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(path=request.url.path)
-        return await call_next(request)
+    app.add_middleware(RequestContext)
 
     for router in (
         ingest_router,
@@ -152,6 +176,7 @@ def create_api(state: ApiState) -> FastAPI:
     ):
         app.include_router(router)
     mount_web(app)
+    mount_api_docs(app)
     return app
 
 

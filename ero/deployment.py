@@ -11,11 +11,15 @@ from functools import cached_property
 from typing import Self
 
 from control_plane.delivery import SupportDelivery
+from control_plane.fingerprint import KeyFingerprint
 from control_plane.http.actions import ActionPolicy
-from ero.secrets import record_seal
+from control_plane.http.common import COMMANDS, TICKETS
+from ero.secrets import pc_key_fingerprint, record_seal
 from ero.settings import Settings
 from infra.consumer_group import GroupTiming
+from infra.http_guards import BodyLimits
 from infra.log_producer import LogProducer, ProducerConfig
+from infra.rate_limit import RateLimits
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
 from ingest.http import IngestLimits
@@ -110,6 +114,22 @@ class Deployment:
             smtp_sender=s.smtp_sender,
             support_email=s.support_email,
         )
+
+    @cached_property
+    def body_limits(self) -> BodyLimits:
+        s = self.settings
+        # The event gateway takes batches of up to ERO_MAX_REQUEST_BYTES.
+        return BodyLimits(s.max_body_bytes, {"/v1/events": s.max_request_bytes})
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        s = self.settings
+        per_key = {COMMANDS: s.rate_limit_commands, TICKETS: s.rate_limit_tickets}
+        return RateLimits(per_key, s.rate_limit_licence)
+
+    @cached_property
+    def pc_key_fingerprint(self) -> KeyFingerprint:
+        return pc_key_fingerprint(self.settings)
 
     @cached_property
     def action_policy(self) -> ActionPolicy:

@@ -21,7 +21,7 @@ from ero.banner import print_banner
 from ero.data_dir_lock import holding
 from ero.demo import demo_licence
 from ero.deployment import Deployment
-from ero.process import ApiService, PipelineWorker
+from ero.process import EXIT_NOT_DRAINED, ApiService, PipelineWorker, StopDeadline
 from ero.prometheus import serve_metrics
 from ero.secrets import operator_token
 from ero.settings import ConfigurationError, Settings
@@ -81,10 +81,6 @@ def deployment_of(settings: Settings, allow_embedded: bool) -> Iterator[Deployme
             log.warning("embedded_broker_left_running", pid=broker.pid, bootstrap=broker.bootstrap)
             raise
         broker.stop()
-
-
-class DrainIncomplete(ConfigurationError):
-    """A clean stop whose drain timed out: the embedded broker is left running."""
 
 
 def _ensure_port_free(settings: Settings) -> None:
@@ -180,25 +176,31 @@ def run_all(settings: Settings) -> None:
             )
             extra.insert(0, recycler)
         drain: DrainService | None = None
+        bound = settings.stop_timeout_seconds
+        if recycling is not None:  # the API's stop waits for the requests held at the gate
+            bound += recycling.catch_up_seconds
         if deployment.embedded_broker:
             timeout = settings.drain_timeout_seconds
             stages = drained_topics(deployment)
             drain = DrainService(deployment.bootstrap, stages, progress, timeout)
             extra.insert(0, drain)
+            bound += timeout
         if settings.archives_raw_apart:
             extra.insert(0, archive_service(deployment, clickhouse, drain=drain is not None))
+        deadline = StopDeadline(bound, drain.not_drained if drain is not None else dict)
         _write_runtime_file(deployment)
         try:
             PipelineWorker(
-                worker.app, *extra, loglevel=settings.log_level, override_logging=False
+                worker.app,
+                *extra,
+                deadline=deadline,
+                loglevel=settings.log_level,
+                override_logging=False,
             ).execute()
         finally:
             settings.runtime_file.unlink(missing_ok=True)
-        if drain is not None and not drain.drained:
-            raise DrainIncomplete(
-                "stopped before everything accepted was stored: the embedded broker is left "
-                "running with it, and the next `ero run` on this data dir resumes from it"
-            )
+        if drain is not None and drain.timed_out:  # the embedded broker keeps what is left
+            raise SystemExit(EXIT_NOT_DRAINED)
 
 
 def run_worker(settings: Settings) -> None:
@@ -213,7 +215,10 @@ def run_worker(settings: Settings) -> None:
         if clickhouse is not None and settings.archives_raw_apart:
             extra.append(archive_service(deployment, clickhouse, drain=False))
         tune_garbage_collector()
-        PipelineWorker(app, *extra, loglevel=settings.log_level, override_logging=False).execute()
+        deadline = StopDeadline(settings.stop_timeout_seconds, dict)
+        PipelineWorker(
+            app, *extra, deadline=deadline, loglevel=settings.log_level, override_logging=False
+        ).execute()
 
 
 def run_api(settings: Settings) -> None:

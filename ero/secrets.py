@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
 
+from control_plane.fingerprint import KeyFingerprint
 from ero.settings import Settings
 from schemas.records import RecordSeal
 
@@ -28,5 +31,16 @@ def operator_token(settings: Settings) -> str:
     return _secret(settings.operator_token, settings.operator_token_file, "ero_op_")
 
 
+def _record_key(settings: Settings) -> bytes:
+    return _secret(settings.record_key, settings.record_key_file).encode()
+
+
 def record_seal(settings: Settings) -> RecordSeal:
-    return RecordSeal(_secret(settings.record_key, settings.record_key_file).encode())
+    return RecordSeal(_record_key(settings))
+
+
+def pc_key_fingerprint(settings: Settings) -> KeyFingerprint:
+    """Keyed by a secret derived from the record key: API processes sharing ERO_RECORD_KEY show
+    the same fingerprints, and a fingerprint reveals nothing of the record key."""
+    key = hmac.new(_record_key(settings), b"ero pc-key fingerprint", hashlib.sha256).digest()
+    return KeyFingerprint(key)

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infra.configuration import ConfigurationError
+from infra.rate_limit import parse_limits
 
 __all__ = ["CLASSIFY_AND_PROJECT", "WORKER_ROLES", "ConfigurationError", "Settings"]
 
@@ -78,7 +79,15 @@ class Settings(BaseSettings):
     )
 
     max_events_per_request: int = 10_000
-    max_request_bytes: int = 10 * 1024 * 1024
+    max_request_bytes: int = Field(
+        10 * 1024 * 1024, gt=0, description="What a POST /v1/events body may weigh."
+    )
+    max_body_bytes: int = Field(
+        2 * 1024 * 1024,
+        gt=0,
+        description="What any other request body may weigh (a connector's action output, up "
+        "to 1 000 000 characters, is the largest); larger: 413.",
+    )
     # Kafka's default max.message.bytes is ~1 MB; records stay well under it.
     max_record_bytes: int = 512 * 1024
     broker_timeout_seconds: float = 10.0
@@ -88,7 +97,18 @@ class Settings(BaseSettings):
     sink_max_bytes: int = 16 * 1024 * 1024
     sink_flush_seconds: float = 1.0
     sink_linger_seconds: float = 0.25
-    drain_timeout_seconds: float = 60.0
+    drain_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="`ero run` on the embedded broker: how long a stop waits for what the log "
+        "holds to be projected; past it the process says what was left and exits 3.",
+    )
+    stop_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long the agents and clients may take to stop (after the drain, if "
+        "any); past it the process exits 3 with a line saying what was not drained.",
+    )
     # A stage that would dead-letter everything stops instead (a bad deploy, a wrong producer).
     dead_letter_max_consecutive: int = Field(
         1000, ge=0, description="Unreadable raw records in a row that stop a worker (0: off)."
@@ -120,6 +140,16 @@ class Settings(BaseSettings):
     smtp_sender: str = "ero@localhost"
     support_email: str | None = Field(None, description="The vendor's support mailbox.")
     ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
+    # Writes a reader or a connector can repeat, in the `limits` notation ("N/second|minute|
+    # hour|day", several joined by ";"); empty: no limit. Past one: 429 with Retry-After.
+    rate_limit_commands: str = Field(
+        "60/minute",
+        description="Control commands (configurations, actions, PC key, sync...) per key.",
+    )
+    rate_limit_tickets: str = Field("5/minute;50/day", description="Support tickets per key.")
+    rate_limit_licence: str = Field(
+        "120/minute", description="Every limited write of one licence, all its keys together."
+    )
 
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(
@@ -149,6 +179,12 @@ class Settings(BaseSettings):
                 f"{CLASSIFY_AND_PROJECT} already classifies and projects: use it alone"
             )
         return ",".join(sorted(roles))
+
+    @field_validator("rate_limit_commands", "rate_limit_tickets", "rate_limit_licence")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        parse_limits(value)  # ValueError: the CLI names the variable
+        return value
 
     @property
     def roles(self) -> frozenset[str]:

@@ -15,7 +15,11 @@ from typing import Any
 
 import faust
 
-from control_plane.projection import ControlWriter, register_control_projection
+from control_plane.projection import (
+    ControlProjection,
+    ControlWriter,
+    register_control_projection,
+)
 from dead_letters.agent import register_dead_letter_projection
 from dead_letters.store import DeadLetterStore
 from ero.deployment import Deployment
@@ -105,8 +109,14 @@ class WorkerWiring:
     def _sinks(self, clickhouse: ClickHouse) -> _Sinks:
         """The low-volume agents that project into ClickHouse, and the hot stages' sinks."""
         topics = self._deployment.topics
+        projection = ControlProjection(
+            ControlWriter(clickhouse),
+            LogProducer(self._deployment.producer),
+            topics.dead_letter,
+            DeadLetterGuard("control", self._deployment.dead_letter_limit),
+        )
         register_control_projection(
-            self.app, self._topic(topics.control), ControlWriter(clickhouse), self._on_done
+            self.app, self._topic(topics.control), projection, self._on_done
         )
         letters = DeadLetterStore(clickhouse)
         register_dead_letter_projection(

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ingest.sdk import ConnectorClient
+from ingest.sdk import ConnectorClient, DeliveryFailed, Undelivered, retryable
 from licences import Credentials
 
 LEVEL_MIX = {"success": 0.90, "alert": 0.07, "error": 0.03}
@@ -174,6 +174,7 @@ class Fleet:
             licence.connector_key,
             batch_size=shape.max_lines,
             on_request=self.figures.latencies.append,
+            on_undelivered=_stop,
         )
         async with client:
             for number, lines in enumerate(runs):
@@ -204,6 +205,13 @@ class Fleet:
             }
             for index in range(count)
         ]
+
+
+async def _stop(batch: Undelivered) -> None:
+    """A simulated fleet stops at the first batch the API did not take (and writes no file); a
+    refusal (4xx) is raised by the SDK itself, as `Refused`."""
+    if batch.status is None or retryable(batch.status):
+        raise DeliveryFailed(batch.reason)
 
 
 def fleet_progress(label: str, total: int) -> Callable[[FleetFigures], None]:

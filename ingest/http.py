@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from infra.http_state import from_state
 from infra.metrics import metrics
 from ingest.event_log import EventLog, LogUnavailable
-from ingest.parsing import MalformedBody, TimeBounds, TooManyEvents, parse_body
+from ingest.parsing import (
+    Duplicate,
+    MalformedBody,
+    TimeBounds,
+    TooManyEvents,
+    identified,
+    parse_body,
+)
 from licences.http import ConnectorPrincipal
 from schemas import DeadLetter, FieldError
 
@@ -35,13 +43,41 @@ EventLogDep = Annotated[EventLog, Depends(from_state("event_log", EventLog))]
 
 
 class RejectedLine(BaseModel):
+    """A line not accepted: kept as a dead letter, with why."""
+
     line: int
     errors: list[FieldError]
 
 
+class DuplicateLine(BaseModel):
+    """A line whose event_id an earlier line of the same request carries: that line's event is
+    the one accepted (an event_id is one event), this one is not stored."""
+
+    line: int
+    duplicate_of: int = Field(description="The earlier line, whose event was accepted.")
+    event_id: uuid.UUID
+    code: Literal["duplicate_event_id"] = "duplicate_event_id"
+    reason: str
+    reason_fr: str
+
+    @classmethod
+    def of(cls, duplicate: Duplicate) -> DuplicateLine:
+        return cls(
+            line=duplicate.line,
+            duplicate_of=duplicate.of_line,
+            event_id=duplicate.event_id,
+            reason=f"same event_id as line {duplicate.of_line}, whose event is the one kept",
+            reason_fr=f"même event_id que la ligne {duplicate.of_line}, dont l'événement est "
+            "celui conservé",
+        )
+
+
 class IngestResult(BaseModel):
-    accepted: int
+    accepted: int = Field(description="Events accepted: every line but the rejects and duplicates.")
     rejected: list[RejectedLine]
+    duplicates: list[DuplicateLine] = Field(
+        default_factory=list, description="Lines repeating an earlier line's event_id."
+    )
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
@@ -66,7 +102,10 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
     "/v1/events",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=IngestResult,
-    summary="Append a batch of SyncEvent v1 (JSON array or NDJSON)",
+    summary="Append a batch of SyncEvent v2 (JSON array or NDJSON)",
+    description="Every line is judged on its own: a bad line is reported in `rejected` (its "
+    "line, field, code, English and French reason) and kept as a dead letter, a repeated "
+    "event_id in `duplicates`, and the other lines are accepted.",
     responses={
         401: {"description": "Unknown or missing connector key"},
         413: {"description": "Too many events or too many bytes in one request"},
@@ -94,7 +133,7 @@ async def post_events(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
 
     received_at = datetime.now(UTC)
-    events = [event.with_identity(principal.licence_id) for event in parsed.events]
+    events, duplicates = identified(parsed, principal.licence_id)
     dead_letters = [
         DeadLetter(
             licence_id=principal.licence_id,
@@ -122,10 +161,12 @@ async def post_events(
         "ingest_batch_accepted",
         accepted=len(events),
         rejected=len(dead_letters),
+        duplicates=len(duplicates),
         connectors=sorted({event.connector_id for event in events})[:20],
         event_ids=[str(event.event_id) for event in events[:20]],
     )
     return IngestResult(
         accepted=len(events),
         rejected=[RejectedLine(line=r.line, errors=r.errors) for r in parsed.rejects],
+        duplicates=[DuplicateLine.of(duplicate) for duplicate in duplicates],
     )

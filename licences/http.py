@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from infra.http_errors import http_error
 from infra.http_state import from_state
-from licences.store import LicenceStore, Principal, PrincipalKind
+from infra.rate_limit import WriteLimiter
+from licences.store import LicenceStore, Principal, PrincipalKind, hash_key
 
 Licences = Annotated[LicenceStore, Depends(from_state("licences", LicenceStore))]
+Limiter = Annotated[WriteLimiter, Depends(from_state("write_limiter", WriteLimiter))]
 OperatorToken = Annotated[str, Depends(from_state("operator_token", str))]
 
 _bearer = HTTPBearer(auto_error=False, description="A licence's connector key or reader token.")
@@ -78,3 +81,31 @@ async def _operator(
 
 
 Operator = Depends(_operator)
+
+
+def rate_limited(kind: str) -> Any:
+    """The dependency of every write a reader or a connector can repeat (ERO_RATE_LIMIT_*):
+    429 with Retry-After past the key's or the licence's limit for `kind`. An unknown key is
+    not counted: the route's own principal dependency refuses it."""
+
+    async def dependency(
+        licences: Licences,
+        limiter: Limiter,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        principal = await licences.authenticate(credentials.credentials) if credentials else None
+        if principal is None or credentials is None:
+            return
+        wait = limiter.hit(kind, principal.licence_id, hash_key(credentials.credentials))
+        if wait is not None:
+            seconds = int(wait)
+            raise http_error(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                "rate_limited",
+                f"Trop de demandes : réessayez dans {seconds} s.",
+                f"Too many requests: retry in {seconds} s.",
+                headers={"Retry-After": str(seconds)},
+            )
+
+    dependency.__name__ = f"rate_limited_{kind}"
+    return Depends(dependency)

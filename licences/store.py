@@ -2,19 +2,25 @@
 
 Keys are 256-bit random tokens, so a plain SHA-256 is the right hash: no brute force can reach
 them, and a lookup costs one hash, not a key-stretching function per request.
+
+Known keys and unknown ones are cached apart, each bounded (least recently used evicted first)
+and expiring (TTL): a flood of random tokens evicts only other unknown tokens, never the
+licences being served; a token not shaped like a key is refused without any lookup.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import secrets
-import time
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from cachetools import TTLCache
 from pydantic import BaseModel
 
 from infra.clickhouse import ClickHouse
@@ -27,6 +33,8 @@ class PrincipalKind(StrEnum):
 
 
 _PREFIX = {PrincipalKind.CONNECTOR: "eck_", PrincipalKind.READER: "ert_"}
+# What _new_key makes: a prefix, then 32 random bytes in URL-safe base64 (43 characters).
+_KEY_SHAPE = re.compile(r"^(?:eck|ert)_[A-Za-z0-9_-]{43}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +60,25 @@ def _new_key(kind: PrincipalKind) -> str:
     return _PREFIX[kind] + secrets.token_urlsafe(32)
 
 
+@dataclass(frozen=True)
+class KeyCache:
+    """How long and how many answers of key lookups a process keeps."""
+
+    hit_ttl: float = 30.0
+    """A known key's licence and status: a status change elsewhere applies within this."""
+    miss_ttl: float = 2.0
+    """An unknown key: a licence created by another process is served within this."""
+    max_hits: int = 100_000
+    max_misses: int = 10_000
+
+
 class LicenceStore:
-    def __init__(
-        self, clickhouse: ClickHouse, hit_ttl: float = 30.0, miss_ttl: float = 2.0
-    ) -> None:
+    def __init__(self, clickhouse: ClickHouse, cache: KeyCache = KeyCache()) -> None:
         self._clickhouse = clickhouse
-        self._hit_ttl = hit_ttl
-        self._miss_ttl = miss_ttl
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._hits: TTLCache[str, Principal] = TTLCache(cache.max_hits, cache.hit_ttl)
+        self._misses: TTLCache[str, bool] = TTLCache(cache.max_misses, cache.miss_ttl)
+        # create() runs in a worker thread, authenticate() on the loop: cachetools needs a lock.
+        self._cache_lock = threading.Lock()
 
     def create(self, name: str) -> Credentials:
         licence_id = str(uuid.uuid4())
@@ -84,6 +103,9 @@ class LicenceStore:
                 [now, now],
             ),
         )
+        with self._cache_lock:  # a key refused just before its licence existed works at once
+            for key in (credentials.connector_key, credentials.reader_token):
+                self._misses.pop(hash_key(key), None)
         return credentials
 
     def count(self) -> int:
@@ -109,9 +131,10 @@ class LicenceStore:
     def forget(self, licence_id: str) -> None:
         """Drop the licence's cached principals: a status change applies at once in this process
         (other processes see it when their cache entry expires, within `hit_ttl`)."""
-        for key_hash, (_, principal) in list(self._cache.items()):
-            if principal is not None and principal.licence_id == licence_id:
-                self._cache.pop(key_hash, None)
+        with self._cache_lock:
+            for key_hash, principal in list(self._hits.items()):
+                if principal.licence_id == licence_id:
+                    self._hits.pop(key_hash, None)
 
     def _lookup(self, key_hash: str) -> Principal | None:
         rows = self._clickhouse.rows(
@@ -130,13 +153,19 @@ class LicenceStore:
         return Principal(licence_id=licence_id, kind=PrincipalKind(kind), status=status)
 
     async def authenticate(self, key: str) -> Principal | None:
+        """The key's principal, or None for a key of no licence (one ClickHouse lookup per
+        key and TTL at most; none for a token that is not shaped like a key)."""
+        if not _KEY_SHAPE.match(key):
+            return None
         key_hash = hash_key(key)
-        now = time.monotonic()
-        cached = self._cache.get(key_hash)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        with self._cache_lock:
+            principal = self._hits.get(key_hash)
+            if principal is not None or key_hash in self._misses:
+                return principal
         principal = await asyncio.to_thread(self._lookup, key_hash)
-        if len(self._cache) > 100_000:  # bound memory against floods of random keys
-            self._cache.clear()
-        self._cache[key_hash] = (now + (self._hit_ttl if principal else self._miss_ttl), principal)
+        with self._cache_lock:
+            if principal is None:
+                self._misses[key_hash] = True
+            else:
+                self._hits[key_hash] = principal
         return principal

@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -34,7 +34,7 @@ from projections.sync_events import Accepted, Block, BlockBuilder, SyncEventsWri
 from schemas import RawBatch, SyncEvent
 from schemas.classified import classified_json
 from schemas.dead_letter import unreadable_record
-from schemas.records import RecordSeal, pack_records, unpack_record
+from schemas.records import RecordSeal, log_time, pack_records, unpack_record
 from streaming.dead_letter_limit import DeadLetterGuard
 
 log = structlog.get_logger(__name__)
@@ -176,5 +176,5 @@ class ClassifyAndStore:
 def _dead_letter(record: ConsumerRecord, exc: ValidationError) -> bytes:
     """A raw record we cannot read (e.g. from a direct producer) is kept, with why."""
     log.warning("raw_record_unreadable", partition=record.partition, offset=record.offset)
-    letter = unreadable_record(record, datetime.fromtimestamp(record.timestamp / 1000, UTC), exc)
+    letter = unreadable_record(record, log_time(record.timestamp), exc)
     return letter.__pydantic_serializer__.to_json(letter)

@@ -22,7 +22,7 @@ from aiokafka import ConsumerRecord
 
 from infra.clickhouse import ClickHouse
 from infra.retry import retry_transient
-from schemas.records import RecordSeal, record_head
+from schemas.records import RecordSeal, log_time, record_head, storable_time
 
 TABLE = "event_archive"
 
@@ -54,11 +54,12 @@ class ArchivedRow(NamedTuple):
     @classmethod
     def of(cls, record: ConsumerRecord, seal: RecordSeal) -> ArchivedRow:
         """A raw batch names its licence and accept time; a record that is not one (a direct
-        producer's) is still kept, under its key and log timestamp, for the dead-letter trail.
-        A record our gateway sealed is read by its head line alone (decoding every event of
-        every record cost the worker ~1.3 us per event)."""
+        producer's) is still kept, under its key and log timestamp, for the dead-letter trail;
+        so is one whose accept time no database can hold. A record our gateway sealed is read by
+        its head line alone (decoding every event of every record cost the worker ~1.3 us per
+        event)."""
         licence_id = (record.key or b"").decode("utf-8", "replace")
-        received_at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+        received_at = log_time(record.timestamp)
         events = 0
         try:
             counted: int | None = None
@@ -67,7 +68,7 @@ class ArchivedRow(NamedTuple):
             else:
                 body = orjson.loads(record.value)
             licence_id = str(body["licence_id"])
-            received_at = datetime.fromisoformat(body["received_at"])
+            received_at = storable_time(body["received_at"]) or received_at
             events = len(body["events"]) if counted is None else counted
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             pass

@@ -68,9 +68,10 @@ class ShadowTables:
         return [str(row[0]) for row in rows]
 
     def copy_missing(self) -> int:
-        """Copy into the shadow the live rows whose event_id it lacks: events outside what was
-        replayed (older than the log, or accepted while the replay ran). Day by day, the way
-        the table is partitioned, so each anti-join stays small. Returns the rows copied."""
+        """Copy into the shadow the live events (licence, event_id) it lacks: events outside
+        what was replayed (older than the log, or accepted while the replay ran). Day by day,
+        the way the table is partitioned, so each anti-join stays small. Returns the rows
+        copied."""
         copied = 0
         for day in self.days():
             before = self._count(self.source_shadow, day)
@@ -79,8 +80,8 @@ class ShadowTables:
                 INSERT INTO {self.source_shadow}
                 SELECT * FROM {self.source}
                 WHERE toDate(occurred_at) = toDate({{day:String}})
-                  AND event_id NOT IN (
-                      SELECT event_id FROM {self.source_shadow}
+                  AND (licence_id, event_id) NOT IN (
+                      SELECT licence_id, event_id FROM {self.source_shadow}
                       WHERE toDate(occurred_at) = toDate({{day:String}})
                   )
                 """,

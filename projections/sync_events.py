@@ -5,13 +5,14 @@ classified topic; splicing it with fragments encoded once per record and per cla
 costs ~2 us per event, and ClickHouse parses the block in C++ (outside the GIL, in parallel with
 the next batch's preparation). Building columns and serialising them in Python took ~8 us.
 
-An event_id is inserted once: the first time it is seen. A replayed batch (at-least-once
-delivery) or a connector's retry changes nothing, so the rollups the materialized views feed
-from these inserts (projections/migrations/m0010_rollups.py) count every event exactly once;
-when a crash left an insert's rollups behind, the delivery that finds its events stored
-re-derives their minutes (projections/rollup_repair.py). This holds because one writer handles
-a licence at a time: records are keyed by licence, and a partition is consumed by one
-consumer, which stores its batches one after the other.
+An event is identified by its licence and its event_id (connectors choose their ids, so two
+licences may send the same one: each is its own event). It is inserted once: the first time it
+is seen. A replayed batch (at-least-once delivery) or a connector's retry changes nothing, so
+the rollups the materialized views feed from these inserts (projections/migrations/m0010_rollups.py)
+count every event exactly once; when a crash left an insert's rollups behind, the delivery that
+finds its events stored re-derives their minutes (projections/rollup_repair.py). This holds
+because one writer handles a licence at a time: records are keyed by licence, and a partition
+is consumed by one consumer, which stores its batches one after the other.
 """
 
 from __future__ import annotations
@@ -109,13 +110,18 @@ def _classification_members(found: Classification) -> bytes:
     return b"," + orjson.dumps(members)[1:-1] + b',"message_folded":'
 
 
+EventKey = tuple[str, str]
+"""What identifies an event: (licence_id, event_id)."""
+
+
 @dataclass(frozen=True)
 class Block:
-    """Rows ready to insert: one JSON line per event_id (the first seen), and what the lookup
-    of stored ids and log lines need."""
+    """Rows ready to insert: one JSON line per event (licence, event_id; the first seen), and
+    what the lookup of stored events and log lines need."""
 
     lines: list[bytes]
-    event_ids: list[str]
+    keys: list[EventKey]
+    """The events' (licence_id, event_id), line by line."""
     owners: set[tuple[str, str]]
     """(licence_id, connector_id) pairs."""
     earliest: datetime | None
@@ -130,8 +136,8 @@ class BlockBuilder:
 
     def __init__(self) -> None:
         self._lines: list[bytes] = []
-        self._event_ids: list[str] = []
-        self._seen: set[str] = set()
+        self._keys: list[EventKey] = []
+        self._seen: set[EventKey] = set()
         self._owners: set[tuple[str, str]] = set()
         self._times: list[datetime] = []
         self._heads: dict[int, bytes] = {}
@@ -150,19 +156,19 @@ class BlockBuilder:
             head = self._heads[id(accepted)] = _accepted_members(accepted)
         licence_id = accepted.licence_id
         seen, tails, lines = self._seen, self._tails, self._lines
-        event_ids, owners, times = self._event_ids, self._owners, self._times
+        keys, owners, times = self._keys, self._owners, self._times
         parse_time, dumps = datetime.fromisoformat, orjson.dumps
         for event_json, event, found in classified:
-            event_id = event["event_id"]
-            if event_id in seen:
+            key = (licence_id, event["event_id"])
+            if key in seen:
                 continue
-            seen.add(event_id)
+            seen.add(key)
             tail = tails.get(id(found))
             if tail is None:
                 tail = tails[id(found)] = _classification_members(found)
             folded = dumps(fold(event["message"]))
             lines.append(b"".join((head, event_json[1:-1], tail, folded, b"}")))
-            event_ids.append(event_id)
+            keys.append(key)
             owners.add((licence_id, event["connector_id"]))
             times.append(parse_time(event["occurred_at"]))
 
@@ -181,7 +187,7 @@ class BlockBuilder:
         times = self._times
         return Block(
             self._lines,
-            self._event_ids,
+            self._keys,
             self._owners,
             min(times) if times else None,
             max(times) if times else None,
@@ -203,7 +209,7 @@ TABLE = "sync_events"
 
 # {table} is ours (sync_events or a replay's shadow of it), never user input.
 _KNOWN = """
-SELECT DISTINCT toString(event_id), licence_id, toStartOfMinute(occurred_at) FROM {table}
+SELECT DISTINCT licence_id, toString(event_id), toStartOfMinute(occurred_at) FROM {table}
 WHERE licence_id IN {licences:Array(String)}
   AND occurred_at BETWEEN {first:DateTime64(3, 'UTC')} AND {last:DateTime64(3, 'UTC')}
   AND event_id IN {ids:Array(UUID)}
@@ -216,31 +222,37 @@ _LOOKUP_CHUNK = 10_000
 
 def known_ids(
     clickhouse: ClickHouse,
-    event_ids: Sequence[str],
-    licences: Iterable[str],
+    keys: Sequence[EventKey],
     earliest: datetime,
     latest: datetime,
     table: str = TABLE,
-) -> dict[str, Minute]:
-    """Which of `event_ids` (of these licences, occurred in [earliest, latest]) are stored in
-    `table`, each with its licence and minute."""
-    known: dict[str, Minute] = {}
+) -> dict[EventKey, Minute]:
+    """Which of the events `keys` names (occurred in [earliest, latest]) are stored in `table`,
+    each with its minute. An id stored under another licence is another event: not known."""
+    wanted = set(keys)
+    known: dict[EventKey, Minute] = {}
     bounds = {
-        "licences": sorted(set(licences)),
+        "licences": sorted({licence for licence, _ in wanted}),
         "first": earliest,
         "last": latest,
     }
-    for start in range(0, len(event_ids), _LOOKUP_CHUNK):
-        chunk = event_ids[start : start + _LOOKUP_CHUNK]
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = [event_id for _, event_id in keys[start : start + _LOOKUP_CHUNK]]
         found = clickhouse.rows(
             _KNOWN.replace("{table}", table), bounds | {"ids": ArrayLiteral(chunk, quoted=True)}
         )
-        known.update((event_id, (licence, minute)) for event_id, licence, minute in found)
+        # The query matches licences and ids apart: keep only the pairs asked for.
+        known.update(
+            ((licence, event_id), (licence, minute))
+            for licence, event_id, minute in found
+            if (licence, event_id) in wanted
+        )
     return known
 
 
 class SyncEventsWriter:
-    """First insert wins: an event_id already stored (or earlier in the same block) is skipped.
+    """First insert wins: an event (licence, event_id) already stored, or earlier in the same
+    block, is skipped.
     Writes sync_events, or a replay's shadow of it (same columns, same rule)."""
 
     def __init__(self, clickhouse: ClickHouse, table: str = TABLE) -> None:
@@ -261,20 +273,13 @@ class SyncEventsWriter:
         stored one after the other: each one's lookup must see the previous one's insert."""
         if block.earliest is None or block.latest is None:
             return 0
-        licences = (licence for licence, _ in block.owners)
-        known = known_ids(
-            self._clickhouse, block.event_ids, licences, block.earliest, block.latest, self._table
-        )
+        known = known_ids(self._clickhouse, block.keys, block.earliest, block.latest, self._table)
         lines = block.lines
         if known:
             # Delivered again: the delivery that stored them may have died before the rollups'
             # parts of its insert (projections/rollup_repair.py).
             repair_rollup_minutes(self._clickhouse, self._table, set(known.values()))
-            lines = [
-                line
-                for line, event_id in zip(lines, block.event_ids, strict=True)
-                if event_id not in known
-            ]
+            lines = [line for line, key in zip(lines, block.keys, strict=True) if key not in known]
         if lines:
             self._clickhouse.insert_json_lines(self._table, lines, _INSERT_SETTINGS)
         return len(lines)
@@ -288,7 +293,7 @@ class SyncEventsWriter:
         return await retry_transient(
             lambda: self.store(block),
             "sync_events_insert",
-            lambda: batch_ids(block.owners, block.event_ids),
+            lambda: batch_ids(block.owners, [event_id for _, event_id in block.keys]),
         )
 
     async def write(self, rows: Iterable[Row]) -> int:

@@ -1,6 +1,9 @@
 """GET /v1/dashboard: a window (48 h by default) at a glance, read from the per-minute rollups.
 
-Every figure carries the `report_url` listing exactly the events it counts.
+Every figure carries the `report_url` listing exactly the events it counts. The answer is
+bounded whatever the window asked: at most MAX_WINDOW (its hourly series at most
+MAX_HOURLY_POINTS a level; longer spans are /v1/trends' job, at a coarser interval), the
+MAX_CONNECTORS most recently active connectors, the TOP_GROUPS largest error groups.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from infra.http_errors import invalid
 from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters
@@ -31,6 +35,12 @@ router = APIRouter(tags=["dashboard"])
 
 HOUR = timedelta(hours=1)
 TOP_GROUPS = 10
+MAX_CONNECTORS = 100
+MAX_WINDOW = timedelta(days=31)
+# Rounding since down and until up to the minute may widen the window asked by two minutes.
+ROUNDING = timedelta(minutes=2)
+# A window off the hour touches one more hourly bucket than it spans hours (and the rounding one).
+MAX_HOURLY_POINTS = MAX_WINDOW // HOUR + 2
 
 
 class LastSync(BaseModel):
@@ -60,16 +70,31 @@ class Dashboard(BaseModel):
     since: datetime
     until: datetime
     levels: dict[Level, Count]
-    connectors: list[ConnectorSummary]
-    top_error_groups: list[ErrorGroup]
-    hourly: dict[Level, list[Point]]
+    connectors: list[ConnectorSummary] = Field(
+        max_length=MAX_CONNECTORS,
+        description=f"the {MAX_CONNECTORS} connectors last heard from in the window, "
+        "by connector_id",
+    )
+    connectors_total: int = Field(description="connectors heard from in the window")
+    top_error_groups: list[ErrorGroup] = Field(max_length=TOP_GROUPS)
+    hourly: dict[Level, Annotated[list[Point], Field(max_length=MAX_HOURLY_POINTS)]]
 
+
+_TOTALS = """
+SELECT level, sum(events), (SELECT uniqExact(connector_id) FROM sync_minutes WHERE {where})
+FROM sync_minutes
+WHERE {where}
+GROUP BY level
+"""
 
 _CONNECTORS = """
 SELECT connector_id, level, sum(events), max(last_event_at), max(last_sync_at),
        argMaxMerge(last_sync_id)
 FROM sync_minutes
-WHERE {where}
+WHERE {where} AND connector_id IN (
+    SELECT connector_id FROM sync_minutes WHERE {where}
+    GROUP BY connector_id ORDER BY max(last_event_at) DESC, connector_id LIMIT {top_connectors}
+)
 GROUP BY connector_id, level
 ORDER BY connector_id, level
 """
@@ -92,7 +117,10 @@ def dashboard_statements(licence_id: str, window: Window) -> tuple[Statement, ..
     everything = ReportFilters()
     where = rollup_where(licence_id, everything, window)
     return (
-        Statement(_CONNECTORS.format(where=where.sql), where.parameters),
+        Statement(_TOTALS.format(where=where.sql), where.parameters),
+        Statement(
+            _CONNECTORS.format(where=where.sql, top_connectors=MAX_CONNECTORS), where.parameters
+        ),
         Statement(_GROUPS.format(where=where.sql, top=TOP_GROUPS), where.parameters),
         series_statement(licence_id, everything, window, HOUR),
     )
@@ -150,27 +178,46 @@ def _groups(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ErrorGro
     ]
 
 
-@router.get("/v1/dashboard", response_model=Dashboard, summary="A window (48 h) at a glance")
+def dashboard_window(window: Annotated[Window, Depends(window_params)]) -> Window:
+    """The window asked, refused past MAX_WINDOW (422 naming `since`)."""
+    if window.until - window.since > MAX_WINDOW + ROUNDING:
+        raise invalid(
+            "query",
+            "since",
+            f"le tableau de bord couvre au plus {MAX_WINDOW.days} jours / the dashboard covers "
+            f"at most {MAX_WINDOW.days} days: narrow since..until, or use /v1/trends "
+            "(interval=1d) for a longer span",
+        )
+    return window
+
+
+@router.get(
+    "/v1/dashboard",
+    response_model=Dashboard,
+    summary=f"A window (48 h; at most {MAX_WINDOW.days} days) at a glance",
+    description=f"The window is at most {MAX_WINDOW.days} days (422 naming `since` past it; "
+    f"/v1/trends covers longer spans): the hourly series hold at most {MAX_HOURLY_POINTS} "
+    f"points a level, `connectors` the {MAX_CONNECTORS} last heard from, "
+    f"`top_error_groups` {TOP_GROUPS}.",
+)
 async def dashboard(
     principal: ReaderPrincipal,
     clickhouse: ClickHouseDep,
-    window: Annotated[Window, Depends(window_params)],
+    window: Annotated[Window, Depends(dashboard_window)],
 ) -> Dashboard:
-    connector_rows, group_rows, series_rows = await asyncio.gather(
+    total_rows, connector_rows, group_rows, series_rows = await asyncio.gather(
         *(
             clickhouse.arows(statement.sql, statement.parameters)
             for statement in dashboard_statements(principal.licence_id, window)
         )
     )
     scope = ReportFilters(since=window.since, until=window.until)
-    totals: dict[Level, int] = {}
-    for _, level, n, *_ in connector_rows:
-        totals[Level(level)] = totals.get(Level(level), 0) + n
     return Dashboard(
         since=window.since,
         until=window.until,
-        levels=level_counts(scope, totals),
+        levels=level_counts(scope, {Level(level): n for level, n, _ in total_rows}),
         connectors=_connectors(scope, connector_rows),
+        connectors_total=total_rows[0][2] if total_rows else 0,
         top_error_groups=_groups(scope, group_rows),
         hourly=series(series_rows, ReportFilters(), window, HOUR),
     )

@@ -2,6 +2,11 @@
 
 The rows are the report's own pages (same query, same order), fetched one page at a time, so
 memory stays flat however many rows match. The file opens with the filters it was made with.
+
+A failure is never a short file that looks complete. The first page is read before anything is
+sent, so a failure there is an HTTP error (503 when ClickHouse fails). Once the 200 is out, a
+failure writes a last line saying the export is incomplete, then drops the connection without
+ending the chunked body: curl exits non-zero, a browser marks the download failed.
 """
 
 from __future__ import annotations
@@ -9,22 +14,27 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+import structlog
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import StreamingResponse
 
 from infra.http_state import ClickHouseDep
+from infra.retry import infrastructure_failure
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters, iso, report_filters
 from query_api.reports import ReportItem, report_pages
 
 router = APIRouter(tags=["reports"])
+log = structlog.get_logger(__name__)
 
 EXPORT_PAGE = 5_000
+RETRY_AFTER_SECONDS = 5
 
 
 class Format(StrEnum):
@@ -34,9 +44,14 @@ class Format(StrEnum):
 
 class Dialect(StrEnum):
     STANDARD = "standard"
-    # French Excel: ';' separators, a UTF-8 BOM so accents open right, and no cell that Excel
-    # would run as a formula (a message is connector text, possibly shop-customer text).
+    # French Excel: ';' separators and a UTF-8 BOM so accents open right.
     EXCEL_FR = "excel-fr"
+
+
+class ExportInterrupted(RuntimeError):
+    """Raised out of the response body once its incomplete-marker line is written: the server
+    then closes the connection without the chunked body's last chunk (HTTP/1.1 has no other way
+    to tell a client that a 200 was cut short)."""
 
 
 CSV_COLUMNS = (
@@ -62,6 +77,26 @@ CSV_COLUMNS = (
 )
 
 
+# OWASP's CSV-injection list: a cell starting so is run as a formula by Excel, LibreOffice or
+# Google Sheets (the message, a reference, even the export's own header are caller text).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+
+def inert(cell: str) -> str:
+    """The cell as a spreadsheet shows it as text: a leading quote disarms a formula. Every CSV
+    cell this module writes, in every dialect, goes through here."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _cell(value: Any) -> str:
+    """Numbers are written as numbers (a negative one stays one); any text is made inert."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return inert(str(value))
+
+
 def csv_row(item: ReportItem) -> list[str]:
     values = {
         **item.model_dump(mode="json", exclude={"remediation", "attributes"}),
@@ -72,21 +107,7 @@ def csv_row(item: ReportItem) -> list[str]:
         "remediation_action": item.remediation.action,
         "attributes": orjson.dumps(item.attributes).decode() if item.attributes else "",
     }
-    return ["" if values[column] is None else str(values[column]) for column in CSV_COLUMNS]
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert(cell: str) -> str:
-    """The cell as Excel shows it as text: a leading quote disarms a formula."""
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
-
-
-def _csv_lines(rows: Iterable[list[str]], delimiter: str) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode()
+    return [_cell(values[column]) for column in CSV_COLUMNS]
 
 
 def header(licence_id: str, filters: ReportFilters) -> dict[str, object]:
@@ -97,32 +118,108 @@ def header(licence_id: str, filters: ReportFilters) -> dict[str, object]:
     }
 
 
+def _incomplete(code: str, rows: int) -> tuple[str, str]:
+    """What the marker line says, in French and English."""
+    return (
+        f"EXPORT INCOMPLET ({code}) : la lecture a échoué après {rows} lignes, "
+        "ce fichier n'a pas tout ; relancez l'export",
+        f"EXPORT INCOMPLETE ({code}): reading failed after {rows} rows, "
+        "this file is missing some; export again",
+    )
+
+
+@dataclass(frozen=True)
+class _Csv:
+    dialect: Dialect
+
+    def _lines(self, rows: Iterable[list[str]]) -> bytes:
+        buffer = io.StringIO()
+        delimiter = ";" if self.dialect is Dialect.EXCEL_FR else ","
+        csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        return buffer.getvalue().encode()
+
+    def opening(self, about: dict[str, object]) -> bytes:
+        # One cell (quoted, made inert) however the filters are spelt: a `q` holding the
+        # delimiter must not split the header into cells of its own.
+        bom = "\ufeff".encode() if self.dialect is Dialect.EXCEL_FR else b""
+        comment = "# ero export " + orjson.dumps(about).decode()
+        return bom + self._lines([[inert(comment)], [inert(column) for column in CSV_COLUMNS]])
+
+    def rows(self, items: list[ReportItem]) -> bytes:
+        return self._lines(csv_row(item) for item in items)
+
+    def incomplete(self, code: str, rows: int) -> bytes:
+        fr, en = _incomplete(code, rows)
+        return self._lines([[inert(f"# {fr} / {en}")]])
+
+
+class _Ndjson:
+    def opening(self, about: dict[str, object]) -> bytes:
+        return orjson.dumps({"export": about}) + b"\n"
+
+    def rows(self, items: list[ReportItem]) -> bytes:
+        return b"".join(item.model_dump_json().encode() + b"\n" for item in items)
+
+    def incomplete(self, code: str, rows: int) -> bytes:
+        fr, en = _incomplete(code, rows)
+        marker = {"code": code, "rows": rows, "fr": fr, "en": en}
+        return orjson.dumps({"export_incomplete": marker}) + b"\n"
+
+
+def _failure_code(exc: BaseException) -> str:
+    return "clickhouse_unavailable" if infrastructure_failure(exc) else "export_failed"
+
+
 async def export_bytes(
+    first: list[ReportItem],
     pages: AsyncIterator[list[ReportItem]],
     about: dict[str, object],
-    format: Format,
-    dialect: Dialect,
+    writer: _Csv | _Ndjson,
 ) -> AsyncIterator[bytes]:
-    if format is Format.NDJSON:
-        yield orjson.dumps({"export": about}) + b"\n"
+    """The file: its opening, the first page already read, then the next pages as they come;
+    a failure on the way ends it with the incomplete marker, then ExportInterrupted."""
+    yield writer.opening(about) + writer.rows(first)
+    written = len(first)
+    try:
         async for items in pages:
-            yield b"".join(item.model_dump_json().encode() + b"\n" for item in items)
-        return
-    delimiter = ";" if dialect is Dialect.EXCEL_FR else ","
-    bom = "\ufeff".encode() if dialect is Dialect.EXCEL_FR else b""
-    yield bom + b"# ero export " + orjson.dumps(about) + b"\r\n"
-    yield _csv_lines([list(CSV_COLUMNS)], delimiter)
-    async for items in pages:
-        rows = (csv_row(item) for item in items)
-        if dialect is Dialect.EXCEL_FR:
-            rows = ([inert(cell) for cell in row] for row in rows)
-        yield _csv_lines(rows, delimiter)
+            yield writer.rows(items)
+            written += len(items)
+    except Exception as exc:
+        code = _failure_code(exc)
+        log.error("export_interrupted", code=code, rows=written, error=repr(exc))
+        yield writer.incomplete(code, written)
+        raise ExportInterrupted(f"export cut after {written} rows ({code})") from exc
+
+
+def _unavailable() -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        detail={
+            "code": "clickhouse_unavailable",
+            "fr": "ClickHouse n'a pas pu lire les rapports ; rien n'a été exporté. "
+            f"Réessayez dans {RETRY_AFTER_SECONDS} s.",
+            "en": "ClickHouse could not read the reports; nothing was exported. "
+            f"Retry in {RETRY_AFTER_SECONDS} s.",
+        },
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 @router.get(
     "/v1/reports/export",
     summary="Every event the report filters select, as CSV or NDJSON",
+    description=f"Streamed {EXPORT_PAGE} rows at a time, so memory holds one page whatever the "
+    "file's size. CSV text cells starting with = + - @, tab, CR, LF or NUL get a leading ' "
+    "(every dialect, the header line included); numbers stay numbers.",
     response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file, streamed. If reading fails once it has started, its last "
+            "line says `EXPORT INCOMPLETE` and the connection is dropped before the end of the "
+            "body (the client sees a failed transfer)."
+        },
+        503: {"description": "ClickHouse failed before the first byte; nothing was sent"},
+    },
 )
 async def export(
     principal: ReaderPrincipal,
@@ -134,9 +231,17 @@ async def export(
     ] = Dialect.STANDARD,
 ) -> StreamingResponse:
     pages = report_pages(clickhouse, principal.licence_id, filters, EXPORT_PAGE)
+    try:
+        first: list[ReportItem] = await anext(pages, [])
+    except Exception as exc:
+        if not infrastructure_failure(exc):
+            raise
+        log.warning("export_unavailable", error=repr(exc))
+        raise _unavailable() from exc
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    writer = _Ndjson() if format is Format.NDJSON else _Csv(dialect)
     return StreamingResponse(
-        export_bytes(pages, header(principal.licence_id, filters), format, dialect),
+        export_bytes(first, pages, header(principal.licence_id, filters), writer),
         media_type="text/csv; charset=utf-8" if format is Format.CSV else "application/x-ndjson",
         headers={"Content-Disposition": f'attachment; filename="ero-report-{stamp}.{format}"'},
     )

@@ -10,6 +10,7 @@ from fastapi import Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from infra.http_errors import invalid
+from query_api.instants import Instant, instant_query
 from query_api.scope import Conditions
 from schemas import Level, Origin
 from schemas.text import fold
@@ -119,8 +120,8 @@ def report_filters(
     q: Annotated[
         str | None, Query(description="words in the message; case and accents ignored")
     ] = None,
-    since: Annotated[AwareDatetime | None, Query(description="RFC 3339, inclusive")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="RFC 3339, exclusive")] = None,
+    since: Annotated[Instant | None, instant_query("inclusive")] = None,
+    until: Annotated[Instant | None, instant_query("exclusive")] = None,
 ) -> ReportFilters:
     check_range(since, until)
     return ReportFilters(

@@ -7,24 +7,26 @@ affected ("which ERP or CMS change broke 300 shops today"). Both read the per-mi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel, Field
 
 from infra.clickhouse import ClickHouse
-from infra.http_errors import invalid
 from infra.http_state import ClickHouseDep
 from licences.http import Operator, ReaderPrincipal
 from query_api.filters import ReportFilters
+from query_api.instants import Instant, instant_query
 from query_api.scope import Conditions
+from query_api.windows import window_of
 from schemas import Level, Origin, Remediation
 
 router = APIRouter(tags=["error groups"])
 operator_router = APIRouter(tags=["operators"], dependencies=[Operator])
 
 MAX_GROUPS = 200
+CONNECTOR_SAMPLE = 20
 
 
 class ErrorGroup(BaseModel):
@@ -34,7 +36,10 @@ class ErrorGroup(BaseModel):
     level: Level
     count: int
     connectors_affected: int
-    connectors: list[str]
+    connectors: list[str] = Field(
+        max_length=CONNECTOR_SAMPLE,
+        description=f"the first {CONNECTOR_SAMPLE} affected connectors, alphabetically",
+    )
     first_seen: datetime
     last_seen: datetime
     template: str
@@ -51,18 +56,20 @@ class FleetErrorGroup(ErrorGroup):
 class GroupPage(BaseModel):
     since: datetime
     until: datetime
-    groups: list[ErrorGroup]
+    groups: list[ErrorGroup] = Field(max_length=MAX_GROUPS)
 
 
 class FleetGroupPage(BaseModel):
     since: datetime
     until: datetime
-    groups: list[FleetErrorGroup]
+    groups: list[FleetErrorGroup] = Field(max_length=MAX_GROUPS)
 
 
 _COLUMNS = """
     fingerprint, any(operation), any(origin), max(level), sum(events) AS count,
-    groupUniqArrayMerge(connectors), min(first_event_at), max(last_event_at), any(template),
+    length(groupUniqArrayMerge(connectors)),
+    arraySlice(arraySort(groupUniqArrayMerge(connectors)), 1, {sample:UInt32}),
+    min(first_event_at), max(last_event_at), any(template),
     argMax(message, last_event_at),
     argMax((rule_id, remediation_hint, remediation_hint_en, remediation_url, remediation_action),
            last_event_at)
@@ -70,35 +77,21 @@ _COLUMNS = """
 _IN_WINDOW = "minute >= {since:DateTime} AND minute < {until:DateTime}"
 
 
-def _window(
-    since: datetime | None, until: datetime | None, default: timedelta
-) -> tuple[datetime, datetime]:
-    """The window widened to whole minutes, the rollup's granularity, so that the counts and
-    the report_url of a group cover exactly the same events."""
-    until = (until or datetime.now(UTC)).astimezone(UTC)
-    since = (since or until - default).astimezone(UTC)
-    if since >= until:
-        raise invalid("query", "until", "until must be after since")
-    start = since.replace(second=0, microsecond=0)
-    end = until.replace(second=0, microsecond=0)
-    return start, end if end == until else end + timedelta(minutes=1)
-
-
 def _bounds(since: datetime, until: datetime) -> dict[str, Any]:
-    return {"since": since, "until": until}
+    return {"since": since, "until": until, "sample": CONNECTOR_SAMPLE}
 
 
 def _group(row: tuple[Any, ...]) -> dict[str, Any]:
-    (fp, operation, origin, level, count, connectors, first, last, tpl, sample, remedy) = row[:11]
-    rule_id, hint, hint_en, url, action = remedy
+    fp, operation, origin, level, count, affected, connectors, first, last, tpl, sample = row[:11]
+    rule_id, hint, hint_en, url, action = row[11]
     return {
         "fingerprint": str(fp),
         "operation": operation,
         "origin": origin,
         "level": level,
         "count": count,
-        "connectors_affected": len(connectors),
-        "connectors": sorted(connectors)[:20],
+        "connectors_affected": affected,
+        "connectors": connectors,
         "first_seen": first,
         "last_seen": last,
         "template": tpl,
@@ -140,46 +133,57 @@ async def licence_groups(
     ]
 
 
-Since = Annotated[AwareDatetime | None, Query(description="RFC 3339; default: until - 48 h")]
-Until = Annotated[AwareDatetime | None, Query(description="RFC 3339; default: now")]
-Limit = Annotated[int, Query(ge=1, le=MAX_GROUPS)]
+Until = Annotated[Instant | None, instant_query("end, rounded up to the minute; default: now")]
+Limit = Annotated[int, Query(ge=1, le=MAX_GROUPS, description=f"1 to {MAX_GROUPS}")]
 
 
-@router.get("/v1/groups", response_model=GroupPage, summary="This licence's error groups")
+@router.get(
+    "/v1/groups",
+    response_model=GroupPage,
+    summary="This licence's error groups",
+    description=f"At most `limit` (1 to {MAX_GROUPS}) groups, each naming at most "
+    f"{CONNECTOR_SAMPLE} of its connectors (connectors_affected counts them all).",
+)
 async def groups(
     principal: ReaderPrincipal,
     clickhouse: ClickHouseDep,
-    since: Since = None,
+    since: Annotated[
+        Instant | None, instant_query("start, rounded down to the minute; default: until - 48 h")
+    ] = None,
     until: Until = None,
     limit: Limit = 50,
 ) -> GroupPage:
-    since, until = _window(since, until, timedelta(hours=48))
-    found = await licence_groups(clickhouse, principal.licence_id, since, until, limit)
-    return GroupPage(since=since, until=until, groups=found)
+    window = window_of(since, until, timedelta(hours=48))
+    found = await licence_groups(
+        clickhouse, principal.licence_id, window.since, window.until, limit
+    )
+    return GroupPage(since=window.since, until=window.until, groups=found)
 
 
 @operator_router.get(
     "/v1/admin/groups",
     response_model=FleetGroupPage,
     summary="Fleet-wide error groups, ranked by licences affected",
+    description=f"At most `limit` (1 to {MAX_GROUPS}) groups, each naming at most "
+    f"{CONNECTOR_SAMPLE} of its connectors.",
 )
 async def fleet_groups(
     clickhouse: ClickHouseDep,
     since: Annotated[
-        AwareDatetime | None, Query(description="RFC 3339; default: until - 24 h")
+        Instant | None, instant_query("start, rounded down to the minute; default: until - 24 h")
     ] = None,
     until: Until = None,
     limit: Limit = 50,
 ) -> FleetGroupPage:
-    since, until = _window(since, until, timedelta(hours=24))
+    window = window_of(since, until, timedelta(hours=24))
     rows = await clickhouse.arows(
         f"SELECT {_COLUMNS}, uniqExact(licence_id) AS licences FROM fingerprint_minutes "
         f"WHERE {_IN_WINDOW} GROUP BY fingerprint "
         "ORDER BY licences DESC, count DESC, fingerprint LIMIT {limit:UInt32}",
-        {**_bounds(since, until), "limit": limit},
+        {**_bounds(window.since, window.until), "limit": limit},
     )
     return FleetGroupPage(
-        since=since,
-        until=until,
-        groups=[FleetErrorGroup(**_group(row), licences_affected=row[11]) for row in rows],
+        since=window.since,
+        until=window.until,
+        groups=[FleetErrorGroup(**_group(row), licences_affected=row[12]) for row in rows],
     )

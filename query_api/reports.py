@@ -11,13 +11,15 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 
 from infra.clickhouse import ClickHouse
 from infra.http_errors import invalid
 from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters, report_filters
+from query_api.instants import RANGE, within_range
 from query_api.scope import Statement
 from schemas import Level, Origin, Remediation
 
@@ -51,7 +53,7 @@ class ReportItem(BaseModel):
 
 
 class ReportPage(BaseModel):
-    items: list[ReportItem]
+    items: list[ReportItem] = Field(max_length=MAX_PAGE)
     next_cursor: str | None
 
 
@@ -125,15 +127,31 @@ def encode_cursor(item: ReportItem) -> str:
 
 
 def decode_cursor(cursor: str) -> Position:
+    """The position a next_cursor names; 422 naming `cursor` if it is not one we could have made
+    (a forged position outside the accepted range would fail in ClickHouse or overflow here)."""
     try:
         occurred_at, event_id = orjson.loads(
             base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         )
-        return datetime.fromisoformat(occurred_at).astimezone(UTC), uuid.UUID(event_id)
+        position = datetime.fromisoformat(occurred_at), uuid.UUID(event_id)
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise _malformed_cursor() from exc
+    if position[0].tzinfo is None:
+        raise _malformed_cursor()
+    if not within_range(position[0]):
         raise invalid(
-            "query", "cursor", "malformed cursor: pass back the next_cursor of the previous page"
-        ) from exc
+            "query",
+            "cursor",
+            f"position hors de la plage acceptée / position outside the accepted range ({RANGE}): "
+            "pass back the next_cursor of the previous page",
+        )
+    return position[0].astimezone(UTC), position[1]
+
+
+def _malformed_cursor() -> RequestValidationError:
+    return invalid(
+        "query", "cursor", "malformed cursor: pass back the next_cursor of the previous page"
+    )
 
 
 def report_statement(
@@ -170,7 +188,13 @@ async def report_pages(
         after = (items[-1].occurred_at, items[-1].event_id)
 
 
-@router.get("/v1/reports", response_model=ReportPage, summary="Search the full sync reports")
+@router.get(
+    "/v1/reports",
+    response_model=ReportPage,
+    summary="Search the full sync reports",
+    description=f"At most `limit` (1 to {MAX_PAGE}) events a page; each event is bounded by "
+    "what ingest accepts (message 16 KiB, 64 attributes of 4 KiB).",
+)
 async def reports(
     principal: ReaderPrincipal,
     clickhouse: ClickHouseDep,

@@ -72,16 +72,18 @@ def series_statement(
     )
 
 
+def bucket_count(window: Window, step: timedelta) -> int:
+    """How many step-long buckets (counted from the Unix epoch) the window touches."""
+    return -((floor_to(window.since, step) - window.until) // step)
+
+
 def series(
     rows: list[tuple[Any, ...]], filters: ReportFilters, window: Window, step: timedelta
 ) -> dict[Level, list[Point]]:
     """Every bucket of the window for every level asked (zeros included), oldest first."""
     counts = {(bucket, Level(level)): n for bucket, level, n in rows}
-    buckets = []
-    at = floor_to(window.since, step)
-    while at < window.until:
-        buckets.append(at)
-        at += step
+    first = floor_to(window.since, step)
+    buckets = [first + index * step for index in range(bucket_count(window, step))]
     levels = filters.level or list(Level)
     # Thousands of points: build the shared parts of their report URLs once.
     shared = filters.model_copy(update={"level": [], "since": None, "until": None}).report_url()

@@ -7,13 +7,13 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from infra.http_errors import invalid
 from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters
-from query_api.series import Point, series, series_statement
+from query_api.series import Point, bucket_count, series, series_statement
 from query_api.windows import Window, duration, window_params
 from schemas import Level, Origin
 
@@ -35,10 +35,16 @@ class Trends(BaseModel):
     since: datetime
     until: datetime
     interval: Interval
-    series: dict[Level, list[Point]]
+    series: dict[Level, Annotated[list[Point], Field(max_length=MAX_POINTS)]]
 
 
-@router.get("/v1/trends", response_model=Trends, summary="Counts per level over time")
+@router.get(
+    "/v1/trends",
+    response_model=Trends,
+    summary=f"Counts per level over time (at most {MAX_POINTS} points a level)",
+    description=f"At most {MAX_POINTS} points a level: a window and interval that would "
+    "hold more answer 422 naming `interval` and the coarser intervals that fit.",
+)
 async def trends(
     principal: ReaderPrincipal,
     clickhouse: ClickHouseDep,
@@ -51,13 +57,14 @@ async def trends(
     connector_id: Annotated[list[str], Query(description="repeatable")] = [],  # noqa: B006
     operation: Annotated[list[str], Query(description="e.g. order.import; repeatable")] = [],  # noqa: B006
 ) -> Trends:
-    step, span = duration(interval), window.until - window.since
-    if span / step > MAX_POINTS:
-        coarse = [i.value for i in Interval if span / duration(i) <= MAX_POINTS]
+    step = duration(interval)
+    if bucket_count(window, step) > MAX_POINTS:
+        coarse = [i.value for i in Interval if bucket_count(window, duration(i)) <= MAX_POINTS]
         raise invalid(
             "query",
             "interval",
-            f"more than {MAX_POINTS} points over this window: use one of {', '.join(coarse)}",
+            f"more than {MAX_POINTS} points over this window: "
+            + (f"use one of {', '.join(coarse)}" if coarse else "narrow since..until"),
         )
     filters = ReportFilters(
         level=level, origin=origin, connector_id=connector_id, operation=operation

@@ -11,9 +11,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from query_api.filters import check_range
+from query_api.instants import EARLIEST, Instant, instant_query
 
 MINUTE = timedelta(minutes=1)
 
@@ -52,19 +53,25 @@ def _ceil_minute(value: datetime) -> datetime:
     return floor if floor == value else floor + MINUTE
 
 
+def window_of(since: datetime | None, until: datetime | None, length: timedelta) -> Window:
+    """[since, until) widened to whole minutes; without until, up to now; without since,
+    `length` before the end (never before the earliest instant a query accepts)."""
+    check_range(since, until)
+    end = _ceil_minute(until or datetime.now(UTC))
+    start = floor_to(since, MINUTE) if since else max(end - length, EARLIEST)
+    check_range(start, end)
+    return Window(since=start, until=end)
+
+
 def window_params(
     window: Annotated[
         Preset, Query(description="1h | 24h | 48h | 7d | 30d; ignored when since is given")
     ] = Preset.TWO_DAYS,
-    since: Annotated[
-        AwareDatetime | None, Query(description="custom start, RFC 3339 (rounded down to minute)")
-    ] = None,
+    since: Annotated[Instant | None, instant_query("custom start, rounded down to the minute")] = (
+        None
+    ),
     until: Annotated[
-        AwareDatetime | None, Query(description="custom end, RFC 3339 (rounded up to minute)")
+        Instant | None, instant_query("custom end, rounded up to the minute; default: now")
     ] = None,
 ) -> Window:
-    check_range(since, until)
-    end = _ceil_minute(until or datetime.now(UTC))
-    start = floor_to(since, MINUTE) if since else end - duration(window)
-    check_range(start, end)
-    return Window(since=start, until=end)
+    return window_of(since, until, duration(window))

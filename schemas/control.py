@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas.actions import ActionName
 from schemas.configuration import ConnectorConfiguration
@@ -21,6 +21,16 @@ from schemas.configuration import ConnectorConfiguration
 EVERY_LICENCE = "*"  # licence_id of vendor-wide entities (a notification to all licences)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _one_line(text: str) -> str:
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        raise ValueError("one line only: no line break (CR, LF) or other control character")
+    return text
+
+
+# What becomes an e-mail header (a ticket's subject) or a title: one line.
+OneLine = Annotated[Text, AfterValidator(_one_line)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
@@ -77,7 +87,9 @@ class ControlEvent(BaseModel):
     issued_at: datetime
     entity: Entity
     entity_id: str
-    revision: int = Field(ge=1, description="The entity's revision after this change.")
+    revision: int = Field(
+        ge=1, le=2**32 - 1, description="The entity's revision after this change (UInt32)."
+    )
     status: str = ""
     dedup_key: str = ""
     deleted: bool = False
@@ -226,14 +238,14 @@ class AccountRequest(Request):
 
 
 class TicketRequest(Request):
-    subject: Text
+    subject: OneLine
     message: LongText
     email: Email | None = Field(None, description="Default: the account e-mail.")
     shop_url: Url | None = Field(None, description="Default: the account's or connector's.")
 
 
 class NotificationRequest(Request):
-    title: Text
+    title: OneLine
     body: LongText
     licence_ids: list[Text] | None = Field(
         None, min_length=1, description="Omit to publish to every licence."

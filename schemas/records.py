@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from pydantic import BaseModel
 
-from schemas.sync_event import SyncEvent
+from schemas.sync_event import SyncEvent, storable_utc
 
 
 def encode_batches(
@@ -65,6 +65,26 @@ def record_head(value: bytes) -> tuple[dict[str, str], int]:
     line alone (the same caveat as `unpack_record`)."""
     head = orjson.loads(value[: value.index(b"\n")] + b"]}")
     return head, value.count(b"\n") - 1
+
+
+def log_time(timestamp_ms: int) -> datetime:
+    """A record's log timestamp, as ClickHouse can store it. Its producer sets it: one no
+    database can hold reads as now, so the record is still kept for the retention (an old
+    stand-in would be dropped at once); a redelivery of such a record is then kept twice."""
+    try:
+        return storable_utc(datetime.fromtimestamp(timestamp_ms / 1000, UTC), "timestamp")
+    except (OverflowError, OSError, ValueError):
+        return datetime.now(UTC)
+
+
+def storable_time(text: object) -> datetime | None:
+    """An RFC 3339 time read from a record that may not be ours: None unless ClickHouse can
+    store it as it is meant (with its offset)."""
+    try:
+        value = datetime.fromisoformat(str(text))
+        return storable_utc(value, "received_at") if value.tzinfo is not None else None
+    except ValueError:
+        return None
 
 
 SEAL_HEADER = "ero-seal"

@@ -11,16 +11,45 @@ dead-letter store once v2 is deployed (`ero dlq replay`).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from schemas.line_errors import line_error
 
 # Namespace of the ids the server derives for lines sent without an event_id.
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1e0f3c-6c0b-4d7e-9a55-3b8f0e2b7a10")
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
+
+# The instants every ClickHouse keeps in a DateTime64: older servers clamp a value outside
+# them to the nearest bound without a word, so a line outside them is refused, never stored at
+# a wrong time.
+STORABLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+STORABLE_UNTIL = datetime(2300, 1, 1, tzinfo=UTC)
+"""Exclusive."""
+
+
+def storable_utc(value: datetime, field: str) -> datetime:
+    """`value` (aware) in UTC, refused (a pydantic error naming `field`) when ClickHouse could
+    not store it: .NET's `DateTime.MinValue` sent with a local offset is before year 1 in UTC."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        value = STORABLE_FROM - timedelta(days=1)  # before year 1 or after 9999: out, below
+    if not STORABLE_FROM <= value < STORABLE_UNTIL:
+        raise line_error(
+            f"{field}_out_of_range",
+            f"before {STORABLE_FROM:%Y-%m-%d} or from {STORABLE_UNTIL:%Y-%m-%d} on (UTC): no "
+            "date there can be stored; check the connector's clock and how it writes an "
+            "unknown date",
+            f"avant le {STORABLE_FROM:%d/%m/%Y} ou à partir du {STORABLE_UNTIL:%d/%m/%Y} (UTC) : "
+            "date impossible à enregistrer ; vérifiez l'horloge du connecteur et la façon dont "
+            "il écrit une date inconnue",
+        )
+    return value
 
 
 class SyncEventV1(BaseModel):
@@ -58,7 +87,7 @@ class SyncEventV1(BaseModel):
     @classmethod
     def _utc_milliseconds(cls, value: datetime) -> datetime:
         # ClickHouse keeps DateTime64(3): normalising here keeps cursors and stored values equal.
-        value = value.astimezone(UTC)
+        value = storable_utc(value, "occurred_at")
         if value.microsecond % 1000:
             value = value.replace(microsecond=value.microsecond // 1000 * 1000)
         return value
@@ -110,5 +139,10 @@ class RawBatch(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     licence_id: str
-    received_at: datetime
+    received_at: AwareDatetime
     events: list[SyncEvent]
+
+    @field_validator("received_at")
+    @classmethod
+    def _storable(cls, value: datetime) -> datetime:
+        return storable_utc(value, "received_at")

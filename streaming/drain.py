@@ -2,16 +2,18 @@
 holds goes with it.
 
 So before the agents stop, wait until every record accepted so far has been classified and
-projected; only then is the broker stopped (a drain that times out leaves it running, and the
-next `ero run` resumes from it, as after a crash). With a durable broker (Apache Kafka) the log
-keeps the records and the next worker resumes from the committed offsets; the drain is not
-needed and not started.
+projected; only then is the broker stopped. With a durable broker (Apache Kafka) the log keeps
+the records and the next worker resumes from the committed offsets; the drain is not needed and
+not started.
+
+The wait is bounded (ERO_DRAIN_TIMEOUT_SECONDS): past it the drain gives up, says per topic and
+partition how many records were not drained, and the process exits non-zero (ero/runtime.py),
+leaving the embedded broker running with them: the next `ero run` resumes from it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,8 +46,16 @@ class Progress:
     def batch_started(self, records: int) -> None:
         """A stage starts working on a batch (a hook for measurements: `ero-bench pipeline`)."""
 
+    def behind(self, topic: str, ends: dict[int, int]) -> dict[int, int]:
+        """Partition -> records below its end offset this process is not done with."""
+        return {
+            partition: end - done
+            for partition, end in ends.items()
+            if (done := self._done.get((topic, partition), 0)) < end
+        }
+
     def caught_up(self, topic: str, ends: dict[int, int]) -> bool:
-        return all(self._done.get((topic, p), 0) >= end for p, end in ends.items() if end > 0)
+        return not self.behind(topic, ends)
 
 
 class DrainService(mode.Service):
@@ -65,16 +75,38 @@ class DrainService(mode.Service):
         self._stages = tuple(stages)
         self._progress = progress
         self._timeout = timeout
-        self.drained = False
+        self._ends: dict[str, dict[int, int]] = {}
+        self.timed_out = False
+
+    def not_drained(self) -> dict[str, dict[int, int] | str]:
+        """Topic -> {partition: records not drained}, or "not checked" for a topic the drain
+        did not reach: what a stop that gave up leaves in the log."""
+        found: dict[str, dict[int, int] | str] = {}
+        for topic in self._stages:
+            ends = self._ends.get(topic)
+            if ends is None:
+                found[topic] = "not checked"
+            elif behind := self._progress.behind(topic, ends):
+                found[topic] = behind
+        return found
 
     async def on_stop(self) -> None:
-        deadline = time.monotonic() + self._timeout
-        for topic in self._stages:
-            ends = await end_offsets(self._bootstrap, topic)
-            while not self._progress.caught_up(topic, ends):
-                if time.monotonic() > deadline:
-                    log.error("drain_timed_out", topic=topic, end_offsets=ends)
-                    return
-                await asyncio.sleep(0.05)
+        """Called once the API stopped, before the agents stop; returns within the timeout
+        (a broker that does not answer end offsets counts against it too)."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                for topic in self._stages:
+                    self._ends[topic] = await end_offsets(self._bootstrap, topic)
+                    # Polled: progress is marked by every agent's batch, no event to wait on.
+                    while not self._progress.caught_up(topic, self._ends[topic]):  # noqa: ASYNC110
+                        await asyncio.sleep(0.05)
+        except TimeoutError:
+            self.timed_out = True
+            log.error(
+                "drain_timed_out",
+                timeout_seconds=self._timeout,
+                not_drained=self.not_drained(),
+                hint="these records were accepted but not projected before the stop",
+            )
+            return
         log.info("drained", topics=self._stages)
-        self.drained = True

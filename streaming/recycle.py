@@ -1,7 +1,7 @@
 """Recycling the high-volume topics of a memory-only broker, so that its memory stays bounded.
 
 The embedded broker (Tansu, memory-only) keeps every record until its topic is deleted: it
-ignores retention and cannot delete records (docs/decisions/0007-embedded-broker-durability.md).
+ignores retention and cannot delete records (docs/decisions/0008-embedded-broker-durability.md).
 So, once enough bytes went through the raw topic and the feed (`RecyclePolicy.after_bytes`), and
 only once every record they hold has been stored in ClickHouse (the hot stage commits a batch
 after its events, its archive rows and its feed records are stored and acked), they are

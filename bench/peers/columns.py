@@ -15,11 +15,9 @@ from schemas.text import fold
 
 def insert_rows(clickhouse: ClickHouse, rows: Sequence[Row]) -> int:
     times = [r.event.occurred_at for r in rows]
-    licences = {r.accepted.licence_id for r in rows}
-    known = known_ids(
-        clickhouse, [str(r.event.event_id) for r in rows], licences, min(times), max(times)
-    )
-    new = [r for r in rows if str(r.event.event_id) not in known]
+    keys = [(r.accepted.licence_id, str(r.event.event_id)) for r in rows]
+    known = known_ids(clickhouse, keys, min(times), max(times))
+    new = [r for r, key in zip(rows, keys, strict=True) if key not in known]
     if not new:
         return 0
     values: dict[str, list[Any]] = {

@@ -7,11 +7,11 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from control_plane.http.common import Bus, ReaderActor, command
+from control_plane.http.common import Bus, CommandLimit, ReaderActor, StorableBody, command
 from licences.http import ReaderPrincipal
 from schemas.control import AccountDoc, AccountRequest, Entity, PcKeyDoc
 
-router = APIRouter(tags=["account"])
+router = APIRouter(tags=["account"], dependencies=[StorableBody])
 
 
 class PcKeyState(BaseModel):
@@ -25,7 +25,7 @@ async def get_account(principal: ReaderPrincipal, bus: Bus) -> AccountDoc:
     return found.doc(AccountDoc) if found else AccountDoc()
 
 
-@router.put("/v1/account", response_model=AccountDoc)
+@router.put("/v1/account", response_model=AccountDoc, dependencies=[CommandLimit])
 async def put_account(
     body: AccountRequest,
     principal: ReaderPrincipal,
@@ -48,7 +48,7 @@ async def pc_key(principal: ReaderPrincipal, bus: Bus) -> PcKeyState:
     return PcKeyState(bound=doc.pc_key_hash is not None, bound_at=doc.bound_at)
 
 
-@router.post("/v1/pc-key/reset", response_model=PcKeyState)
+@router.post("/v1/pc-key/reset", response_model=PcKeyState, dependencies=[CommandLimit])
 async def reset_pc_key(
     principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response
 ) -> PcKeyState:

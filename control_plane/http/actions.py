@@ -17,7 +17,15 @@ from pydantic import BaseModel
 
 from control_plane.actions import action_event, dedup_key, licence_actions, visible_status
 from control_plane.bus import ControlBus
-from control_plane.http.common import Bus, ReaderActor, commit, conflict, not_found
+from control_plane.http.common import (
+    Bus,
+    CommandLimit,
+    ReaderActor,
+    StorableBody,
+    commit,
+    conflict,
+    not_found,
+)
 from control_plane.store import Revision
 from infra.http_errors import invalid
 from infra.http_state import from_state
@@ -30,7 +38,7 @@ from schemas.control import (
     RemoteActionDoc,
 )
 
-router = APIRouter(tags=["remote actions"])
+router = APIRouter(tags=["remote actions"], dependencies=[StorableBody])
 
 
 class ActionLabel(BaseModel):
@@ -105,7 +113,12 @@ class ActionPolicy:
     """A remote action not fetched by a sync within this expires (unless the request says)."""
 
 
-@router.post("/v1/actions", status_code=status.HTTP_201_CREATED, response_model=ActionOut)
+@router.post(
+    "/v1/actions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ActionOut,
+    dependencies=[CommandLimit],
+)
 async def enqueue_action(
     body: ActionRequest,
     principal: ReaderPrincipal,
@@ -167,7 +180,9 @@ async def _event_exists(bus: ControlBus, licence_id: str, event_id: uuid.UUID) -
     return bool(rows[0][0])
 
 
-@router.post("/v1/actions/{action_id}/cancel", response_model=ActionOut)
+@router.post(
+    "/v1/actions/{action_id}/cancel", response_model=ActionOut, dependencies=[CommandLimit]
+)
 async def cancel_action(
     action_id: str, principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response
 ) -> ActionOut:

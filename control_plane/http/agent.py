@@ -13,7 +13,14 @@ from control_plane.actions import action_event, visible_status
 from control_plane.configurations import active_configuration
 from control_plane.handshake import ACTOR, PcKeyMismatch, handshake
 from control_plane.http.actions import ActionOut, action_out
-from control_plane.http.common import Bus, commit, conflict, not_found
+from control_plane.http.common import (
+    Bus,
+    CommandLimit,
+    StorableBody,
+    commit,
+    conflict,
+    not_found,
+)
 from licences.http import ConnectorPrincipal
 from schemas.configuration import ConnectorConfiguration
 from schemas.control import (
@@ -25,7 +32,7 @@ from schemas.control import (
 )
 
 log = structlog.get_logger(__name__)
-router = APIRouter(tags=["connector"])
+router = APIRouter(tags=["connector"], dependencies=[StorableBody])
 
 PC_KEY_MISMATCH = (
     "Cette licence est déjà liée à un autre poste (clé PC différente). Réinitialisez la clé PC "
@@ -47,7 +54,7 @@ class SyncAnswer(BaseModel):
     actions: list[ActionOut]
 
 
-@router.post("/v1/agent/sync", response_model=SyncAnswer)
+@router.post("/v1/agent/sync", response_model=SyncAnswer, dependencies=[CommandLimit])
 async def sync(
     body: SyncRequest, principal: ConnectorPrincipal, bus: Bus, response: Response
 ) -> SyncAnswer:
@@ -84,7 +91,11 @@ async def sync(
     )
 
 
-@router.post("/v1/agent/actions/{action_id}/result", response_model=ActionOut)
+@router.post(
+    "/v1/agent/actions/{action_id}/result",
+    response_model=ActionOut,
+    dependencies=[CommandLimit],
+)
 async def action_result(
     action_id: str,
     body: ActionResultRequest,

@@ -1,4 +1,7 @@
-"""Audit: every control-plane change of a licence (who, when, what, before/after)."""
+"""Audit: every control-plane change of a licence (who, when, what, before/after).
+
+A PC key appears as its keyed fingerprint (control_plane/fingerprint.py), never as its hash.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from control_plane.fingerprint import KeyFingerprint
 from control_plane.http.common import Bus
 from control_plane.store import ControlStore
+from infra.http_state import from_state
 from licences.http import Operator, ReaderPrincipal
 
 router = APIRouter(tags=["audit"])
@@ -44,8 +49,19 @@ LIMIT {limit:UInt32}
 """
 
 
+Fingerprint = Annotated[KeyFingerprint, Depends(from_state("pc_key_fingerprint", KeyFingerprint))]
+
+
+def _document(text: str, fingerprint: KeyFingerprint) -> dict[str, Any] | None:
+    return fingerprint.shown(orjson.loads(text)) if text else None
+
+
 async def audit_of(
-    store: ControlStore, licence_id: str, entities: list[str], limit: int
+    store: ControlStore,
+    fingerprint: KeyFingerprint,
+    licence_id: str,
+    entities: list[str],
+    limit: int,
 ) -> AuditPage:
     rows = await store.clickhouse.arows(
         _QUERY, {"licence_id": licence_id, "entities": entities, "limit": limit}
@@ -61,8 +77,8 @@ async def audit_of(
                 entity=entity,
                 entity_id=entity_id,
                 revision=revision,
-                before=orjson.loads(before) if before else None,
-                after=orjson.loads(after) if after else None,
+                before=_document(before, fingerprint),
+                after=_document(after, fingerprint),
             )
             for (
                 command_id,
@@ -87,10 +103,11 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 async def audit(
     principal: ReaderPrincipal,
     bus: Bus,
+    fingerprint: Fingerprint,
     entities: Entities = [],  # noqa: B006
     limit: Limit = 200,
 ) -> AuditPage:
-    return await audit_of(bus.store, principal.licence_id, entities, limit)
+    return await audit_of(bus.store, fingerprint, principal.licence_id, entities, limit)
 
 
 @router.get(
@@ -102,7 +119,8 @@ async def audit(
 async def operator_audit(
     licence_id: str,
     bus: Bus,
+    fingerprint: Fingerprint,
     entities: Entities = [],  # noqa: B006
     limit: Limit = 200,
 ) -> AuditPage:
-    return await audit_of(bus.store, licence_id, entities, limit)
+    return await audit_of(bus.store, fingerprint, licence_id, entities, limit)

@@ -1,4 +1,5 @@
-"""What the control plane's routers share: who acts, the bus, committing a command over HTTP."""
+"""What the control plane's routers share: who acts, the bus, committing a command over HTTP,
+what a body may hold, how often a client may write."""
 
 from __future__ import annotations
 
@@ -7,16 +8,44 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Response, status
+from fastapi import Depends, Header, HTTPException, Request, Response, status
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.store import Revision
+from infra.http_errors import invalid
 from infra.http_state import from_state
 from infra.log_producer import LogUnavailable
-from licences.http import ReaderPrincipal
+from licences.http import ReaderPrincipal, rate_limited
 from schemas.control import ControlEvent, ControlKind, Document, Entity
+from schemas.storable import unstorable
 
 RETRY_AFTER_SECONDS = 5
+
+# Kinds of writes, each with its own limit per key (ERO_RATE_LIMIT_COMMANDS, _TICKETS), and
+# all counted together per licence (ERO_RATE_LIMIT_LICENCE).
+COMMANDS = "commands"
+TICKETS = "tickets"
+CommandLimit = rate_limited(COMMANDS)
+TicketLimit = rate_limited(TICKETS)
+
+
+async def _storable_body(request: Request) -> None:
+    """A JSON body holding what the projection could not store (an integer beyond 64 bits, a
+    NaN, a NUL, nesting past schemas.storable.MAX_DEPTH) is a 422 naming its JSON path, before
+    anything is decided or appended. FastAPI has parsed the body already (and keeps it)."""
+    if not await request.body():
+        return
+    try:
+        document = await request.json()
+    except ValueError:  # not JSON: the route's own body validation says so
+        return
+    problem = unstorable(document)
+    if problem is not None:
+        raise invalid("body", problem.path, problem.reason)
+
+
+StorableBody = Depends(_storable_body)
+"""On every control-plane router: each of its bodies is checked the same way."""
 
 
 Bus = Annotated[ControlBus, Depends(from_state("control", ControlBus))]

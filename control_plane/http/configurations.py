@@ -16,14 +16,21 @@ from pydantic import BaseModel
 from control_plane.bus import ControlBus
 from control_plane.configurations import active_configuration
 from control_plane.diff import Change, json_diff
-from control_plane.http.common import Bus, ReaderActor, command, not_found
+from control_plane.http.common import (
+    Bus,
+    CommandLimit,
+    ReaderActor,
+    StorableBody,
+    command,
+    not_found,
+)
 from control_plane.store import Revision
 from infra.http_errors import invalid
 from licences.http import ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
 from schemas.control import ActiveConfigurationDoc, ConfigurationDoc, Entity
 
-router = APIRouter(tags=["configurations"])
+router = APIRouter(tags=["configurations"], dependencies=[StorableBody])
 
 
 class ConfigurationOut(BaseModel):
@@ -84,7 +91,10 @@ async def list_configurations(principal: ReaderPrincipal, bus: Bus) -> list[Conf
 
 
 @router.post(
-    "/v1/configurations", status_code=status.HTTP_201_CREATED, response_model=ConfigurationOut
+    "/v1/configurations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConfigurationOut,
+    dependencies=[CommandLimit],
 )
 async def create_configuration(
     body: ConfigurationRequest,
@@ -112,7 +122,11 @@ async def get_configuration(
     return _out(found, await _active_id(bus, principal.licence_id))
 
 
-@router.put("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
+@router.put(
+    "/v1/configurations/{configuration_id}",
+    response_model=ConfigurationOut,
+    dependencies=[CommandLimit],
+)
 async def update_configuration(
     configuration_id: str,
     body: ConfigurationRequest,
@@ -137,7 +151,11 @@ async def update_configuration(
     return _out(Revision.written_by(event), active_id)
 
 
-@router.delete("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
+@router.delete(
+    "/v1/configurations/{configuration_id}",
+    response_model=ConfigurationOut,
+    dependencies=[CommandLimit],
+)
 async def delete_configuration(
     configuration_id: str,
     principal: ReaderPrincipal,
@@ -158,7 +176,11 @@ async def delete_configuration(
     return _out(Revision.written_by(event), None)
 
 
-@router.post("/v1/configurations/{configuration_id}/activate", response_model=ConfigurationOut)
+@router.post(
+    "/v1/configurations/{configuration_id}/activate",
+    response_model=ConfigurationOut,
+    dependencies=[CommandLimit],
+)
 async def activate_configuration(
     configuration_id: str,
     principal: ReaderPrincipal,

@@ -13,12 +13,12 @@ import structlog
 from fastapi import APIRouter, Response
 
 from control_plane.bus import new_event
-from control_plane.http.common import Bus, commit, not_found
+from control_plane.http.common import Bus, StorableBody, commit, not_found
 from licences.http import Licences, Operator
 from schemas.control import Entity, LicenceDoc, LicenceStatusRequest
 
 log = structlog.get_logger(__name__)
-router = APIRouter(tags=["operators"], dependencies=[Operator])
+router = APIRouter(tags=["operators"], dependencies=[Operator, StorableBody])
 
 
 @router.post("/v1/admin/licences/{licence_id}/status", response_model=LicenceDoc)

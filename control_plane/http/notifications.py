@@ -13,7 +13,15 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
-from control_plane.http.common import Bus, ReaderActor, command, commit, not_found
+from control_plane.http.common import (
+    Bus,
+    CommandLimit,
+    ReaderActor,
+    StorableBody,
+    command,
+    commit,
+    not_found,
+)
 from infra.http_errors import invalid
 from licences.http import Licences, Operator, ReaderPrincipal
 from schemas.control import (
@@ -24,7 +32,7 @@ from schemas.control import (
     NotificationRequest,
 )
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], dependencies=[StorableBody])
 
 
 class NotificationOut(NotificationDoc):
@@ -51,7 +59,11 @@ async def notifications(principal: ReaderPrincipal, bus: Bus) -> NotificationFee
     return await _feed(bus, principal.licence_id)
 
 
-@router.post("/v1/notifications/{notification_id}/read", response_model=NotificationFeed)
+@router.post(
+    "/v1/notifications/{notification_id}/read",
+    response_model=NotificationFeed,
+    dependencies=[CommandLimit],
+)
 async def mark_read(
     notification_id: str,
     principal: ReaderPrincipal,

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from control_plane.bus import ControlBus, new_event
 from control_plane.configurations import active_configuration
 from control_plane.delivery import SupportDelivery, deliver
-from control_plane.http.common import Bus, ReaderActor, commit
+from control_plane.http.common import Bus, ReaderActor, StorableBody, TicketLimit, commit
 from control_plane.store import Revision
 from infra.http_errors import invalid
 from infra.http_state import from_state
@@ -30,7 +30,7 @@ from schemas.control import (
     TicketRequest,
 )
 
-router = APIRouter(tags=["support tickets"])
+router = APIRouter(tags=["support tickets"], dependencies=[StorableBody])
 
 ERROR_WINDOW = timedelta(hours=48)
 MAX_ERROR_GROUPS = 20
@@ -91,7 +91,12 @@ async def list_tickets(principal: ReaderPrincipal, bus: Bus) -> list[TicketDoc]:
     ]
 
 
-@router.post("/v1/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketDoc)
+@router.post(
+    "/v1/tickets",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketDoc,
+    dependencies=[TicketLimit],
+)
 async def create_ticket(
     body: TicketRequest,
     principal: ReaderPrincipal,

@@ -4,6 +4,10 @@ control topic, projected, and visible to the very next call."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import re
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -546,3 +550,200 @@ def test_a_command_is_503_with_retry_after_when_the_log_is_unreachable(tmp_path:
             assert reader.get("/v1/actions").json() == []
     finally:
         assert api.stop() == 0
+
+
+# A poison command, and bodies no store can hold ---------------------------------------------
+
+POISON = {"erp": "ebp", "shop": "shopify", "options": {"x": 100000000000000000000}}
+
+
+def _append(bootstrap: str, topic: str, key: str, values: list[bytes]) -> None:
+    """Records a producer of our own writes onto the topic, past the API's checks."""
+
+    async def send() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        try:
+            for value in values:
+                await producer.send_and_wait(topic, value, key=key.encode())
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())
+
+
+def _command(licence_id: str, entity: str, after: dict[str, Any]) -> bytes:
+    # The stdlib encoder: orjson (like the projection) refuses integers past 64 bits.
+    return json.dumps(
+        {
+            "command_id": str(uuid.uuid4()),
+            "licence_id": licence_id,
+            "kind": f"{entity}.created",
+            "actor": "reader",
+            "issued_at": datetime.now(UTC).isoformat(),
+            "entity": entity,
+            "entity_id": str(uuid.uuid4()),
+            "revision": 1,
+            "after": after,
+        }
+    ).encode()
+
+
+def test_a_poison_command_is_refused_or_dead_lettered_and_other_licences_go_on(
+    pipeline: Pipeline, shop: Shop, operator: httpx.Client
+) -> None:
+    refused = shop.reader.post("/v1/configurations", json={"name": "poison", "document": POISON})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "document", "options", "x"]
+    assert "64 bits" in refused.json()["detail"][0]["msg"]
+
+    # Past the API: a big integer, and a licence document the writer cannot read.
+    licence_id = shop.licence.licence_id
+    _append(
+        pipeline.runtime["kafka_bootstrap"],
+        "ero.control",
+        licence_id,
+        [
+            _command(licence_id, "configuration", {"name": "poison", "document": POISON}),
+            _command(licence_id, "licence", {"name": "no status, no dates"}),
+        ],
+    )
+    other = Shop(pipeline, "another licence")
+    try:
+        started = time.monotonic()
+        created = other.reader.post(
+            "/v1/configurations", json={"name": "après le poison", "document": CONFIG}
+        )
+        assert created.status_code == 201, created.text  # applied, not 202 after 5 s
+        assert time.monotonic() - started < 5
+        assert shop.reader.put("/v1/account", json={"email": "a@b.example"}).status_code == 200
+    finally:
+        other.close()
+
+    letters = wait_until(
+        lambda: (
+            (
+                found := operator.get(
+                    "/v1/admin/dead-letters", params={"licence_id": licence_id}
+                ).json()
+            )
+            and len(found) == 2
+            and found
+        )
+    )
+    reasons = sorted(letter["reason"] for letter in letters)
+    assert reasons[0].startswith("(record): could not be stored (ValidationError)"), reasons
+    assert reasons[1].startswith("after.document.options.x: integer beyond 64 bits"), reasons
+    shown = operator.get(f"/v1/admin/dead-letters/{letters[0]['letter_id']}").json()
+    assert shown["source"].startswith("control:ero.control/")
+    replay = operator.post(
+        "/v1/admin/dead-letters/replay", json={"letter_ids": [shown["letter_id"]]}
+    ).json()
+    assert replay["outcomes"][0]["replayed"] is False
+    assert "not replayed" in replay["outcomes"][0]["reasons"][-1]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "words"),
+    [
+        (b'{"name":"n","document":{"erp":"ebp","shop":"other","options":{"x":NaN}}}',
+         ["body", "document", "options", "x"], "finite"),
+        (b'{"name":"n\\u0000","document":{"erp":"ebp","shop":"other"}}', ["body", "name"], "NUL"),
+        (b'{"name":"\\ud800","document":{"erp":"ebp","shop":"other"}}', ["body", "name"],
+         "surrogate"),
+        (b'{"name":"n","document":' + b'{"a":' * 40 + b"1" + b"}" * 40 + b"}",
+         ["body", "document", *["a"] * 31], "deeper than 32"),
+    ],
+)  # fmt: skip
+def test_what_no_store_can_hold_is_a_422_naming_its_path(
+    shop: Shop, body: bytes, loc: list[str], words: str
+) -> None:
+    answer = shop.reader.post(
+        "/v1/configurations", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == loc
+    assert words in answer.json()["detail"][0]["msg"]
+
+
+def test_bodies_are_bounded_and_a_422_quotes_an_excerpt_only(shop: Shop) -> None:
+    too_large = shop.reader.post(
+        "/v1/tickets",
+        content=b" " * (3 * 1024 * 1024),
+        headers={"Content-Type": "application/json"},
+    )
+    assert too_large.status_code == 413
+    assert too_large.json()["detail"]["code"] == "body_too_large"
+    assert {"fr", "en"} <= set(too_large.json()["detail"])
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: refused once the bytes pass the limit
+        yield b'{"subject": "'
+        for _ in range(300):
+            yield b"x" * 10_000
+
+    streamed = shop.reader.post("/v1/tickets", content=chunks())
+    assert streamed.status_code == 413
+    assert streamed.json()["detail"]["code"] == "body_too_large"
+
+    echo = shop.reader.post(
+        "/v1/configurations",
+        json={"name": "n" * 1_000_000, "document": {"erp": "e" * 500_000, "shop": "other"}},
+    )
+    assert echo.status_code == 422
+    assert len(echo.content) < 2_000, len(echo.content)
+    assert [e["loc"] for e in echo.json()["detail"]] == [
+        ["body", "name"],
+        ["body", "document", "erp"],
+    ]
+
+
+def test_a_ticket_subject_is_one_line_and_tickets_are_rate_limited(shop: Shop) -> None:
+    assert shop.reader.put("/v1/account", json={"email": "gerant@shop.example"}).status_code == 200
+    injected = shop.reader.post(
+        "/v1/tickets",
+        json={"subject": "Aide\r\nBcc: everyone@example.com", "message": "Bonjour"},
+    )
+    assert injected.status_code == 422
+    assert injected.json()["detail"][0]["loc"] == ["body", "subject"]
+    assert shop.reader.get("/v1/tickets").json() == []  # refused before anything is recorded
+
+    # 5 per minute per key: the refused attempt above counted, as every attempt does.
+    answers = [
+        shop.reader.post("/v1/tickets", json={"subject": f"Aide {n}", "message": "Bonjour"})
+        for n in range(5)
+    ]
+    assert [a.status_code for a in answers] == [201] * 4 + [429]
+    limited = answers[-1]
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert limited.json()["detail"]["code"] == "rate_limited"
+    assert len(shop.reader.get("/v1/tickets").json()) == 4
+    # Another kind of write of the same key has its own window.
+    assert shop.reader.post("/v1/actions", json={"action": "clear_cache"}).status_code == 201
+
+
+def test_the_audit_shows_a_keyed_fingerprint_of_the_pc_key_never_its_hash(shop: Shop) -> None:
+    pc_key = "PC-AUDIT-0001"
+    assert shop.sync(pc_key).status_code == 200
+    audit = shop.reader.get("/v1/audit", params={"entity": "pc_key"})
+    bound = audit.json()["items"][0]["after"]
+    assert "pc_key_hash" not in bound
+    assert len(bound["pc_key_fingerprint"]) == 16
+    assert hashlib.sha256(pc_key.encode()).hexdigest() not in audit.text
+
+
+def test_api_docs_load_nothing_from_elsewhere_and_answers_carry_security_headers(
+    pipeline: Pipeline, shop: Shop
+) -> None:
+    docs = httpx.get(f"{pipeline.url}/docs")
+    assert docs.status_code == 200
+    assert "http://" not in docs.text
+    assert "https://" not in docs.text
+    assert "script-src 'self'" in docs.headers["Content-Security-Policy"]
+    script = re.search(r'<script src="([^"]+)"', docs.text)
+    assert script is not None
+    bundle = httpx.get(f"{pipeline.url}{script.group(1)}")
+    assert bundle.status_code == 200
+    assert "SwaggerUIBundle" in bundle.text
+    for answer in (shop.reader.get("/v1/actions"), httpx.get(f"{pipeline.url}/v1/actions")):
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["X-Frame-Options"] == "DENY"

@@ -43,7 +43,7 @@ def loaded(pipeline: Pipeline, corpus_path: Path) -> Loaded:
             "/v1/events", content=ndjson(events), headers={"Content-Type": "application/x-ndjson"}
         )
     assert response.status_code == 202, response.text
-    assert response.json() == {"accepted": len(events), "rejected": []}
+    assert response.json() == {"accepted": len(events), "rejected": [], "duplicates": []}
     with pipeline.client(licence.reader_token) as reader:
         wait_until(lambda: len(report_items(reader, limit=7)) == len(events))
     return Loaded(licence, events)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -113,3 +115,36 @@ def test_a_busy_api_port_is_one_clear_line_and_starts_nothing(tmp_path: Path) ->
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert f"127.0.0.1:{pipeline.port}" in done.stderr
     assert not (tmp_path / "var" / "runtime.json").exists()
+
+
+CONTROL_OUTAGE = (sys.executable, "-m", "tests.support.control_outage")
+
+
+def test_ctrl_c_is_bounded_in_time_when_the_projection_cannot_finish(tmp_path: Path) -> None:
+    """ClickHouse refuses every control insert (transient: retried for ever); Ctrl-C still
+    stops `ero run` within drain + stop timeouts, non-zero, saying what was not drained."""
+    pipeline = Pipeline(
+        tmp_path / "var",
+        launcher=CONTROL_OUTAGE,
+        ERO_CONTROL_VISIBLE_TIMEOUT_SECONDS="0.5",
+        ERO_DRAIN_TIMEOUT_SECONDS="2",
+        ERO_STOP_TIMEOUT_SECONDS="3",
+    ).start()
+    try:
+        with pipeline.client(pipeline.demo_licence.reader_token) as reader:
+            queued = reader.post("/v1/actions", json={"action": "clear_cache"})
+        assert queued.status_code == 202, queued.text  # in the log, never projected
+        started = time.monotonic()
+        code = pipeline.stop(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        pipeline.ensure_stopped()
+    assert code == 3
+    assert took < 2 + 3 + 5, f"the stop took {took:.1f} s"
+    gave_up = [
+        line
+        for line in pipeline.log.read_text().splitlines()
+        if '"drain_timed_out"' in line or '"stop_timed_out"' in line
+    ]
+    assert gave_up, "no line says what was not drained"
+    assert "ero.control" in orjson.loads(gave_up[0])["not_drained"]

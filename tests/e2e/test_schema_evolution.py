@@ -37,7 +37,7 @@ def test_v1_and_v2_events_mix_in_one_topic(pipeline: Pipeline) -> None:
     mixed = [line for pair in zip(v1, v2, strict=True) for line in pair]
     with pipeline.client(licence.connector_key) as connector:
         answer = connector.post("/v1/events", json=mixed)
-    assert answer.json() == {"accepted": 6, "rejected": []}
+    assert answer.json() == {"accepted": 6, "rejected": [], "duplicates": []}
 
     with pipeline.client(licence.reader_token) as reader:
 

@@ -4,8 +4,6 @@ and what a click does is what the API then holds."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from collections import Counter
@@ -23,6 +21,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 
 from licences import Credentials
 from tests.support.pipeline import Pipeline, wait_until
+from tests.support.readers import csv_export
 
 pytestmark = pytest.mark.pipeline
 
@@ -460,13 +459,12 @@ def test_the_export_is_the_apis_file_for_the_filters_shown(page: Page, shop: Sho
     visit(page, "rapports?level=alert")
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV", exact=True).click()
-    first, _, rest = Path(download.value.path()).read_bytes().decode().partition("\r\n")
-    about = orjson.loads(first.removeprefix("# ero export "))
+    about, (columns, *cells) = csv_export(Path(download.value.path()).read_bytes())
     assert (about["licence_id"], about["filters"]) == (
         shop.licence.licence_id,
         {"level": ["alert"]},
     )
-    rows = list(csv.DictReader(io.StringIO(rest)))
+    rows = [dict(zip(columns, row, strict=True)) for row in cells]
     assert len(rows) == shop.posted["alert"]
     assert {row["level"] for row in rows} == {"alert"}
 
@@ -532,3 +530,20 @@ def test_keyboard_alone_signs_in_and_opens_the_errors_and_text_is_readable(
     ratios += page.locator(".tile-label, .tile-count, .muted, a").evaluate_all(CONTRAST)
     too_faint = [(name, round(ratio, 2)) for name, ratio in ratios if ratio < 4.5]
     assert not too_faint, f"below WCAG AA (4.5:1): {too_faint}"
+
+
+def test_the_api_docs_render_from_our_own_assets_under_their_policy(
+    page: Page, pipeline: Pipeline
+) -> None:
+    refused: list[str] = []
+    elsewhere: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    page.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if not r.url.startswith(pipeline.url) else None,
+    )
+    page.goto(f"{pipeline.url}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("ERO")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    assert refused == []
+    assert elsewhere == []

@@ -112,7 +112,8 @@ class QueryStore:
         self.clickhouse = clickhouse  # migrated by the session fixture
         self.writer = SyncEventsWriter(self.clickhouse)
         self.rows: list[Row] = []
-        self.api = TestClient(create_api(read_only_state(self.settings, self.clickhouse)))
+        self.state = read_only_state(self.settings, self.clickhouse)
+        self.api = TestClient(create_api(self.state))
 
     def licence(self, name: str) -> Credentials:
         return LicenceStore(self.clickhouse).create(name)

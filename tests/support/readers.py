@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 
 from licences import Credentials
 from tests.support.pipeline import Pipeline
@@ -56,3 +59,12 @@ def post(pipeline: Pipeline, licence: Credentials, lines: list[dict[str, Any]]) 
     with pipeline.client(licence.connector_key) as connector:
         response = connector.post("/v1/events", json=lines)
     assert response.status_code == 202, response.text
+
+
+def csv_export(body: bytes, delimiter: str = ",") -> tuple[dict[str, Any], list[list[str]]]:
+    """An export's CSV file: what its first line says it holds, and every row after it (the
+    column names first), read the way a spreadsheet would."""
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+    (opening,), *rest = rows
+    about: dict[str, Any] = orjson.loads(opening.removeprefix("# ero export "))
+    return about, rest

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from aiosmtpd.controller import Controller
@@ -50,7 +50,23 @@ class SmtpServer:
             self._controller.stop()
 
 
-class WebhookReceiver:
+class _Served:
+    """An HTTP server on a loopback port, served from a thread while `running`."""
+
+    _server: ThreadingHTTPServer
+
+    @contextmanager
+    def running(self) -> Iterator[Self]:
+        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+class WebhookReceiver(_Served):
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         received = self.received
@@ -68,12 +84,28 @@ class WebhookReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/tickets"
 
-    @contextmanager
-    def running(self) -> Iterator[WebhookReceiver]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
+
+class EventsReceiver(_Served):
+    """An HTTP server in place of ERO's gateway that answers every POST with `status` (and an
+    ERO-like JSON body): keeps each request's lines, in order."""
+
+    def __init__(self, status: int) -> None:
+        self.bodies: list[list[dict[str, Any]]] = []
+        bodies = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                bodies.append(orjson.loads(self.rfile.read(length)))
+                answer = orjson.dumps({"detail": f"scripted {status}"})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"

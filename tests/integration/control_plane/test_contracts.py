@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 
-from control_plane.delivery import WebhookChannel, deliver
+from control_plane.delivery import WebhookChannel, deliver, render_email
 from control_plane.diff import json_diff
 from infra.broker import free_port
 from schemas.actions import ACTIONS, RESET_PC_KEY, ActionName
@@ -65,3 +66,25 @@ async def test_a_failed_delivery_is_reported_not_raised() -> None:
     [outcome] = await deliver(ticket, [WebhookChannel(closed)])
     assert (outcome.channel, outcome.ok) == ("webhook", False)
     assert outcome.detail
+
+
+def test_an_e_mail_header_stays_one_line_whatever_the_ticket_holds() -> None:
+    """The API refuses a subject with CR/LF; the e-mail is safe from any other caller too."""
+    ticket = TicketDoc(
+        ticket_id="t-2",
+        subject="Aide\r\nBcc: everyone@example.com\n\nfaux corps",
+        message="ligne 1\nligne 2",
+        email="a@b.example",
+        shop_url=None,
+        agent=AgentDoc(),
+        active_configuration=None,
+        error_groups=[],
+        status="open",
+        created_at=datetime.now(UTC),
+        created_by="reader",
+    )
+    sent = render_email(ticket, "ero@localhost", "support@vendor.example").as_bytes()
+    received = message_from_bytes(sent, policy=policy.default)
+    assert received["Bcc"] is None
+    assert received["Subject"] == "[ERO ticket t-2] Aide Bcc: everyone@example.com faux corps"
+    assert b"\r\n" in sent  # the SMTP policy's line ends

@@ -146,5 +146,5 @@ def test_unsealed_events_without_an_id_get_the_derived_one(clickhouse: ClickHous
     )
     prepared = stage(clickhouse).prepare([raw_record(value, [])])
     assert prepared.block is not None
-    assert prepared.block.event_ids == [str(events()[0].event_id)]
-    assert uuid.UUID(prepared.block.event_ids[0])
+    assert prepared.block.keys == [("L1", str(events()[0].event_id))]
+    assert uuid.UUID(prepared.block.keys[0][1])

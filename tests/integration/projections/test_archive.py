@@ -69,3 +69,23 @@ def test_a_record_delivered_again_is_read_once(clickhouse: ClickHouse) -> None:
         {"l": "L-archive-once"},
     )
     assert [(events, bytes(record, "utf-8")) for events, record in stored] == [(7, value)]
+
+
+def test_a_record_whose_times_no_database_can_hold_is_still_filed(clickhouse: ClickHouse) -> None:
+    """A direct producer's records: .NET's DateTime.MinValue with an offset as accept time is
+    filed under the log timestamp; a log timestamp past year 9999 too, under the time it is read.
+    Never a crash, never a time the retention drops at once."""
+    value = orjson.dumps(
+        {"licence_id": "L-odd-times", "received_at": "0001-01-01T00:00:00+01:00", "events": []}
+    )
+    logged = raw_record(value, [], key=b"L-odd-times", timestamp_ms=1_795_858_200_000)
+    assert ArchivedRow.of(logged, SEAL).received_at == datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+    before = datetime.now(UTC)
+    row = ArchivedRow.of(raw_record(value, [], key=b"L-odd-times", timestamp_ms=10**16), SEAL)
+    assert row.licence_id == "L-odd-times"
+    assert before <= row.received_at <= datetime.now(UTC)
+    ArchiveWriter(clickhouse).write_rows([row])
+    stored = clickhouse.rows(
+        "SELECT count() FROM event_archive FINAL WHERE licence_id = 'L-odd-times'"
+    )
+    assert stored == [(1,)]

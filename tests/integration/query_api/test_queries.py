@@ -3,6 +3,7 @@ trends, exports, replays and licence walls, on the real schema in a real chdb.""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from collections import Counter
@@ -17,11 +18,12 @@ import pytest
 from infra.clickhouse import ClickHouse
 from licences import Credentials
 from projections.migrations import migrate
-from query_api import export
+from query_api import dashboard, export
 from query_api.filters import iso
 from schemas import ClassifiedEvent, Level
 from schemas.text import fold
 from tests.support.query_store import Generator, QueryStore
+from tests.support.readers import csv_export
 
 NOW = datetime.now(UTC)
 
@@ -272,13 +274,10 @@ def test_csv_export_equals_the_report(
     monkeypatch.setattr(export, "EXPORT_PAGE", 100)  # many pages from a small set
     report = world.store.all_items(world.shop, page=500, connector_id="shop-c")
     body = _export(world, world.shop, format="csv", dialect=dialect, connector_id="shop-c")
-    assert body.startswith(bom + b"# ero export ")
-    text = body[len(bom) :].decode()
-    comment, rest = text.split("\r\n", 1)
-    assert orjson.loads(comment.removeprefix("# ero export "))["filters"] == {
-        "connector_id": ["shop-c"]
-    }
-    rows = list(csv.DictReader(io.StringIO(rest, newline=""), delimiter=delimiter))
+    assert body.startswith(bom + b'"# ero export ')
+    about, (columns, *cells) = csv_export(body, delimiter)
+    assert about["filters"] == {"connector_id": ["shop-c"]}
+    rows = [dict(zip(columns, row, strict=True)) for row in cells]
     assert len(rows) == len(report) > 300
     for row, item in zip(rows, report, strict=True):
         assert row["event_id"] == item["event_id"]
@@ -395,18 +394,182 @@ def test_migrations_are_idempotent(world: World) -> None:
     assert {1, 2, 10} <= {version for (version,) in applied}
 
 
-def test_excel_export_never_hands_excel_a_formula(world: World) -> None:
-    licence = world.store.licence("formulas")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.parametrize(("dialect", "delimiter"), [("standard", ","), ("excel-fr", ";")])
+def test_no_csv_dialect_hands_a_spreadsheet_a_formula(
+    world: World, dialect: str, delimiter: str
+) -> None:
+    licence = world.store.licence(f"formulas {dialect}")
+    message = '=HYPERLINK("https://evil.example");=1+1,"=2+2"'
     event = (
         Generator(6, NOW)
         .event()
-        .model_copy(update={"message": '=HYPERLINK("https://evil.example")', "reference": "-1+1"})
+        .model_copy(
+            update={
+                "message": message,
+                "reference": "-1+1",
+                "code": "@SUM(A1)",
+                "sync_id": "\t=cmd",
+                "duration_ms": 1500,
+            }
+        )
     )
     world.store.write(licence.licence_id, [event])
-    body = _export(world, licence, format="csv", dialect="excel-fr")
-    row = next(
-        csv.DictReader(io.StringIO(body.decode("utf-8-sig").split("\r\n", 1)[1]), delimiter=";")
+    # q reaches the header line: its delimiters must not split it into cells of their own.
+    q = ';=1+1,"=2+2"'
+    body = _export(world, licence, format="csv", dialect=dialect, q=q)
+    about, (columns, *cells) = csv_export(body, delimiter)
+    assert about["filters"] == {"q": q}
+    every_cell = [
+        cell
+        for row in csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter)
+        for cell in row
+    ]
+    assert not [cell for cell in every_cell if cell.startswith(FORMULA_STARTS)]
+    (row,) = [dict(zip(columns, cells[0], strict=True))]
+    assert (row["message"], row["reference"], row["code"], row["sync_id"]) == (
+        "'" + message,
+        "'-1+1",
+        "'@SUM(A1)",
+        "'\t=cmd",
     )
-    assert (row["message"], row["reference"]) == ("'" + event.message, "'-1+1")
-    standard = _export(world, licence, format="csv").decode().split("\r\n", 1)[1]
-    assert next(csv.DictReader(io.StringIO(standard)))["message"] == event.message
+    assert row["duration_ms"] == "1500"  # numbers stay numbers
+    assert row["level"] == event.level.value
+
+
+def _cursor(occurred_at: str) -> str:
+    position = orjson.dumps([occurred_at, "00000000-0000-4000-8000-000000000000"])
+    return base64.urlsafe_b64encode(position).decode().rstrip("=")
+
+
+INSTANT_PATHS = (
+    "/v1/reports",
+    "/v1/reports/export",
+    "/v1/dashboard",
+    "/v1/trends",
+    "/v1/groups",
+    "/v1/admin/groups",
+)
+OUTSIDE = "1970-01-01T00:00:00Z .. 2100-01-01T00:00:00Z"
+BAD_INSTANTS = [
+    ("since", "0001-01-01T00:00:00+01:00", OUTSIDE),  # .NET's DateTime.MinValue, local time
+    ("until", "9999-12-31T23:59:59-01:00", OUTSIDE),  # DateTime.MaxValue
+    ("since", "0999-06-01T00:00:00Z", OUTSIDE),
+    ("since", "2100-01-01T00:00:01Z", OUTSIDE),
+    ("until", "0.5", "ISO 8601"),  # pydantic would read it as seconds since the epoch
+    ("until", "1700000000", "ISO 8601"),
+]
+
+
+@pytest.mark.parametrize("path", INSTANT_PATHS)
+@pytest.mark.parametrize(("name", "value", "hint"), BAD_INSTANTS)
+def test_instants_outside_the_range_or_not_iso_are_422_naming_the_parameter(
+    world: World, path: str, name: str, value: str, hint: str
+) -> None:
+    token = (
+        world.store.state.operator_token
+        if path.startswith("/v1/admin")
+        else world.shop.reader_token
+    )
+    response = world.store.api.get(
+        path, params={name: value}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 422, response.text
+    (error,) = [e for e in response.json()["detail"] if e["loc"] == ["query", name]]
+    assert hint in error["msg"], error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "hint"),
+    [
+        ("0001-01-01T00:00:00+01:00", OUTSIDE),
+        ("9999-12-31T23:59:59-01:00", OUTSIDE),
+        ("0500-01-01T00:00:00+00:00", OUTSIDE),
+        ("0500-01-01T00:00:00", "next_cursor"),  # no offset: not a cursor we could have made
+    ],
+)
+def test_a_forged_cursor_out_of_range_is_422_naming_the_cursor(
+    world: World, occurred_at: str, hint: str
+) -> None:
+    response = world.store.api.get(
+        "/v1/reports",
+        params={"cursor": _cursor(occurred_at)},
+        headers={"Authorization": f"Bearer {world.shop.reader_token}"},
+    )
+    assert response.status_code == 422, response.text
+    (error,) = [e for e in response.json()["detail"] if e["loc"] == ["query", "cursor"]]
+    assert hint in error["msg"], error["msg"]
+
+
+def test_the_edges_of_the_range_are_accepted(world: World) -> None:
+    for path in ("/v1/reports", "/v1/groups"):
+        world.store.get(world.shop, path, since="1970-01-01T00:00:00Z")
+        world.store.get(world.shop, path, until="2100-01-01T00:00:00Z", since=DAY_AGO)
+    world.store.get(world.shop, "/v1/reports", cursor=_cursor("1970-01-01T00:00:00+00:00"))
+    fleet = world.store.api.get(
+        "/v1/admin/groups",
+        params={"since": "1970-01-01T00:00:00Z"},
+        headers={"Authorization": f"Bearer {world.store.state.operator_token}"},
+    )
+    assert fleet.status_code == 200, fleet.text
+    groups = fleet.json()["groups"]
+    assert groups
+    assert all(g["licences_affected"] >= 1 for g in groups)
+    assert all(g["connectors"] == sorted(g["connectors"])[:20] for g in groups)
+    assert all(g["connectors_affected"] >= len(g["connectors"]) for g in groups)
+
+
+def test_the_dashboard_refuses_a_window_past_its_bound_and_stays_small_within(
+    world: World,
+) -> None:
+    response = world.store.api.get(
+        "/v1/dashboard",
+        params={"since": "2001-12-01T00:00:00Z"},
+        headers={"Authorization": f"Bearer {world.shop.reader_token}"},
+    )
+    assert response.status_code == 422, response.text[:500]
+    (error,) = [e for e in response.json()["detail"] if e["loc"] == ["query", "since"]]
+    assert "31 days" in error["msg"]
+    assert "/v1/trends" in error["msg"]
+    widest = world.store.get(
+        world.shop,
+        "/v1/dashboard",
+        since=(NOW - timedelta(days=31)).isoformat(),
+        until=NOW.isoformat(),
+    )
+    body = widest.json()
+    assert all(len(points) <= dashboard.MAX_HOURLY_POINTS for points in body["hourly"].values())
+    assert sum(c["count"] for c in body["levels"].values()) == len(world.events())
+    assert len(widest.content) < 2_000_000
+
+
+def test_trends_past_every_interval_say_to_narrow_the_window(world: World) -> None:
+    response = world.store.api.get(
+        "/v1/trends",
+        params={"since": "1970-01-01T00:00:00Z", "interval": "1d"},
+        headers={"Authorization": f"Bearer {world.shop.reader_token}"},
+    )
+    assert response.status_code == 422, response.text[:500]
+    (error,) = [e for e in response.json()["detail"] if e["loc"] == ["query", "interval"]]
+    assert "narrow since..until" in error["msg"]
+
+
+def test_the_dashboard_lists_at_most_its_bound_of_connectors_and_counts_them_all(
+    world: World,
+) -> None:
+    licence = world.store.licence("fleet of connectors")
+    generator = Generator(7, NOW)
+    events = [
+        generator.event(NOW - timedelta(minutes=n)).model_copy(update={"connector_id": f"c-{n:03}"})
+        for n in range(dashboard.MAX_CONNECTORS + 5)
+    ]
+    world.store.write(licence.licence_id, events)
+    body = world.store.get(licence, "/v1/dashboard").json()
+    assert body["connectors_total"] == len(events)
+    # The most recently active ones, by connector_id.
+    assert [c["connector_id"] for c in body["connectors"]] == [
+        f"c-{n:03}" for n in range(dashboard.MAX_CONNECTORS)
+    ]
+    assert sum(c["count"] for c in body["levels"].values()) == len(events)

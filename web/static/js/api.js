@@ -1,5 +1,6 @@
 // The JSON API, called with the reader token. Every figure a page shows comes from here.
 
+import { lang } from "./i18n.js";
 import * as session from "./session.js";
 
 export class ApiError extends Error {
@@ -9,7 +10,8 @@ export class ApiError extends Error {
   }
 }
 
-// The API's error body in one sentence: a string, FastAPI's validation list, or {message}.
+// The API's error body in one sentence: a string, FastAPI's validation list, {message}, or
+// {code, fr, en}.
 export function describe(body, fallback) {
   const detail = body && body.detail;
   if (typeof detail === "string") return detail;
@@ -17,6 +19,7 @@ export function describe(body, fallback) {
     return detail.map((e) => `${(e.loc || []).slice(1).join(".")}: ${e.msg}`).join(" ; ");
   }
   if (detail && typeof detail.message === "string") return detail.message;
+  if (detail && typeof detail.fr === "string") return lang() === "en" ? detail.en : detail.fr;
   return fallback;
 }
 

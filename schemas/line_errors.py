@@ -1,0 +1,56 @@
+"""What a refused line is told, field by field: a stable code for programs, English and French
+text for people.
+
+A pydantic error names its own stable type (`missing`, `string_too_long`...): that is the code,
+and this module gives its French text. Our own checks raise `line_error` with both texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+
+# French for the errors SyncEvent can raise; `{name}` is filled from the error's context.
+_FRENCH: Mapping[str, str] = {
+    "missing": "champ obligatoire absent",
+    "extra_forbidden": "champ inconnu du contrat SyncEvent",
+    "string_type": "doit être une chaîne de caractères",
+    "string_too_short": "doit contenir au moins {min_length} caractère(s)",
+    "string_too_long": "doit contenir au plus {max_length} caractères",
+    "uuid_parsing": "doit être un UUID",
+    "uuid_type": "doit être un UUID",
+    "datetime_parsing": "doit être une date RFC 3339",
+    "datetime_from_date_parsing": "doit être une date RFC 3339",
+    "datetime_type": "doit être une date RFC 3339",
+    "timezone_aware": "la date doit porter son décalage horaire (ex. +01:00 ou Z)",
+    "int_parsing": "doit être un entier",
+    "int_type": "doit être un entier",
+    "int_parsing_size": "entier trop grand",
+    "int_from_float": "doit être un entier",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "dict_type": "doit être un objet JSON",
+    "model_type": "la ligne doit être un objet JSON",
+    "model_attributes_type": "la ligne doit être un objet JSON",
+    "too_long": "au plus {max_length} éléments",
+}
+_FALLBACK = "valeur refusée"
+
+
+def french(code: str, context: Mapping[str, Any] | None) -> str:
+    """The French text of a pydantic error type (its own text is English)."""
+    context = context or {}
+    if "reason_fr" in context:
+        return str(context["reason_fr"])
+    template = _FRENCH.get(code, _FALLBACK)
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError, ValueError):
+        return _FALLBACK
+
+
+def line_error(code: str, english: str, french_text: str) -> PydanticCustomError:
+    """An error raised by one of our validators, with its stable code and both texts."""
+    return PydanticCustomError(code, english, {"reason_fr": french_text})
