@@ -49,7 +49,7 @@ def run_ours(spec: JobSpec) -> None:
     stopwatch = Stopwatch("ours", spec.events)
     progress = _TimedProgress(stopwatch)
     clickhouse = open_clickhouse(settings)
-    app = create_worker_app(deployment, clickhouse, progress)
+    app = create_worker_app(deployment, clickhouse, progress).app
     tune_garbage_collector()  # as `ero worker` does
 
     @app.task  # type: ignore[untyped-decorator]

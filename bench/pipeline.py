@@ -6,7 +6,8 @@ in one run, on one embedded broker and the chdb engine. Progress on stderr, the 
    end to end (first POST -> every event counted by /v1/dashboard).
 2. Sustained load at 50 % of that end-to-end rate for `sustain` seconds: freshness probes
    (one event posted, then polled in /v1/reports until visible) and the RSS of the `ero run`
-   process (worker + API) sampled throughout.
+   process (worker + API) and of the broker sampled throughout (`ero run` recycles the
+   memory-only broker's topics as it does with its embedded one: streaming/recycle.py).
 3. The job alone (consume -> classify -> insert) by ours and by each peer, on both workload
    shapes, each contender a fresh process reading the same preloaded topic.
 """
@@ -37,6 +38,7 @@ from bench.job import CONTENDERS
 from bench.job_spec import JobResult
 from bench.measure import rss_mb
 from bench.workload import SHAPES, events, produce
+from ero.deployment import EMBEDDED_RECYCLE_BYTES
 from infra.broker import EmbeddedBroker, free_port
 from ingest.fleet import Fleet, FleetFigures, FleetShape, Templates, fleet_progress, percentile
 from licences import Credentials
@@ -100,6 +102,9 @@ class Figures:
     fresh_p99: float = 0.0
     probes: int = 0
     rss: list[tuple[float, float]] = field(default_factory=list)
+    broker_rss: list[tuple[float, float]] = field(default_factory=list)
+    broker_peak: float = 0.0
+    """The broker's largest RSS, sampled at each freshness probe (it falls at each recycle)."""
     jobs: dict[tuple[str, str], list[JobResult]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     """Contenders not run, and why."""
@@ -119,12 +124,16 @@ class Figures:
             f"| freshness (accept -> in /v1/reports) p50 / p99 at {self.sustained_rate:,.0f} ev/s"
             f" ({self.probes} probes) | {self.fresh_p50:.2f} / {self.fresh_p99:.2f} s |",
         ]
-        if self.rss:
-            trend = ", ".join(f"{mb:.0f}" for _, mb in self.rss)
-            rows.append(
-                f"| `ero run` RSS, MB: start -> after {self.sustained_seconds / 60:.1f} min "
-                f"| {self.rss[0][1]:.0f} -> {self.rss[-1][1]:.0f} (samples: {trend}) |"
-            )
+        for label, samples in (("`ero run`", self.rss), ("broker", self.broker_rss)):
+            if samples:
+                trend = ", ".join(f"{mb:.0f}" for _, mb in samples)
+                rows.append(
+                    f"| {label} RSS, MB: start -> after {self.sustained_seconds / 60:.1f} min "
+                    f"| {samples[0][1]:.0f} -> {samples[-1][1]:.0f} (samples: {trend}) |"
+                )
+        if self.broker_rss:
+            peak = f"{self.broker_peak:.0f} MB"
+            rows.append(f"| broker RSS at most (sampled at each probe) | {peak} |")
         rows += ["", "| job: consume -> classify -> insert | " + " | ".join(self.shapes) + " |"]
         rows.append("|---|" + "---|" * len(self.shapes))
         for contender in CONTENDERS:
@@ -238,6 +247,8 @@ class RunningPipeline:
     would classify and store while the end-to-end clock runs."""
 
     def __init__(self, bootstrap: str, data_dir: Path, command: str = "run") -> None:
+        """The bench's broker is a memory-only Tansu, as the embedded one: `ero run` recycles
+        its topics as it does by default with its own (or as ERO_BROKER_RECYCLE_BYTES says)."""
         self.url = f"http://127.0.0.1:{free_port()}"
         self.operator_token = "ero_op_" + secrets.token_urlsafe(16)
         env = {
@@ -248,6 +259,9 @@ class RunningPipeline:
             "ERO_TOPIC_PREFIX": f"bench-{data_dir.name}",
             "ERO_OPERATOR_TOKEN": self.operator_token,
             "ERO_LOG_LEVEL": "WARNING",
+            "ERO_BROKER_RECYCLE_BYTES": os.environ.get(
+                "ERO_BROKER_RECYCLE_BYTES", str(EMBEDDED_RECYCLE_BYTES)
+            ),
         }
         data_dir.mkdir(parents=True, exist_ok=True)
         with (data_dir / "run.log").open("ab") as log:
@@ -344,9 +358,14 @@ async def measure_end_to_end(
 
 
 async def measure_sustained(
-    figures: Figures, pipeline: RunningPipeline, seconds: float, corpora: list[Path]
+    figures: Figures,
+    pipeline: RunningPipeline,
+    broker: EmbeddedBroker,
+    seconds: float,
+    corpora: list[Path],
 ) -> None:
-    """50 % of the end-to-end maximum for `seconds`: freshness probes and RSS samples."""
+    """50 % of the end-to-end maximum for `seconds`: freshness probes and RSS samples of
+    `ero run` and of the broker, every 30 s."""
     figures.sustained_rate = figures.end_to_end_rate / 2
     figures.sustained_seconds = seconds
     licences = [pipeline.licence(f"bench sustained {n}") for n in range(10)]
@@ -364,6 +383,7 @@ async def measure_sustained(
     )
     probe = pipeline.licence("bench freshness probe")
     figures.rss.append((0.0, pipeline.rss_mb()))
+    figures.broker_rss.append((0.0, rss_mb(broker.pid)))
     load = asyncio.create_task(fleet.run())
     delays: list[float] = []
     started = time.monotonic()
@@ -371,13 +391,17 @@ async def measure_sustained(
         next_rss = 30.0
         while not load.done():
             delays.append(await _probe(client, probe))
+            figures.broker_peak = max(figures.broker_peak, rss_mb(broker.pid))
             elapsed = time.monotonic() - started
             if elapsed >= next_rss:
                 figures.rss.append((elapsed, pipeline.rss_mb()))
+                figures.broker_rss.append((elapsed, rss_mb(broker.pid)))
                 next_rss += 30.0
             await asyncio.sleep(0.25)
     await load
-    figures.rss.append((time.monotonic() - started, pipeline.rss_mb()))
+    elapsed = time.monotonic() - started
+    figures.rss.append((elapsed, pipeline.rss_mb()))
+    figures.broker_rss.append((elapsed, rss_mb(broker.pid)))
     say("")
     figures.probes = len(delays)
     figures.fresh_p50, figures.fresh_p99 = percentile(delays, 0.5), percentile(delays, 0.99)
@@ -432,7 +456,7 @@ def bench_pipeline(
             try:
                 asyncio.run(measure_end_to_end(figures, pipeline, http_events, corpora))
                 if sustain:
-                    asyncio.run(measure_sustained(figures, pipeline, sustain, corpora))
+                    asyncio.run(measure_sustained(figures, pipeline, broker, sustain, corpora))
             finally:
                 pipeline.stop()
         if job_events:

@@ -33,6 +33,7 @@ from ero.metrics_http import router as metrics_router
 from ero.prometheus import install as install_metrics
 from ero.prometheus import watch_dead_letters
 from ero.settings import Settings
+from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
 from infra.http_errors import document_errors
 from infra.http_guards import BodyLimits, install_http_guards
@@ -81,8 +82,14 @@ class ApiState:
     pc_key_fingerprint: KeyFingerprint
 
 
-def app_state(deployment: Deployment, clickhouse: ClickHouse, operator_token: str) -> ApiState:
-    producer = LogProducer(deployment.producer)
+def app_state(
+    deployment: Deployment,
+    clickhouse: ClickHouse,
+    operator_token: str,
+    gate: AppendGate | None = None,
+) -> ApiState:
+    """`gate`: where the gateway's appends wait while their topics are recycled (`ero run`)."""
+    producer = LogProducer(deployment.producer, gate)
     topics = deployment.topics
     return ApiState(
         clickhouse=clickhouse,

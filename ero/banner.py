@@ -17,6 +17,11 @@ def print_banner(deployment: Deployment, demo: Credentials | None) -> None:
         f"ERO is starting: API {url}  (OpenAPI: {url}/docs)",
         f"  broker {deployment.bootstrap}   ClickHouse {settings.resolved_clickhouse_dsn}",
     ]
+    if deployment.broker_reattached:
+        lines.append(
+            "  the embedded broker was left running by a run that did not stop: resuming from "
+            "what it holds"
+        )
     if demo is not None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         lines += [

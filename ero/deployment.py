@@ -28,6 +28,9 @@ from pipeline.replay import ReplayLog
 from schemas.records import RecordSeal
 from streaming.batch_consumer import BatchLimits
 from streaming.dead_letter_limit import DeadLetterLimit
+from streaming.recycle import RecyclePolicy
+
+EMBEDDED_RECYCLE_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -37,14 +40,23 @@ class Deployment:
     """The broker every client of this process talks to (configured, or the embedded one)."""
     topics: Topics
     embedded_broker: bool = False
-    """The broker is ours and memory-only: what it holds dies with this process."""
+    """The broker is ours and memory-only: what it holds lives as long as its process, which
+    a clean stop ends after the drain, and a crash of ours does not (infra/broker.py)."""
+    broker_reattached: bool = False
+    """The embedded broker was left running by a run that did not stop cleanly."""
 
     @classmethod
-    def resolve(cls, settings: Settings, bootstrap: str, embedded_broker: bool = False) -> Self:
+    def resolve(
+        cls,
+        settings: Settings,
+        bootstrap: str,
+        embedded_broker: bool = False,
+        broker_reattached: bool = False,
+    ) -> Self:
         topics = Topics.named(
             settings.topic_prefix, settings.topic_partitions, settings.topic_replication
         )
-        return cls(settings, bootstrap, topics, embedded_broker)
+        return cls(settings, bootstrap, topics, embedded_broker, broker_reattached)
 
     @cached_property
     def producer(self) -> ProducerConfig:
@@ -64,6 +76,15 @@ class Deployment:
             flush_seconds=s.sink_flush_seconds,
             linger_seconds=s.sink_linger_seconds,
         )
+
+    @cached_property
+    def recycling(self) -> RecyclePolicy | None:
+        """When `ero run` recycles the high-volume topics (streaming/recycle.py); None: never."""
+        s = self.settings
+        after = s.broker_recycle_bytes
+        if after is None:
+            after = EMBEDDED_RECYCLE_BYTES if self.embedded_broker else 0
+        return RecyclePolicy(after, s.broker_recycle_wait_seconds) if after else None
 
     @cached_property
     def dead_letter_limit(self) -> DeadLetterLimit:

@@ -18,6 +18,7 @@ import structlog
 
 from ero.api import api_server, app_state, create_api
 from ero.banner import print_banner
+from ero.data_dir_lock import holding
 from ero.demo import demo_licence
 from ero.deployment import Deployment
 from ero.process import EXIT_NOT_DRAINED, ApiService, PipelineWorker, StopDeadline
@@ -26,20 +27,26 @@ from ero.secrets import operator_token
 from ero.settings import ConfigurationError, Settings
 from ero.storage import open_clickhouse
 from ero.worker import create_worker_app, drained_topics
-from infra.broker import EmbeddedBroker, free_port
+from infra.append_gate import AppendGate
+from infra.broker import BrokerUnreachable, EmbeddedBroker, free_port, reap_orphaned_brokers
 from infra.clickhouse import ClickHouse
 from infra.topics import ensure_topics
 from pipeline.archive_raw import ArchiveService, archive_consumer
 from projections.archive import ArchiveWriter
 from streaming.drain import DrainService, Progress
+from streaming.recycle import TopicRecycler
 
 log = structlog.get_logger(__name__)
 
 
 @contextlib.contextmanager
 def deployment_of(settings: Settings, allow_embedded: bool) -> Iterator[Deployment]:
-    """The settings resolved with a reachable broker: the configured one, or an embedded one
-    (memory-only, gone when we stop) for as long as the context lasts."""
+    """The settings resolved with a reachable broker: the configured one, or the embedded one
+    of this data dir (infra/broker.py: detached; re-attached if an earlier run left it).
+
+    The embedded broker is stopped when the context ends normally (after the drain), and left
+    running when it ends with an exception, a crash, or a drain that did not finish: what it
+    holds is then read by the next `ero run` on this data dir."""
     if settings.kafka_bootstrap:
         yield Deployment.resolve(settings, settings.kafka_bootstrap)
         return
@@ -48,12 +55,32 @@ def deployment_of(settings: Settings, allow_embedded: bool) -> Iterator[Deployme
             "ERO_KAFKA_BOOTSTRAP is not set: separate `ero worker` / `ero api` processes need a "
             "shared broker (the embedded one runs only inside `ero run`)"
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    while port == settings.api_port:  # not yet bound by the API: the system may offer it
+    with holding(settings.data_dir):
+        reap_orphaned_brokers()
         port = free_port()
-    with EmbeddedBroker(port, log_file=settings.data_dir / "broker.log") as broker:
-        yield Deployment.resolve(settings, broker.bootstrap, embedded_broker=True)
+        while port == settings.api_port:  # not yet bound by the API: the system may offer it
+            port = free_port()
+        broker = EmbeddedBroker(
+            port, log_file=settings.data_dir / "broker.log", state_file=settings.broker_state_file
+        )
+        try:
+            broker.start()
+        except BrokerUnreachable as exc:
+            raise ConfigurationError(str(exc)) from exc
+        if broker.port == settings.api_port:
+            raise ConfigurationError(
+                f"the embedded broker left running by an earlier `ero run` listens on "
+                f"{broker.port}, the API's port: set ERO_API_PORT to another one"
+            )
+        try:
+            reattached = broker.reattached
+            yield Deployment.resolve(
+                settings, broker.bootstrap, embedded_broker=True, broker_reattached=reattached
+            )
+        except BaseException:
+            log.warning("embedded_broker_left_running", pid=broker.pid, bootstrap=broker.bootstrap)
+            raise
+        broker.stop()
 
 
 def _ensure_port_free(settings: Settings) -> None:
@@ -121,17 +148,36 @@ def run_all(settings: Settings) -> None:
     with deployment_of(settings, allow_embedded=True) as deployment:
         asyncio.run(ensure_topics(deployment.bootstrap, deployment.topics))
         clickhouse = open_clickhouse(settings)
-        state = app_state(deployment, clickhouse, operator_token(settings))
+        recycling = deployment.recycling
+        gate = AppendGate(deployment.topics.recycled) if recycling is not None else None
+        state = app_state(deployment, clickhouse, operator_token(settings), gate)
         print_banner(deployment, demo_licence(settings, state.licences))
         progress = Progress()
-        app = create_worker_app(deployment, clickhouse, progress)
+        worker = create_worker_app(deployment, clickhouse, progress, gate)
         tune_garbage_collector()
         api = ApiService(
             api_server(create_api(state), settings.api_host, settings.api_port, hosted=True)
         )
-        # Stopped in reverse order: the API first, then the drain, then the agents.
+        # Stopped in reverse order: the API first (requests waiting at the gate go through),
+        # then the recycler, the drain, then the agents.
         extra: list[mode.Service] = [api]
+        if recycling is not None and gate is not None:
+            recycler = TopicRecycler(
+                bootstrap=deployment.bootstrap,
+                declarations=[
+                    topic
+                    for topic in deployment.topics.declarations()
+                    if topic.name in deployment.topics.recycled
+                ],
+                readers=worker.readers,
+                gate=gate,
+                policy=recycling,
+                on_recycled=progress.forget,
+            )
+            extra.insert(0, recycler)
         drain: DrainService | None = None
+        # A stop during a recycle may wait for the requests held at its gate: past the bound,
+        # the process ends anyway and the embedded broker keeps what was not stored.
         bound = settings.stop_timeout_seconds
         if deployment.embedded_broker:
             timeout = settings.drain_timeout_seconds
@@ -140,17 +186,20 @@ def run_all(settings: Settings) -> None:
             extra.insert(0, drain)
             bound += timeout
         if settings.archives_raw_apart:
-            embedded = deployment.embedded_broker
-            extra.insert(0, archive_service(deployment, clickhouse, drain=embedded))
+            extra.insert(0, archive_service(deployment, clickhouse, drain=drain is not None))
         deadline = StopDeadline(bound, drain.not_drained if drain is not None else dict)
         _write_runtime_file(deployment)
         try:
             PipelineWorker(
-                app, *extra, deadline=deadline, loglevel=settings.log_level, override_logging=False
+                worker.app,
+                *extra,
+                deadline=deadline,
+                loglevel=settings.log_level,
+                override_logging=False,
             ).execute()
         finally:
             settings.runtime_file.unlink(missing_ok=True)
-        if drain is not None and drain.timed_out:
+        if drain is not None and drain.timed_out:  # the embedded broker keeps what is left
             raise SystemExit(EXIT_NOT_DRAINED)
 
 
@@ -161,7 +210,7 @@ def run_worker(settings: Settings) -> None:
         asyncio.run(ensure_topics(deployment.bootstrap, deployment.topics))
         # Only the process owning ClickHouse writes it (one process per chdb path).
         clickhouse = open_clickhouse(settings) if settings.writes_clickhouse else None
-        app = create_worker_app(deployment, clickhouse)
+        app = create_worker_app(deployment, clickhouse).app
         extra = []
         if clickhouse is not None and settings.archives_raw_apart:
             extra.append(archive_service(deployment, clickhouse, drain=False))

@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     # Tansu holds a new group's first join for half the session timeout; Kafka's minimum is 6 s.
     broker_session_timeout_seconds: float = 10.0
 
+    # The embedded broker is memory-only: its high-volume topics are recycled once stored.
+    broker_recycle_bytes: int | None = Field(
+        None,
+        ge=0,
+        description="Once this many bytes were appended to the raw topic and the feed, and "
+        "everything they hold is stored in ClickHouse, `ero run` deletes and recreates them to "
+        "free a memory-only broker. Unset: 256 MiB with the embedded broker, off with a "
+        "configured one (Kafka's retention does it); 0: off.",
+    )
+    broker_recycle_wait_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a recycle waits for the stages to store what the topics hold "
+        "(appends wait at most this long); then it tries again later.",
+    )
+
     max_events_per_request: int = 10_000
     max_request_bytes: int = Field(
         10 * 1024 * 1024, gt=0, description="What a POST /v1/events body may weigh."
@@ -200,6 +216,11 @@ class Settings(BaseSettings):
     def runtime_file(self) -> Path:
         """Written by a running pipeline: where its API and broker listen."""
         return self.data_dir / "runtime.json"
+
+    @property
+    def broker_state_file(self) -> Path:
+        """Written while the embedded broker runs: its pid and port (infra/broker.py)."""
+        return self.data_dir / "broker.json"
 
     @property
     def operator_token_file(self) -> Path:

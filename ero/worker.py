@@ -26,6 +26,7 @@ from ero.deployment import Deployment
 from ero.prometheus import FaustConsumerOffsets, watch_consumer, watch_dead_letters
 from ero.prometheus import install as install_metrics
 from ero.settings import CLASSIFY_AND_PROJECT
+from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogProducer
 from infra.metrics import metrics
@@ -39,6 +40,7 @@ from projections.write_gate import PROJECTION_GATE, GatedSyncEventsWriter
 from streaming.batch_consumer import BatchConsumer, Step
 from streaming.dead_letter_limit import DeadLetterGuard
 from streaming.drain import Progress
+from streaming.recycle import TopicReader
 
 
 def faust_app(deployment: Deployment) -> Any:
@@ -76,12 +78,18 @@ class WorkerWiring:
     """Builds the stages and agents of one worker onto its Faust app."""
 
     def __init__(
-        self, deployment: Deployment, clickhouse: ClickHouse | None, progress: Progress | None
+        self,
+        deployment: Deployment,
+        clickhouse: ClickHouse | None,
+        progress: Progress | None,
+        gate: AppendGate | None,
     ) -> None:
         self._deployment = deployment
         self._clickhouse = clickhouse
         self._progress = progress
+        self._gate = gate
         self.app = faust_app(deployment)
+        self.readers: list[TopicReader] = []
 
     def _topic(self, name: str) -> Any:
         return self.app.topic(name, key_serializer="raw", value_serializer="raw")
@@ -134,11 +142,13 @@ class WorkerWiring:
             on_batch=_batch_counter(source, progress),
         )
         watch_consumer(consumer)
+        if source in self._deployment.topics.recycled:
+            self.readers.append(consumer)
         # A service of the app: started once the rules table is recovered, so the first
         # events are classified with the newest rules.
         self.app.service(consumer)
 
-    def build(self) -> Any:
+    def build(self) -> WorkerApp:
         roles = self._deployment.settings.roles
         topics = self._deployment.topics
         live_rules = self._live_rules()
@@ -151,7 +161,7 @@ class WorkerWiring:
                 classifier=live_rules.classifier,
                 writer=sinks.writer if sinks is not None and one_hop else None,
                 archive=sinks.archive if sinks is not None else None,
-                producer=LogProducer(self._deployment.producer),
+                producer=LogProducer(self._deployment.producer, self._gate),
                 seal=self._deployment.seal,
                 classified_topic=topics.classified,
                 dead_letter_topic=topics.dead_letter,
@@ -163,16 +173,27 @@ class WorkerWiring:
             assert sinks is not None, "the project role writes ClickHouse"
             self._stage("project", topics.classified, ProjectFeed(sinks.writer))
         watch_consumer(FaustConsumerOffsets(self.app))
-        return self.app
+        return WorkerApp(self.app, tuple(self.readers))
+
+
+@dataclass(frozen=True)
+class WorkerApp:
+    app: Any
+    """The Faust app."""
+    readers: tuple[TopicReader, ...]
+    """Its stages reading the recycled topics (streaming/recycle.py)."""
 
 
 def create_worker_app(
-    deployment: Deployment, clickhouse: ClickHouse | None, progress: Progress | None = None
-) -> Any:
+    deployment: Deployment,
+    clickhouse: ClickHouse | None,
+    progress: Progress | None = None,
+    gate: AppendGate | None = None,
+) -> WorkerApp:
     """The stages of this process's roles; `clickhouse` is given when they write it
-    (Settings.writes_clickhouse)."""
+    (Settings.writes_clickhouse); `gate`: where the feed's appends wait while it is recycled."""
     install_metrics()
-    return WorkerWiring(deployment, clickhouse, progress).build()
+    return WorkerWiring(deployment, clickhouse, progress, gate).build()
 
 
 def drained_topics(deployment: Deployment) -> tuple[str, ...]:

@@ -7,11 +7,14 @@ returns only once each record is acked with acks=all, or raises `LogUnavailable`
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+
+from infra.append_gate import AppendGate
 
 
 class LogUnavailable(RuntimeError):
@@ -32,7 +35,9 @@ class ProducerConfig:
 
 
 class LogProducer:
-    def __init__(self, config: ProducerConfig) -> None:
+    def __init__(self, config: ProducerConfig, gate: AppendGate | None = None) -> None:
+        """`gate`: appends to its topics wait while it holds them (infra/append_gate.py)."""
+        self._gate = gate
         self._bootstrap = config.bootstrap
         self._max_record_bytes = config.max_record_bytes
         self._timeout = config.timeout_seconds
@@ -72,7 +77,18 @@ class LogProducer:
         return True
 
     async def send_all(self, records: Sequence[Record]) -> None:
-        """Send in order and wait for every ack (records of one key stay in order)."""
+        """Send in order and wait for every ack (records of one key stay in order). A wait at
+        the gate is not counted in the timeout: the gate is held briefly, and only by us."""
+        if self._gate is None:
+            await self._send_all(records)
+            return
+        sizes: Counter[str] = Counter()
+        for topic, _, value, _ in records:
+            sizes[topic] += len(value)
+        async with self._gate.appending(sizes):
+            await self._send_all(records)
+
+    async def _send_all(self, records: Sequence[Record]) -> None:
         try:
             async with asyncio.timeout(self._timeout):
                 producer = await self._connected()

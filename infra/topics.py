@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -30,6 +33,13 @@ class Topics:
             partitions=partitions,
             replication=replication,
         )
+
+    @property
+    def recycled(self) -> tuple[str, ...]:
+        """The high-volume topics, in pipeline order: what a memory-only broker recycles
+        (streaming/recycle.py). The others (control, rules, dead letters) stay: they are
+        small, and the rules topic is the catalog's only copy on the broker."""
+        return (self.raw, self.classified)
 
     def declarations(self) -> list[NewTopic]:
         partitions, replication = self.partitions, self.replication
@@ -69,3 +79,68 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
         return {tp.partition: offset for tp, offset in ends.items()}
     finally:
         await consumer.stop()
+
+
+_DELETION_SECONDS = 30.0
+"""How long a deleted topic may take to go (Kafka deletes in the background)."""
+
+
+async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """partition -> `group`'s committed offset on `topic` (partitions never committed, or whose
+    offsets went with a deleted topic, are left out). Read through OffsetFetch by a consumer of
+    the group that does not join it."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        found = {}
+        for partition in sorted(consumer.partitions_for_topic(topic) or ()):
+            offset = await consumer.committed(TopicPartition(topic, partition))
+            if offset is not None:
+                found[partition] = offset
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def consumer_groups(bootstrap: str) -> dict[str, set[str]]:
+    """Every consumer group the broker knows -> the ids of its members (none once it is empty)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        names = [name for name, _ in await admin.list_consumer_groups()]
+        if not names:
+            return {}
+        members: dict[str, set[str]] = {}
+        for response in await admin.describe_consumer_groups(names):
+            for _, group, _, _, _, described in response.groups:
+                members[group] = {member[0] for member in described}
+        return members
+    finally:
+        await admin.close()
+
+
+async def recreate_topics(bootstrap: str, declarations: Sequence[NewTopic]) -> None:
+    """Delete the topics and create them again, empty, with the same declarations: the only
+    way a memory-only broker frees what they hold. Kafka deletes asynchronously, so the creation
+    is retried while the old topic is still being deleted."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        names = [topic.name for topic in declarations]
+        await admin.delete_topics(names)
+        deadline = time.monotonic() + _DELETION_SECONDS
+        pending = list(declarations)
+        while pending:
+            response = await admin.create_topics(pending)
+            retry = []
+            for name, code, message in response.topic_errors:
+                if code == TopicAlreadyExistsError.errno and time.monotonic() < deadline:
+                    retry.append(name)
+                elif code != 0:
+                    raise RuntimeError(f"cannot recreate topic {name}: {message} (code {code})")
+            pending = [topic for topic in pending if topic.name in retry]
+            if pending:
+                await asyncio.sleep(0.1)
+    finally:
+        await admin.close()

@@ -192,6 +192,49 @@ class BatchConsumer(mode.Service, Generic[Prepared]):
         for tp, offset in storing.offsets.items():
             self._on_done(tp.topic, tp.partition, offset)
 
+    @property
+    def topic(self) -> str:
+        return self._topic
+
+    @property
+    def group_id(self) -> str:
+        group: str = self._config["group_id"]
+        return group
+
+    def member_id(self) -> str | None:
+        """Our id in the group, once joined (streaming/recycle.py tells ours from others)."""
+        coordinator = getattr(self._consumer, "_coordinator", None)
+        member: str | None = getattr(coordinator, "member_id", None)
+        return member
+
+    def committed(self) -> dict[int, int]:
+        """partition -> what we committed, for the partitions we own and have read."""
+        return {tp.partition: offset for tp, offset in self._committed.items()}
+
+    async def pause(self) -> None:
+        """Stop fetching (the topic is about to be recycled); returns once every batch in
+        hand is stored and committed."""
+        assert self._consumer is not None
+        self._consumer.pause(*self._consumer.assignment())
+        await self.hand_over(settle=True)
+
+    async def resume(self, from_beginning: bool) -> None:
+        """Fetch again; `from_beginning`: the topic was deleted and created again, so each
+        partition starts over at 0, committed there (a position kept from the old topic would
+        skip the new records below it)."""
+        assert self._consumer is not None
+        assigned = self._consumer.assignment()
+        if from_beginning and assigned:
+            for tp in assigned:
+                self._consumer.seek(tp, 0)
+            restart = {tp: 0 for tp in assigned}
+            try:
+                await self._consumer.commit(restart)
+            except CommitFailedError as exc:  # a rebalance: the new owner finds no offset: 0
+                log.warning("restart_commit_failed", stage=self.name, error=str(exc))
+            self._committed.update(restart)
+        self._consumer.resume(*assigned)
+
     def lags(self) -> Iterator[tuple[str, int, int]]:
         """(topic, partition, records not committed yet) of each partition owned and fetched
         from (infra.metrics' ConsumerOffsets)."""

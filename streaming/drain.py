@@ -1,11 +1,14 @@
-"""Drain on stop: with an embedded (memory-only) broker, what the log holds dies with us.
+"""Drain on a clean stop: the embedded (memory-only) broker is stopped with us, and what it
+holds goes with it.
 
 So before the agents stop, wait until every record accepted so far has been classified and
-projected. With a durable broker (Apache Kafka) the log keeps the records and the next worker
-resumes from the committed offsets; the drain is not needed and not started.
+projected; only then is the broker stopped. With a durable broker (Apache Kafka) the log keeps
+the records and the next worker resumes from the committed offsets; the drain is not needed and
+not started.
 
 The wait is bounded (ERO_DRAIN_TIMEOUT_SECONDS): past it the drain gives up, says per topic and
-partition how many records were not drained, and the process exits non-zero (ero/runtime.py).
+partition how many records were not drained, and the process exits non-zero (ero/runtime.py),
+leaving the embedded broker running with them: the next `ero run` resumes from it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ class Progress:
         key = (topic, partition)
         self._done[key] = max(self._done.get(key, 0), next_offset)
 
+    def forget(self, topic: str) -> None:
+        """The topic was recycled (streaming/recycle.py): its offsets start over at 0."""
+        self._done = {key: done for key, done in self._done.items() if key[0] != topic}
+
     def batch_started(self, records: int) -> None:
         """A stage starts working on a batch (a hook for measurements: `ero-bench pipeline`)."""
 
@@ -52,6 +59,8 @@ class Progress:
 
 
 class DrainService(mode.Service):
+    """`drained` says, once stopped, whether everything was drained in time."""
+
     def __init__(
         self,
         bootstrap: str,

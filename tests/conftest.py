@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ero.settings import Settings
+from infra.broker import detached_brokers, terminate
 from infra.clickhouse import ClickHouse
 from processors.evaluation import PRODUCT_CORPUS
 from projections.migrations import migrate
@@ -47,9 +48,23 @@ def pipeline(
         ERO_SMTP_PORT=str(smtp_server.port),
         ERO_SUPPORT_EMAIL="support@vendor.example",
         ERO_TICKET_WEBHOOK_URL=webhook_receiver.url,
-    ).start()
-    yield running
-    assert running.stop() == 0
+    )
+    try:
+        yield running.start()
+        assert running.stop() == 0
+    finally:
+        running.ensure_stopped()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_broker_outlives_the_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`ero run`'s embedded broker outlives a crash of its process by design: whatever a test
+    left behind in its data dirs is stopped at the end of the session, however the test ended."""
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    for pid, data_dir in detached_brokers():
+        if data_dir.startswith(base):
+            terminate(pid)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ import httpx
 import orjson
 from aiokafka.partitioner import DefaultPartitioner
 
-from infra.broker import free_port
+from infra.broker import BrokerState, free_port, terminate
 from licences import Credentials
 
 BIN = Path(sys.executable).parent
@@ -62,8 +62,9 @@ class Pipeline:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / f"{command}.log"
 
-    def spawn(self) -> subprocess.Popen[bytes]:
-        """Start the process without waiting for an API (`ero worker` has none)."""
+    def spawn(self, own_group: bool = False) -> subprocess.Popen[bytes]:
+        """Start the process without waiting for an API (`ero worker` has none); `own_group`:
+        in a process group of its own, as a shell starts `make run` (see `kill_group`)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -72,13 +73,27 @@ class Pipeline:
                 stdout=log,
                 stderr=log,
                 cwd=REPO,
+                process_group=0 if own_group else None,
             )
         return self.process
 
-    def start(self, timeout: float = 90.0) -> Pipeline:
-        self.spawn()
+    def start(self, timeout: float = 90.0, own_group: bool = False) -> Pipeline:
+        self.spawn(own_group)
         wait_until(self._ready, timeout=timeout, every=0.2)
         return self
+
+    def kill_group(self) -> None:
+        """SIGKILL the whole process group of a process started with `own_group`."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    @property
+    def broker(self) -> BrokerState | None:
+        """The embedded broker `ero run` recorded in its data dir, while it runs."""
+        state = BrokerState.read(self.data_dir / "broker.json")
+        return state if state is not None and state.is_running() else None
 
     def _ready(self) -> bool:
         assert self.process is not None
@@ -97,10 +112,14 @@ class Pipeline:
         return code
 
     def ensure_stopped(self) -> None:
-        """After a failed test: SIGKILL the process if it still runs, so none outlives the test."""
+        """After a failed test: SIGKILL the process if it still runs, and its embedded broker
+        (which outlives it), so none outlives the test."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        broker = self.broker
+        if broker is not None:
+            terminate(broker.pid)
 
     @property
     def runtime(self) -> dict[str, Any]:
