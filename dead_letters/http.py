@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 
 from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, LetterReplayReport, LetterReplayRequest
 from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
+from infra.http_errors import ContentTooLarge, NotFound, Unavailable, errors
 from infra.http_state import ClickHouseDep, from_state
 from ingest.event_log import LogUnavailable
 from ingest.http import EventLogDep
@@ -59,14 +60,16 @@ async def count_letters(desk: Desk) -> dict[str, int]:
 @router.get(
     "/v1/admin/dead-letters/{letter_id}",
     response_model=StoredLetter,
+    responses=errors(NotFound),
     summary="One dead letter with its reasons and original text",
 )
 async def show_letter(letter_id: uuid.UUID, desk: Desk) -> StoredLetter:
     letter = await desk.letter(letter_id)
     if letter is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            detail=f"no dead letter {letter_id}: list them with `ero dlq list`",
+        raise NotFound(
+            "dead_letter_not_found",
+            f"Aucune lettre morte {letter_id} : listez-les avec `ero dlq list`.",
+            f"no dead letter {letter_id}: list them with `ero dlq list`",
         )
     return letter
 
@@ -74,20 +77,24 @@ async def show_letter(letter_id: uuid.UUID, desk: Desk) -> StoredLetter:
 @router.post(
     "/v1/admin/dead-letters/replay",
     response_model=LetterReplayReport,
+    responses=errors(ContentTooLarge, Unavailable),
     summary=f"Re-validate letters with the current schema; append the valid ones (≤ {MAX_REPLAY})",
 )
 async def replay_letters(body: LetterReplayRequest, desk: Desk) -> LetterReplayReport:
     if len(body.letter_ids) > MAX_REPLAY:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            detail=f"at most {MAX_REPLAY} letter_ids per call; send the rest in further calls",
+        raise ContentTooLarge(
+            "too_many_letters",
+            f"{MAX_REPLAY} letter_ids au plus par appel ; envoyez les autres ensuite.",
+            f"at most {MAX_REPLAY} letter_ids per call; send the rest in further calls",
         )
     try:
         return await desk.replay(body.letter_ids)
     except LogUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="the event log is unreachable; letters replayed before it stay replayed, "
+        raise Unavailable(
+            "event_log_unavailable",
+            "Le journal des événements est injoignable ; les lettres déjà rejouées le restent, "
+            "rejouez les autres.",
+            "the event log is unreachable; letters replayed before it stay replayed, "
             "retry the others",
             headers={"Retry-After": "5"},
         ) from exc

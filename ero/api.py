@@ -35,6 +35,7 @@ from ero.prometheus import watch_dead_letters
 from ero.settings import Settings
 from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
+from infra.http_errors import document_errors
 from infra.http_guards import BodyLimits, install_http_guards
 from infra.log_producer import LogProducer
 from infra.rate_limit import WriteLimiter
@@ -174,7 +175,7 @@ def create_api(state: ApiState) -> FastAPI:
         metrics_router,
         replay_router,
     ):
-        app.include_router(router)
+        app.include_router(document_errors(router))
     mount_web(app)
     mount_api_docs(app)
     return app

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fastapi import FastAPI, HTTPException, status
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infra.http_errors import http_error, install_error_handlers
+from infra.http_errors import ContentTooLarge, install_error_handlers
 
 # Sent with every response that does not set its own (the web page and the API docs set a
 # Content-Security-Policy of their own, stricter or looser as their scripts need).
@@ -39,10 +39,9 @@ class BodyLimits:
         return self.by_path.get(path, self.max_bytes)
 
 
-def _too_large(limit: int) -> HTTPException:
+def _too_large(limit: int) -> ContentTooLarge:
     kib = max(1, limit // 1024)
-    return http_error(
-        status.HTTP_413_CONTENT_TOO_LARGE,
+    return ContentTooLarge(
         "body_too_large",
         f"Requête trop volumineuse : {kib} Kio au plus.",
         f"Request body too large: at most {kib} KiB.",

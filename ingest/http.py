@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
+from infra.http_errors import BadRequest, ContentTooLarge, Unavailable, errors
 from infra.http_state import from_state
 from infra.metrics import metrics
 from ingest.event_log import EventLog, LogUnavailable
@@ -81,9 +82,10 @@ class IngestResult(BaseModel):
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
-    too_large = HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE,
-        detail=f"body larger than {limit} bytes; split the batch into smaller requests",
+    too_large = ContentTooLarge(
+        "body_too_large",
+        f"Corps de plus de {limit} octets : découpez le lot en requêtes plus petites.",
+        f"body larger than {limit} bytes; split the batch into smaller requests",
     )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -106,11 +108,7 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
     description="Every line is judged on its own: a bad line is reported in `rejected` (its "
     "line, field, code, English and French reason) and kept as a dead letter, a repeated "
     "event_id in `duplicates`, and the other lines are accepted.",
-    responses={
-        401: {"description": "Unknown or missing connector key"},
-        413: {"description": "Too many events or too many bytes in one request"},
-        503: {"description": "The log is unreachable: nothing was accepted, retry later"},
-    },
+    responses=errors(BadRequest, ContentTooLarge, Unavailable),
 )
 async def post_events(
     request: Request,
@@ -128,9 +126,11 @@ async def post_events(
             bounds=limits.bounds,
         )
     except TooManyEvents as exc:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=str(exc)) from exc
+        raise ContentTooLarge(
+            "too_many_events", f"Trop d’événements dans une requête : {exc}", str(exc)
+        ) from exc
     except MalformedBody as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
+        raise BadRequest("malformed_body", f"Corps illisible : {exc}", str(exc)) from exc
 
     received_at = datetime.now(UTC)
     events, duplicates = identified(parsed, principal.licence_id)
@@ -149,9 +149,11 @@ async def post_events(
         await event_log.append(principal.licence_id, received_at, events, dead_letters)
     except LogUnavailable as exc:
         log.warning("ingest_log_unavailable", error=str(exc), events=len(events))
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="the event log is unreachable; nothing of this batch was accepted. "
+        raise Unavailable(
+            "event_log_unavailable",
+            "Le journal des événements est injoignable ; rien de ce lot n’a été accepté. "
+            f"Réessayez dans {RETRY_AFTER_SECONDS} s avec les mêmes event_id.",
+            "the event log is unreachable; nothing of this batch was accepted. "
             f"Retry in {RETRY_AFTER_SECONDS} s with the same event_ids.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc

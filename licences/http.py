@@ -6,10 +6,10 @@ import hmac
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from infra.http_errors import http_error
+from infra.http_errors import Forbidden, TooManyRequests, Unauthorized, raises
 from infra.http_state import from_state
 from infra.rate_limit import WriteLimiter
 from licences.store import LicenceStore, Principal, PrincipalKind, hash_key
@@ -20,43 +20,60 @@ OperatorToken = Annotated[str, Depends(from_state("operator_token", str))]
 
 _bearer = HTTPBearer(auto_error=False, description="A licence's connector key or reader token.")
 
-NO_LICENCE = (
-    "Vous ne possédez pas de licence / You do not have a licence: this licence is not active. "
-    "Contact your reseller to renew it."
+NO_LICENCE_FR = (
+    "Vous ne possédez pas de licence : cette licence n’est pas active. Contactez votre revendeur "
+    "pour la renouveler."
+)
+NO_LICENCE_EN = (
+    "You do not have a licence: this licence is not active. Contact your reseller to renew it."
 )
 
-
-def _unauthorized(message: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
-    )
+# Each kind: what an endpoint asks for (French, English), and what a caller sent (French).
+_KINDS = {
+    PrincipalKind.CONNECTOR: (
+        "une clé de connecteur (eck_...)",
+        "a connector key (eck_...)",
+        "une clé de connecteur",
+    ),
+    PrincipalKind.READER: (
+        "un jeton de lecture (ert_...)",
+        "a reader token (ert_...)",
+        "un jeton de lecture",
+    ),
+}
 
 
 def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
-    wanted = (
-        "a connector key (eck_...)"
-        if kind is PrincipalKind.CONNECTOR
-        else ("a reader token (ert_...)")
-    )
+    wanted_fr, wanted_en, _ = _KINDS[kind]
 
+    @raises(Unauthorized, Forbidden)
     async def dependency(
         licences: Licences,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         if credentials is None:
-            raise _unauthorized(f"missing credentials: send 'Authorization: Bearer <{wanted}>'")
+            raise Unauthorized(
+                "missing_credentials",
+                f"Identifiants manquants : envoyez « Authorization: Bearer <{wanted_fr}> ».",
+                f"missing credentials: send 'Authorization: Bearer <{wanted_en}>'",
+            )
         principal = await licences.authenticate(credentials.credentials)
         if principal is None:
-            raise _unauthorized(
-                "unknown key: check the key, or create a licence with `ero licence create NAME`"
+            raise Unauthorized(
+                "unknown_key",
+                "Clé inconnue : vérifiez la clé, ou créez une licence avec "
+                "`ero licence create NOM`.",
+                "unknown key: check the key, or create a licence with `ero licence create NAME`",
             )
         if principal.kind is not kind:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail=f"this endpoint needs {wanted}; you sent a {principal.kind.value} key",
+            raise Forbidden(
+                "wrong_credentials",
+                f"Ce point d’accès demande {wanted_fr} ; vous avez envoyé "
+                f"{_KINDS[principal.kind][2]}.",
+                f"this endpoint needs {wanted_en}; you sent a {principal.kind.value} key",
             )
         if principal.status != "active":
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=NO_LICENCE)
+            raise Forbidden("licence_inactive", NO_LICENCE_FR, NO_LICENCE_EN)
         structlog.contextvars.bind_contextvars(licence_id=principal.licence_id)
         return principal
 
@@ -67,6 +84,7 @@ ConnectorPrincipal = Annotated[Principal, Depends(_principal_of(PrincipalKind.CO
 ReaderPrincipal = Annotated[Principal, Depends(_principal_of(PrincipalKind.READER))]
 
 
+@raises(Unauthorized)
 async def _operator(
     operator_token: OperatorToken,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -74,9 +92,12 @@ async def _operator(
     if credentials is None or not hmac.compare_digest(
         credentials.credentials.encode(), operator_token.encode()
     ):
-        raise _unauthorized(
+        raise Unauthorized(
+            "operator_token_required",
+            "Jeton d’opérateur requis : ERO_OPERATOR_TOKEN, ou le fichier operator.token de "
+            "ERO_DATA_DIR.",
             "operator token required: use ERO_OPERATOR_TOKEN or the file operator.token in "
-            "ERO_DATA_DIR"
+            "ERO_DATA_DIR",
         )
 
 
@@ -88,6 +109,7 @@ def rate_limited(kind: str) -> Any:
     429 with Retry-After past the key's or the licence's limit for `kind`. An unknown key is
     not counted: the route's own principal dependency refuses it."""
 
+    @raises(TooManyRequests)
     async def dependency(
         licences: Licences,
         limiter: Limiter,
@@ -99,8 +121,7 @@ def rate_limited(kind: str) -> Any:
         wait = limiter.hit(kind, principal.licence_id, hash_key(credentials.credentials))
         if wait is not None:
             seconds = int(wait)
-            raise http_error(
-                status.HTTP_429_TOO_MANY_REQUESTS,
+            raise TooManyRequests(
                 "rate_limited",
                 f"Trop de demandes : réessayez dans {seconds} s.",
                 f"Too many requests: retry in {seconds} s.",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Request, status
 
+from infra.http_errors import Conflict, NotFound, errors
 from infra.http_state import ClickHouseDep, from_state
 from licences.http import Operator
 from pipeline.replay import (
@@ -28,7 +29,12 @@ def _jobs(app: FastAPI) -> ReplayJobs:
     return jobs
 
 
-@router.post("/v1/admin/replays", status_code=status.HTTP_202_ACCEPTED, response_model=ReplayStatus)
+@router.post(
+    "/v1/admin/replays",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReplayStatus,
+    responses=errors(Conflict),
+)
 async def start_replay(
     body: ReplayRequest,
     request: Request,
@@ -38,18 +44,22 @@ async def start_replay(
     try:
         job = _jobs(request.app).start(new_job(body, replay_log, clickhouse))
     except JobRunning as exc:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"{exc}: wait for it to finish, then start yours"
+        raise Conflict(
+            "replay_running",
+            f"{exc} (une reconstruction tourne déjà) : attendez sa fin, puis lancez la vôtre.",
+            f"{exc}: wait for it to finish, then start yours",
         ) from exc
     return job.status()
 
 
-@router.get("/v1/admin/replays/{job_id}", response_model=ReplayStatus)
+@router.get("/v1/admin/replays/{job_id}", response_model=ReplayStatus, responses=errors(NotFound))
 async def replay_status(job_id: str, request: Request) -> ReplayStatus:
     job = _jobs(request.app).get(job_id)
     if job is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
+        raise NotFound(
+            "replay_not_found",
+            f"Aucune reconstruction {job_id} dans ce processus : utilisez le job_id rendu au "
+            "lancement.",
             f"no replay {job_id} on this process: use the job_id its start returned",
         )
     return job.status()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import structlog
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel
 
+from infra.http_errors import Conflict, Unavailable, errors
 from infra.http_state import ClickHouseDep, ProducerDep, TopicsDep
 from infra.log_producer import LogUnavailable
 from licences.http import Operator
@@ -26,6 +27,7 @@ class Published(BaseModel):
     "/v1/admin/rules",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Published,
+    responses=errors(Conflict, Unavailable),
     summary="Publish a rule catalog; workers apply it to new events within seconds",
 )
 async def publish_rules(
@@ -33,9 +35,11 @@ async def publish_rules(
 ) -> Published:
     current = await CatalogStore(clickhouse).alatest_version()
     if catalog.version <= current:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"catalog version {catalog.version} is not newer than the published version "
+        raise Conflict(
+            "catalog_not_newer",
+            f"La version {catalog.version} du catalogue n’est pas plus récente que la version "
+            f"publiée {current} : augmentez `version`.",
+            f"catalog version {catalog.version} is not newer than the published version "
             f"{current}: raise `version` in the catalog",
         )
     try:
@@ -43,9 +47,10 @@ async def publish_rules(
             [(topics.rules, CATALOG_KEY, catalog.model_dump_json().encode(), ())]
         )
     except LogUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="the log is unreachable; the catalog was not published, retry",
+        raise Unavailable(
+            "log_unavailable",
+            "Le journal est injoignable ; le catalogue n’a pas été publié, réessayez.",
+            "the log is unreachable; the catalog was not published, retry",
             headers={"Retry-After": "5"},
         ) from exc
     log.info("rule_catalog_published", version=catalog.version)

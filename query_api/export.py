@@ -21,9 +21,10 @@ from typing import Annotated, Any
 
 import orjson
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from infra.http_errors import Unavailable, errors
 from infra.http_state import ClickHouseDep
 from infra.retry import infrastructure_failure
 from licences.http import ReaderPrincipal
@@ -191,16 +192,13 @@ async def export_bytes(
         raise ExportInterrupted(f"export cut after {written} rows ({code})") from exc
 
 
-def _unavailable() -> HTTPException:
-    return HTTPException(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        detail={
-            "code": "clickhouse_unavailable",
-            "fr": "ClickHouse n'a pas pu lire les rapports ; rien n'a été exporté. "
-            f"Réessayez dans {RETRY_AFTER_SECONDS} s.",
-            "en": "ClickHouse could not read the reports; nothing was exported. "
-            f"Retry in {RETRY_AFTER_SECONDS} s.",
-        },
+def _unavailable() -> Unavailable:
+    return Unavailable(
+        "clickhouse_unavailable",
+        "ClickHouse n'a pas pu lire les rapports ; rien n'a été exporté. "
+        f"Réessayez dans {RETRY_AFTER_SECONDS} s.",
+        "ClickHouse could not read the reports; nothing was exported. "
+        f"Retry in {RETRY_AFTER_SECONDS} s.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
@@ -218,7 +216,10 @@ def _unavailable() -> HTTPException:
             "line says `EXPORT INCOMPLETE` and the connection is dropped before the end of the "
             "body (the client sees a failed transfer)."
         },
-        503: {"description": "ClickHouse failed before the first byte; nothing was sent"},
+        503: {
+            **errors(Unavailable)[503],
+            "description": "ClickHouse failed before the first byte; nothing was sent",
+        },
     },
 )
 async def export(

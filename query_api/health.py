@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from infra.http_state import ClickHouseDep, ProducerDep
 
@@ -15,7 +16,18 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The broker and ClickHouse are reachable")
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, bool]
+    down: list[str]
+
+
+@router.get(
+    "/readyz",
+    summary="The broker and ClickHouse are reachable",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "`down` names what does not answer"}},
+)
 async def readyz(clickhouse: ClickHouseDep, producer: ProducerDep) -> JSONResponse:
     checks = {
         "broker": await producer.ready(),
@@ -23,5 +35,6 @@ async def readyz(clickhouse: ClickHouseDep, producer: ProducerDep) -> JSONRespon
     }
     down = [name for name, up in checks.items() if not up]
     return JSONResponse(
-        {"ready": not down, "checks": checks, "down": down}, status_code=503 if down else 200
+        Readiness(ready=not down, checks=checks, down=down).model_dump(),
+        status_code=503 if down else 200,
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from control_plane.http.common import Bus, CommandLimit, ReaderActor, StorableBody, command
+from control_plane.http.common import COMMAND, Bus, CommandLimit, ReaderActor, StorableBody, command
 from licences.http import ReaderPrincipal
 from schemas.control import AccountDoc, AccountRequest, Entity, PcKeyDoc
 
@@ -25,7 +25,9 @@ async def get_account(principal: ReaderPrincipal, bus: Bus) -> AccountDoc:
     return found.doc(AccountDoc) if found else AccountDoc()
 
 
-@router.put("/v1/account", response_model=AccountDoc, dependencies=[CommandLimit])
+@router.put(
+    "/v1/account", response_model=AccountDoc, responses=COMMAND, dependencies=[CommandLimit]
+)
 async def put_account(
     body: AccountRequest,
     principal: ReaderPrincipal,
@@ -48,7 +50,9 @@ async def pc_key(principal: ReaderPrincipal, bus: Bus) -> PcKeyState:
     return PcKeyState(bound=doc.pc_key_hash is not None, bound_at=doc.bound_at)
 
 
-@router.post("/v1/pc-key/reset", response_model=PcKeyState, dependencies=[CommandLimit])
+@router.post(
+    "/v1/pc-key/reset", response_model=PcKeyState, responses=COMMAND, dependencies=[CommandLimit]
+)
 async def reset_pc_key(
     principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response
 ) -> PcKeyState:

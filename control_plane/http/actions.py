@@ -12,22 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
 from control_plane.actions import action_event, dedup_key, licence_actions, visible_status
 from control_plane.bus import ControlBus
 from control_plane.http.common import (
+    COMMAND,
     Bus,
     CommandLimit,
     ReaderActor,
     StorableBody,
     commit,
-    conflict,
     not_found,
 )
 from control_plane.store import Revision
-from infra.http_errors import invalid
+from infra.http_errors import Conflict, NotFound, errors, invalid
 from infra.http_state import from_state
 from licences.http import ReaderPrincipal
 from schemas.actions import ACTIONS, ActionName
@@ -117,6 +117,7 @@ class ActionPolicy:
     "/v1/actions",
     status_code=status.HTTP_201_CREATED,
     response_model=ActionOut,
+    responses={**COMMAND, **errors(Conflict)},
     dependencies=[CommandLimit],
 )
 async def enqueue_action(
@@ -147,13 +148,13 @@ async def enqueue_action(
                 visible_status(doc, now) == "pending"
                 and dedup_key(doc.action, doc.order_reference) == key
             ):
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    detail={
-                        "message": f"the same action is already pending: {doc.action_id} "
-                        f"(« {spec.label_fr} »); cancel it or wait for the next sync",
-                        "pending_action_id": doc.action_id,
-                    },
+                raise Conflict(
+                    "action_pending",
+                    f"La même action est déjà en attente : {doc.action_id} "
+                    f"(« {spec.label_fr} ») ; annulez-la ou attendez la prochaine synchronisation.",
+                    f"the same action is already pending: {doc.action_id} "
+                    f"(« {spec.label_en} »); cancel it or wait for the next sync",
+                    pending_action_id=doc.action_id,
                 )
         doc = RemoteActionDoc(
             action_id=str(uuid.uuid4()),
@@ -181,7 +182,10 @@ async def _event_exists(bus: ControlBus, licence_id: str, event_id: uuid.UUID) -
 
 
 @router.post(
-    "/v1/actions/{action_id}/cancel", response_model=ActionOut, dependencies=[CommandLimit]
+    "/v1/actions/{action_id}/cancel",
+    response_model=ActionOut,
+    responses={**COMMAND, **errors(NotFound, Conflict)},
+    dependencies=[CommandLimit],
 )
 async def cancel_action(
     action_id: str, principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response
@@ -192,7 +196,11 @@ async def cancel_action(
         doc = before.doc(RemoteActionDoc)
         shown = visible_status(doc, now)
         if shown != "pending":
-            raise conflict(f"action {action_id} is {shown}: only a pending action can be cancelled")
+            raise Conflict(
+                "action_not_pending",
+                f"L’action {action_id} est {shown} : seule une action en attente s’annule.",
+                f"action {action_id} is {shown}: only a pending action can be cancelled",
+            )
         cancelled = doc.model_copy(update={"status": "cancelled", "finished_at": now})
         await commit(
             bus,

@@ -14,13 +14,14 @@ from control_plane.configurations import active_configuration
 from control_plane.handshake import ACTOR, PcKeyMismatch, handshake
 from control_plane.http.actions import ActionOut, action_out
 from control_plane.http.common import (
+    COMMAND,
     Bus,
     CommandLimit,
     StorableBody,
     commit,
-    conflict,
     not_found,
 )
+from infra.http_errors import Conflict, NotFound, errors
 from licences.http import ConnectorPrincipal
 from schemas.configuration import ConnectorConfiguration
 from schemas.control import (
@@ -34,10 +35,13 @@ from schemas.control import (
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["connector"], dependencies=[StorableBody])
 
-PC_KEY_MISMATCH = (
+PC_KEY_MISMATCH_FR = (
     "Cette licence est déjà liée à un autre poste (clé PC différente). Réinitialisez la clé PC "
-    "depuis le tableau de bord, puis relancez la synchronisation. / This licence is bound to "
-    "another PC (different PC key). Reset the PC key from the dashboard, then sync again."
+    "depuis le tableau de bord, puis relancez la synchronisation."
+)
+PC_KEY_MISMATCH_EN = (
+    "This licence is bound to another PC (different PC key). Reset the PC key from the "
+    "dashboard, then sync again."
 )
 
 
@@ -54,7 +58,12 @@ class SyncAnswer(BaseModel):
     actions: list[ActionOut]
 
 
-@router.post("/v1/agent/sync", response_model=SyncAnswer, dependencies=[CommandLimit])
+@router.post(
+    "/v1/agent/sync",
+    response_model=SyncAnswer,
+    responses={**COMMAND, **errors(Conflict)},
+    dependencies=[CommandLimit],
+)
 async def sync(
     body: SyncRequest, principal: ConnectorPrincipal, bus: Bus, response: Response
 ) -> SyncAnswer:
@@ -64,7 +73,7 @@ async def sync(
         try:
             found = await handshake(bus.store, licence_id, body, now)
         except PcKeyMismatch as exc:
-            raise conflict(PC_KEY_MISMATCH) from exc
+            raise Conflict("pc_key_mismatch", PC_KEY_MISMATCH_FR, PC_KEY_MISMATCH_EN) from exc
         dispatched = found.dispatched
         await commit(bus, found.events, response)
         active = await active_configuration(bus, licence_id)
@@ -94,6 +103,7 @@ async def sync(
 @router.post(
     "/v1/agent/actions/{action_id}/result",
     response_model=ActionOut,
+    responses={**COMMAND, **errors(NotFound, Conflict)},
     dependencies=[CommandLimit],
 )
 async def action_result(
@@ -110,9 +120,13 @@ async def action_result(
             raise not_found("action", action_id)
         doc = before.doc(RemoteActionDoc)
         if doc.status != "dispatched":
-            raise conflict(
-                f"action {action_id} is {visible_status(doc, now)}, not dispatched: only an "
-                "action received by POST /v1/agent/sync takes a result"
+            shown = visible_status(doc, now)
+            raise Conflict(
+                "action_not_dispatched",
+                f"L’action {action_id} est {shown}, non transmise : seule une action reçue par "
+                "POST /v1/agent/sync prend un résultat.",
+                f"action {action_id} is {shown}, not dispatched: only an action received by "
+                "POST /v1/agent/sync takes a result",
             )
         done = doc.model_copy(
             update={

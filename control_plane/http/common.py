@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, Response, status
+from fastapi import Depends, Header, Request, Response, status
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.store import Revision
-from infra.http_errors import invalid
+from infra.http_errors import NotFound, Unavailable, errors, invalid
 from infra.http_state import from_state
 from infra.log_producer import LogUnavailable
 from licences.http import ReaderPrincipal, rate_limited
@@ -50,6 +50,16 @@ StorableBody = Depends(_storable_body)
 
 Bus = Annotated[ControlBus, Depends(from_state("control", ControlBus))]
 
+COMMAND = {
+    **errors(Unavailable),
+    status.HTTP_202_ACCEPTED: {
+        "description": "Recorded in the control log, not yet visible in the reads (retry the "
+        f"read in a few seconds); the body is what was recorded. After "
+        f"{RETRY_AFTER_SECONDS} s at most."
+    },
+}
+"""The responses of a route that records a command (`commit`), for its decorator."""
+
 
 def _reader_actor(
     _: ReaderPrincipal,
@@ -68,9 +78,11 @@ async def commit(bus: ControlBus, events: Sequence[ControlEvent], response: Resp
     try:
         visible = await bus.commit(events)
     except LogUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail=f"the control log is unreachable; nothing was changed. "
+        raise Unavailable(
+            "control_log_unavailable",
+            f"Le journal de commandes est injoignable ; rien n’a été modifié. Réessayez dans "
+            f"{RETRY_AFTER_SECONDS} s.",
+            f"the control log is unreachable; nothing was changed. "
             f"Retry in {RETRY_AFTER_SECONDS} s.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc
@@ -127,12 +139,16 @@ async def command(
         yield Command(bus, licence_id, actor, response)
 
 
-def not_found(what: str, identifier: str, hint: str | None = None) -> HTTPException:
-    """404 for a licence's own entity ("in this licence"), or, given a hint, for an entity that
-    is no licence's (a licence itself): the hint says what to check."""
-    where = f": {hint}" if hint is not None else " in this licence"
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no {what} {identifier!r}{where}")
-
-
-def conflict(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=message)
+def not_found(what: str, identifier: str, hint: tuple[str, str] | None = None) -> NotFound:
+    """404 for a licence's own entity ("in this licence"), or, given a hint (French, English),
+    for an entity that is no licence's (a licence itself): the hint says what to check.
+    `what` is a word French spells alike and makes feminine (configuration, action,
+    notification, licence)."""
+    where_fr, where_en = (" dans cette licence", " in this licence")
+    if hint is not None:
+        where_fr, where_en = f" : {hint[0]}", f": {hint[1]}"
+    return NotFound(
+        f"{what}_not_found",
+        f"Aucune {what} {identifier!r}{where_fr}.",
+        f"no {what} {identifier!r}{where_en}",
+    )

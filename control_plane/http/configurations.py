@@ -17,6 +17,7 @@ from control_plane.bus import ControlBus
 from control_plane.configurations import active_configuration
 from control_plane.diff import Change, json_diff
 from control_plane.http.common import (
+    COMMAND,
     Bus,
     CommandLimit,
     ReaderActor,
@@ -25,7 +26,7 @@ from control_plane.http.common import (
     not_found,
 )
 from control_plane.store import Revision
-from infra.http_errors import invalid
+from infra.http_errors import NotFound, errors, invalid
 from licences.http import ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
 from schemas.control import ActiveConfigurationDoc, ConfigurationDoc, Entity
@@ -94,6 +95,7 @@ async def list_configurations(principal: ReaderPrincipal, bus: Bus) -> list[Conf
     "/v1/configurations",
     status_code=status.HTTP_201_CREATED,
     response_model=ConfigurationOut,
+    responses=COMMAND,
     dependencies=[CommandLimit],
 )
 async def create_configuration(
@@ -114,7 +116,11 @@ async def create_configuration(
     return _out(Revision.written_by(event), active_id=None)
 
 
-@router.get("/v1/configurations/{configuration_id}", response_model=ConfigurationOut)
+@router.get(
+    "/v1/configurations/{configuration_id}",
+    response_model=ConfigurationOut,
+    responses=errors(NotFound),
+)
 async def get_configuration(
     configuration_id: str, principal: ReaderPrincipal, bus: Bus
 ) -> ConfigurationOut:
@@ -125,6 +131,7 @@ async def get_configuration(
 @router.put(
     "/v1/configurations/{configuration_id}",
     response_model=ConfigurationOut,
+    responses={**COMMAND, **errors(NotFound)},
     dependencies=[CommandLimit],
 )
 async def update_configuration(
@@ -154,6 +161,7 @@ async def update_configuration(
 @router.delete(
     "/v1/configurations/{configuration_id}",
     response_model=ConfigurationOut,
+    responses={**COMMAND, **errors(NotFound)},
     dependencies=[CommandLimit],
 )
 async def delete_configuration(
@@ -179,6 +187,7 @@ async def delete_configuration(
 @router.post(
     "/v1/configurations/{configuration_id}/activate",
     response_model=ConfigurationOut,
+    responses={**COMMAND, **errors(NotFound)},
     dependencies=[CommandLimit],
 )
 async def activate_configuration(
@@ -200,7 +209,11 @@ async def activate_configuration(
     return _out(found, configuration_id)
 
 
-@router.get("/v1/configurations/{configuration_id}/versions", response_model=list[ConfigurationOut])
+@router.get(
+    "/v1/configurations/{configuration_id}/versions",
+    response_model=list[ConfigurationOut],
+    responses=errors(NotFound),
+)
 async def configuration_versions(
     configuration_id: str, principal: ReaderPrincipal, bus: Bus
 ) -> list[ConfigurationOut]:
@@ -215,7 +228,11 @@ async def configuration_versions(
     ]
 
 
-@router.get("/v1/configurations/{configuration_id}/diff", response_model=ConfigurationDiff)
+@router.get(
+    "/v1/configurations/{configuration_id}/diff",
+    response_model=ConfigurationDiff,
+    responses=errors(NotFound),
+)
 async def configuration_diff(
     configuration_id: str,
     principal: ReaderPrincipal,

@@ -13,7 +13,8 @@ import structlog
 from fastapi import APIRouter, Response
 
 from control_plane.bus import new_event
-from control_plane.http.common import Bus, StorableBody, commit, not_found
+from control_plane.http.common import COMMAND, Bus, StorableBody, commit, not_found
+from infra.http_errors import NotFound, errors
 from licences.http import Licences, Operator
 from schemas.control import Entity, LicenceDoc, LicenceStatusRequest
 
@@ -21,7 +22,11 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operators"], dependencies=[Operator, StorableBody])
 
 
-@router.post("/v1/admin/licences/{licence_id}/status", response_model=LicenceDoc)
+@router.post(
+    "/v1/admin/licences/{licence_id}/status",
+    response_model=LicenceDoc,
+    responses={**COMMAND, **errors(NotFound)},
+)
 async def set_licence_status(
     licence_id: str,
     body: LicenceStatusRequest,
@@ -33,7 +38,12 @@ async def set_licence_status(
         before = await licences.record(licence_id)
         if before is None:
             raise not_found(
-                "licence", licence_id, "check the licence id (ero licence create prints it)"
+                "licence",
+                licence_id,
+                (
+                    "vérifiez l’identifiant (ero licence create l’affiche)",
+                    "check the licence id (ero licence create prints it)",
+                ),
             )
         after = before.model_copy(update={"status": body.status, "updated_at": datetime.now(UTC)})
         event = new_event(

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.http.common import (
+    COMMAND,
     Bus,
     CommandLimit,
     ReaderActor,
@@ -22,7 +23,7 @@ from control_plane.http.common import (
     commit,
     not_found,
 )
-from infra.http_errors import invalid
+from infra.http_errors import NotFound, errors, invalid
 from licences.http import Licences, Operator, ReaderPrincipal
 from schemas.control import (
     EVERY_LICENCE,
@@ -62,6 +63,7 @@ async def notifications(principal: ReaderPrincipal, bus: Bus) -> NotificationFee
 @router.post(
     "/v1/notifications/{notification_id}/read",
     response_model=NotificationFeed,
+    responses={**COMMAND, **errors(NotFound)},
     dependencies=[CommandLimit],
 )
 async def mark_read(
@@ -90,6 +92,7 @@ async def mark_read(
     "/v1/admin/notifications",
     status_code=status.HTTP_201_CREATED,
     response_model=NotificationDoc,
+    responses=COMMAND,
     dependencies=[Operator],
     tags=["operators"],
 )

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from control_plane.bus import ControlBus, new_event
 from control_plane.configurations import active_configuration
 from control_plane.delivery import SupportDelivery, deliver
-from control_plane.http.common import Bus, ReaderActor, StorableBody, TicketLimit, commit
+from control_plane.http.common import COMMAND, Bus, ReaderActor, StorableBody, TicketLimit, commit
 from control_plane.store import Revision
 from infra.http_errors import invalid
 from infra.http_state import from_state
@@ -95,6 +95,7 @@ async def list_tickets(principal: ReaderPrincipal, bus: Bus) -> list[TicketDoc]:
     "/v1/tickets",
     status_code=status.HTTP_201_CREATED,
     response_model=TicketDoc,
+    responses=COMMAND,
     dependencies=[TicketLimit],
 )
 async def create_ticket(

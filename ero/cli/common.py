@@ -99,13 +99,20 @@ def api_url(settings: Settings) -> str:
 
 
 def error_detail(response: httpx.Response) -> str:
-    """An error answer's `detail` in one line (a 422's field errors joined)."""
+    """An error answer's `detail` in one line."""
     try:
         detail: Any = response.json().get("detail", response.text)
     except ValueError:
         detail = response.text
+    return detail_text(detail)
+
+
+def detail_text(detail: Any) -> str:
+    """An error's `detail` in one line: its English text, or a 422's field errors joined."""
     if isinstance(detail, list):
         detail = "; ".join(_field_error(error) for error in detail)
+    elif isinstance(detail, dict) and "en" in detail:
+        detail = detail["en"]
     return " ".join(str(detail).split())
 
 

@@ -18,6 +18,7 @@ from ero.cli.common import (
     CliError,
     Subparsers,
     at_least,
+    detail_text,
     read_settings,
     require_api,
     running_api_request,
@@ -87,7 +88,7 @@ def _detail(refused: Refused) -> str:
     """The API's `detail` of a refusal, in one line."""
     text = refused.detail
     with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
-        text = str(orjson.loads(text)["detail"])
+        text = detail_text(orjson.loads(text)["detail"])
     return " ".join(text.split())
 
 

@@ -228,7 +228,7 @@ def test_other_routes_keep_their_not_found_message(pipeline: Pipeline) -> None:
     with pipeline.client(licence.reader_token) as reader:
         answer = reader.get(f"/v1/configurations/{unknown}")
     assert answer.status_code == 404
-    assert answer.json()["detail"] == f"no configuration {unknown!r} in this licence"
+    assert answer.json()["detail"]["en"] == f"no configuration {unknown!r} in this licence"
 
 
 SMALL_FLEET = ("--connectors", "1", "--runs", "1", "--min-lines", "3", "--max-lines", "3")

@@ -121,7 +121,7 @@ def test_enqueue_sync_dispatch_result_done(shop: Shop) -> None:
         f"/v1/agent/actions/{cache['action_id']}/result", json={"success": True}
     )
     assert twice.status_code == 409
-    assert "succeeded" in twice.json()["detail"]
+    assert "succeeded" in twice.json()["detail"]["en"]
     unknown = shop.connector.post(f"/v1/agent/actions/{uuid.uuid4()}/result", json={"success": 1})
     assert unknown.status_code == 404
     # Done, so the same action may be queued again.
@@ -153,8 +153,8 @@ def test_pc_key_binds_on_first_sync_refuses_another_pc_until_reset(shop: Shop) -
 
     other = shop.sync("PC-SECOND-0002")
     assert other.status_code == 409
-    assert "Réinitialisez la clé PC" in other.json()["detail"]
-    assert "Reset the PC key" in other.json()["detail"]
+    assert "Réinitialisez la clé PC" in other.json()["detail"]["fr"]
+    assert "Reset the PC key" in other.json()["detail"]["en"]
 
     assert shop.reader.post("/v1/pc-key/reset").json()["bound"] is False
     assert shop.sync("PC-SECOND-0002").status_code == 200
@@ -176,8 +176,8 @@ def test_an_inactive_licence_is_refused_everywhere_until_reactivated(
         shop.connector.post("/v1/events", json=[]),
     ):
         assert response.status_code == 403
-        assert NO_LICENCE_FR in response.json()["detail"]
-        assert "You do not have a licence" in response.json()["detail"]
+        assert NO_LICENCE_FR in response.json()["detail"]["fr"]
+        assert "You do not have a licence" in response.json()["detail"]["en"]
 
     revived = operator.post(
         f"/v1/admin/licences/{shop.licence.licence_id}/status", json={"status": "active"}
@@ -546,7 +546,7 @@ def test_a_command_is_503_with_retry_after_when_the_log_is_unreachable(tmp_path:
             response = reader.post("/v1/actions", json={"action": "clear_cache"})
             assert response.status_code == 503
             assert int(response.headers["Retry-After"]) > 0
-            assert "nothing was changed" in response.json()["detail"]
+            assert "nothing was changed" in response.json()["detail"]["en"]
             assert reader.get("/v1/actions").json() == []
     finally:
         assert api.stop() == 0

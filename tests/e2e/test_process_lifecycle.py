@@ -83,7 +83,7 @@ def test_api_answers_503_with_retry_after_when_the_broker_is_unreachable(tmp_pat
             response = connector.post("/v1/events", json=[_event("perdu ?")])
         assert response.status_code == 503
         assert int(response.headers["Retry-After"]) > 0
-        assert "nothing of this batch was accepted" in response.json()["detail"]
+        assert "nothing of this batch was accepted" in response.json()["detail"]["en"]
         ready = httpx.get(f"{api.url}/readyz", timeout=10)
         assert ready.status_code == 503
         assert ready.json()["checks"] == {"broker": False, "clickhouse": True}

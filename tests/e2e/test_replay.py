@@ -103,7 +103,7 @@ def test_events_accepted_during_a_replay_are_neither_lost_nor_doubled(
         job = started.json()["job_id"]
         second = operator.post("/v1/admin/replays", json={"source": "archive"})
         assert second.status_code == 409
-        assert "still running" in second.json()["detail"]
+        assert "still running" in second.json()["detail"]["en"]
         during = 0
         while True:
             line = sync_line(connector_id="c", message=f"pendant {len(expected)}")

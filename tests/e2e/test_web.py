@@ -214,7 +214,7 @@ def test_a_wrong_token_or_an_inactive_licence_is_refused_with_the_apis_words(
     token = page.get_by_label("Jeton de lecture")  # no token yet: sign-in first
     token.fill("ert_not-a-real-token")
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator("#signin-problem")).to_contain_text("unknown key")
+    expect(page.locator("#signin-problem")).to_contain_text("Clé inconnue")
     shot(page, "connexion")
 
     expired = pipeline.create_licence(f"expired {uuid.uuid4().hex[:6]}")
