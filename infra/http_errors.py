@@ -34,6 +34,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DECLARED = "__ero_errors__"
 EXCERPT_CHARS = 120
 """What a 422 quotes of an input at most."""
+MESSAGE_CHARS = 600
+"""What a 422 keeps of a message: ours are a sentence in two languages, pydantic's may quote the
+input, so they are bounded too, but never cut before they have said what to do."""
 MAX_ERRORS = 50
 """What a 422 lists at most (a body of 10 000 bad items names the first ones, and a count)."""
 
@@ -143,24 +146,22 @@ def invalid(where: str, field: str | Sequence[str | int], message: str) -> Reque
     return RequestValidationError([{"loc": (where, *path), "msg": message, "type": "value_error"}])
 
 
-def excerpt(value: Any) -> Any:
+def excerpt(value: Any, chars: int = EXCERPT_CHARS) -> Any:
     """`value` itself when it is short, else a bounded textual excerpt of it (bounded in time
     too: reprlib stops at its limits, whatever the size of `value`)."""
     if value is None or isinstance(value, bool | float):
         return value
     if isinstance(value, int):
         return value if abs(value) < 10**15 else _EXCERPT.repr(value)
-    if isinstance(value, str):
-        return value if len(value) <= EXCERPT_CHARS else value[: EXCERPT_CHARS - 1] + "…"
-    text = _EXCERPT.repr(value)
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+    text = value if isinstance(value, str) else _EXCERPT.repr(value)
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def _shown(error: Mapping[str, Any]) -> dict[str, Any]:
     shown: dict[str, Any] = {
         "type": error.get("type", "value_error"),
         "loc": list(error.get("loc", ())),
-        "msg": excerpt(str(error.get("msg", ""))),
+        "msg": excerpt(str(error.get("msg", "")), MESSAGE_CHARS),
     }
     if "input" in error:
         shown["input"] = excerpt(error["input"])

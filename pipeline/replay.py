@@ -22,7 +22,7 @@ from typing import Protocol, Self
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from pydantic import AwareDatetime, BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError, model_validator
 
 from infra.clickhouse import ClickHouse
 from infra.topics import Topics
@@ -34,6 +34,7 @@ from projections.archive import ArchiveReader
 from projections.shadow import ShadowTables
 from projections.sync_events import Accepted, Row, SyncEventsWriter, row, rows_of
 from projections.write_gate import PROJECTION_GATE, WriteGate
+from query_api.instants import Instant
 from schemas import ClassifiedBatch, RawBatch
 
 log = structlog.get_logger(__name__)
@@ -48,7 +49,7 @@ class Source(StrEnum):
 class ReplayRequest(BaseModel):
     source: Source
     from_beginning: bool = False
-    since: AwareDatetime | None = None
+    since: Instant | None = None
 
     @model_validator(mode="after")
     def _one_start(self) -> Self:
