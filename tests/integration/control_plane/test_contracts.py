@@ -48,12 +48,11 @@ def test_json_diff_names_added_removed_and_changed_paths() -> None:
     assert json_diff(before, before) == []
 
 
-async def test_a_failed_delivery_is_reported_not_raised() -> None:
-    closed = f"http://127.0.0.1:{free_port()}/tickets"
-    ticket = TicketDoc(
-        ticket_id="t-1",
-        subject="s",
-        message="m",
+def _ticket(ticket_id: str, subject: str, message: str) -> TicketDoc:
+    return TicketDoc(
+        ticket_id=ticket_id,
+        subject=subject,
+        message=message,
         email="a@b.example",
         shop_url=None,
         agent=AgentDoc(),
@@ -63,6 +62,11 @@ async def test_a_failed_delivery_is_reported_not_raised() -> None:
         created_at=datetime.now(UTC),
         created_by="reader",
     )
+
+
+async def test_a_failed_delivery_is_reported_not_raised() -> None:
+    closed = f"http://127.0.0.1:{free_port()}/tickets"
+    ticket = _ticket("t-1", subject="s", message="m")
     [outcome] = await deliver(ticket, [WebhookChannel(closed)])
     assert (outcome.channel, outcome.ok) == ("webhook", False)
     assert outcome.detail
@@ -70,18 +74,8 @@ async def test_a_failed_delivery_is_reported_not_raised() -> None:
 
 def test_an_e_mail_header_stays_one_line_whatever_the_ticket_holds() -> None:
     """The API refuses a subject with CR/LF; the e-mail is safe from any other caller too."""
-    ticket = TicketDoc(
-        ticket_id="t-2",
-        subject="Aide\r\nBcc: everyone@example.com\n\nfaux corps",
-        message="ligne 1\nligne 2",
-        email="a@b.example",
-        shop_url=None,
-        agent=AgentDoc(),
-        active_configuration=None,
-        error_groups=[],
-        status="open",
-        created_at=datetime.now(UTC),
-        created_by="reader",
+    ticket = _ticket(
+        "t-2", subject="Aide\r\nBcc: everyone@example.com\n\nfaux corps", message="ligne 1\nligne 2"
     )
     sent = render_email(ticket, "ero@localhost", "support@vendor.example").as_bytes()
     received = message_from_bytes(sent, policy=policy.default)
