@@ -43,7 +43,7 @@ async def list_letters(
     desk: Desk,
     licence_id: Annotated[str | None, Query(description="only this licence's")] = None,
     letter_status: Annotated[LetterStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
 ) -> list[LetterSummary]:
     return await desk.summaries(licence_id, letter_status, limit)
 
