@@ -13,7 +13,8 @@ def test_per_key_then_per_licence() -> None:
     assert limiter.hit("tickets", "lic-a", "reader-a") is None
     wait = limiter.hit("tickets", "lic-a", "reader-a")
     assert wait is not None
-    assert 1 <= wait <= 60
+    assert wait >= 1
+    assert wait <= 60  # within the 2/minute window
     # Another key of the same licence: its own key window, the licence's shared one.
     assert limiter.hit("tickets", "lic-a", "connector-a") is None
     assert limiter.hit("commands", "lic-a", "connector-a") is not None  # licence: 3 used
