@@ -102,7 +102,7 @@ class Deployment:
     @cached_property
     def ingest_limits(self) -> IngestLimits:
         s = self.settings
-        return IngestLimits(s.max_request_bytes, s.max_events_per_request, self.time_bounds)
+        return IngestLimits(s.max_events_per_request, self.time_bounds)
 
     @cached_property
     def support_delivery(self) -> SupportDelivery:

@@ -34,7 +34,9 @@ RETRY_AFTER_SECONDS = 5
 
 @dataclass(frozen=True)
 class IngestLimits:
-    max_request_bytes: int
+    """What one request may carry beyond its bytes (those are bounded, 413, before the route
+    runs: infra/http_guards.py's BodyLimit, ERO_MAX_REQUEST_BYTES for this path)."""
+
     max_events_per_request: int
     bounds: TimeBounds
 
@@ -81,25 +83,6 @@ class IngestResult(BaseModel):
     )
 
 
-async def _bounded_body(request: Request, limit: int) -> bytes:
-    too_large = ContentTooLarge(
-        "body_too_large",
-        f"Corps de plus de {limit} octets : découpez le lot en requêtes plus petites.",
-        f"body larger than {limit} bytes; split the batch into smaller requests",
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post(
     "/v1/events",
     status_code=status.HTTP_202_ACCEPTED,
@@ -116,7 +99,7 @@ async def post_events(
     event_log: EventLogDep,
     limits: Limits,
 ) -> IngestResult:
-    body = await _bounded_body(request, limits.max_request_bytes)
+    body = await request.body()
     ndjson = "ndjson" in request.headers.get("content-type", "")
     try:
         parsed = parse_body(
