@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from accounts.sessions import SessionResolver
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
@@ -80,6 +81,7 @@ class ApiState:
     body_limits: BodyLimits
     write_limiter: WriteLimiter
     pc_key_fingerprint: KeyFingerprint
+    sessions: SessionResolver
 
 
 def app_state(
@@ -112,6 +114,7 @@ def app_state(
         body_limits=deployment.body_limits,
         write_limiter=WriteLimiter(deployment.rate_limits),
         pc_key_fingerprint=deployment.pc_key_fingerprint,
+        sessions=SessionResolver(),
     )
 
 

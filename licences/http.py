@@ -3,22 +3,63 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
 
 import structlog
-from fastapi import Depends
+from fastapi import Depends, Header
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from infra.http_errors import Forbidden, TooManyRequests, Unauthorized, raises
 from infra.http_state import from_state
 from infra.rate_limit import WriteLimiter
-from licences.store import LicenceStore, Principal, PrincipalKind, hash_key
+from licences.store import LicenceStore, Principal, PrincipalKind, Role, hash_key
+
+SESSION_PREFIX = "ers_"
+"""What a session token (accounts/) starts with: the other keys are looked up here."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorCaller:
+    """The vendor's operator calling: a person signed in with the operator role, or a script
+    holding the shared operator token."""
+
+    actor: str
+
+
+class Sessions(Protocol):
+    """Resolves a person's session token (accounts/ implements it; the root sets it)."""
+
+    async def principal(self, token: str, licence_id: str | None) -> Principal:
+        """The person acting in `licence_id` (None: the only licence they hold). Raises
+        Unauthorized for an unknown, expired or revoked session, Forbidden when the person
+        holds no active licence or not this one, BadRequest when they hold several and
+        named none."""
+        ...
+
+    async def operator(self, token: str) -> OperatorCaller | None:
+        """The operator a session token belongs to; None if it is no operator's session."""
+        ...
+
 
 Licences = Annotated[LicenceStore, Depends(from_state("licences", LicenceStore))]
 Limiter = Annotated[WriteLimiter, Depends(from_state("write_limiter", WriteLimiter))]
 OperatorToken = Annotated[str, Depends(from_state("operator_token", str))]
+SessionsState = Annotated[Sessions, Depends(from_state("sessions", Sessions))]
 
-_bearer = HTTPBearer(auto_error=False, description="A licence's connector key or reader token.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A licence's connector key or reader token, or a person's session token.",
+)
+LicenceHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-ERO-Licence",
+        max_length=64,
+        description="With a session token: the licence to act in (optional when the person "
+        "holds one licence).",
+    ),
+]
 
 NO_LICENCE_FR = (
     "Vous ne possédez pas de licence : cette licence n’est pas active. Contactez votre revendeur "
@@ -36,10 +77,11 @@ _KINDS = {
         "une clé de connecteur",
     ),
     PrincipalKind.READER: (
-        "un jeton de lecture (ert_...)",
-        "a reader token (ert_...)",
+        "un jeton de lecture (ert_...) ou une session",
+        "a reader token (ert_...) or a session",
         "un jeton de lecture",
     ),
+    PrincipalKind.SESSION: ("une session", "a session", "une session"),
 }
 
 
@@ -49,7 +91,9 @@ def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
     @raises(Unauthorized, Forbidden)
     async def dependency(
         licences: Licences,
+        sessions: SessionsState,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        licence: LicenceHeader = None,
     ) -> Principal:
         if credentials is None:
             raise Unauthorized(
@@ -57,7 +101,20 @@ def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
                 f"Identifiants manquants : envoyez « Authorization: Bearer <{wanted_fr}> ».",
                 f"missing credentials: send 'Authorization: Bearer <{wanted_en}>'",
             )
-        principal = await licences.authenticate(credentials.credentials)
+        token = credentials.credentials
+        if token.startswith(SESSION_PREFIX):
+            if kind is not PrincipalKind.READER:
+                raise Forbidden(
+                    "wrong_credentials",
+                    f"Ce point d’accès demande {wanted_fr} ; vous avez envoyé une session.",
+                    f"this endpoint needs {wanted_en}; you sent a session token",
+                )
+            person = await sessions.principal(token, licence)
+            structlog.contextvars.bind_contextvars(
+                licence_id=person.licence_id, user_id=person.user_id
+            )
+            return person
+        principal = await licences.authenticate(token)
         if principal is None:
             raise Unauthorized(
                 "unknown_key",
@@ -82,26 +139,68 @@ def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
 
 ConnectorPrincipal = Annotated[Principal, Depends(_principal_of(PrincipalKind.CONNECTOR))]
 ReaderPrincipal = Annotated[Principal, Depends(_principal_of(PrincipalKind.READER))]
+"""Who reads a licence: its reader token, or a person of its team (any role)."""
+
+_ROLE_NAMES = {
+    Role.VIEWER: ("lecteur", "viewer"),
+    Role.MEMBER: ("membre", "member"),
+    Role.OWNER: ("propriétaire", "owner"),
+}
+
+
+def _at_least(needed: Role):  # type: ignore[no-untyped-def]
+    needed_fr, needed_en = _ROLE_NAMES[needed]
+
+    @raises(Forbidden)
+    async def dependency(principal: ReaderPrincipal) -> Principal:
+        if not principal.role.allows(needed):
+            held_fr, held_en = _ROLE_NAMES[principal.role]
+            raise Forbidden(
+                "role_forbidden",
+                f"Votre rôle dans cette licence ({held_fr}) ne permet pas cette action : il "
+                f"faut être {needed_fr}. Demandez-le au propriétaire de la licence.",
+                f"your role in this licence ({held_en}) does not allow this: it needs "
+                f"{needed_en}. Ask the licence's owner.",
+            )
+        return principal
+
+    dependency.__name__ = f"at_least_{needed.value}"
+    return dependency
+
+
+MemberPrincipal = Annotated[Principal, Depends(_at_least(Role.MEMBER))]
+"""Who may change a licence's reports, configurations, actions and tickets."""
+OwnerPrincipal = Annotated[Principal, Depends(_at_least(Role.OWNER))]
+"""Who may change a licence's team, keys and settings."""
 
 
 @raises(Unauthorized)
 async def _operator(
     operator_token: OperatorToken,
+    sessions: SessionsState,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    if credentials is None or not hmac.compare_digest(
-        credentials.credentials.encode(), operator_token.encode()
-    ):
-        raise Unauthorized(
-            "operator_token_required",
-            "Jeton d’opérateur requis : ERO_OPERATOR_TOKEN, ou le fichier operator.token de "
-            "ERO_DATA_DIR.",
-            "operator token required: use ERO_OPERATOR_TOKEN or the file operator.token in "
-            "ERO_DATA_DIR",
-        )
+) -> OperatorCaller:
+    if credentials is not None:
+        token = credentials.credentials
+        if token.startswith(SESSION_PREFIX):
+            caller = await sessions.operator(token)
+            if caller is not None:
+                return caller
+        elif hmac.compare_digest(token.encode(), operator_token.encode()):
+            return OperatorCaller("operator")
+    raise Unauthorized(
+        "operator_token_required",
+        "Session d’opérateur ou jeton d’opérateur requis : connectez-vous avec un compte "
+        "opérateur (`ero operator create EMAIL`), ou utilisez ERO_OPERATOR_TOKEN ou le fichier "
+        "operator.token de ERO_DATA_DIR.",
+        "operator session or token required: sign in with an operator account (`ero operator "
+        "create EMAIL`), or use ERO_OPERATOR_TOKEN or the file operator.token in ERO_DATA_DIR",
+    )
 
 
 Operator = Depends(_operator)
+OperatorPrincipal = Annotated[OperatorCaller, Operator]
+"""The operator calling, for routes that name them in the audit trail."""
 
 
 def rate_limited(kind: str) -> Any:
@@ -112,11 +211,18 @@ def rate_limited(kind: str) -> Any:
     @raises(TooManyRequests)
     async def dependency(
         licences: Licences,
+        sessions: SessionsState,
         limiter: Limiter,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        licence: LicenceHeader = None,
     ) -> None:
-        principal = await licences.authenticate(credentials.credentials) if credentials else None
-        if principal is None or credentials is None:
+        if credentials is None:
+            return
+        if credentials.credentials.startswith(SESSION_PREFIX):
+            principal: Principal | None = await sessions.principal(credentials.credentials, licence)
+        else:
+            principal = await licences.authenticate(credentials.credentials)
+        if principal is None:
             return
         wait = limiter.hit(kind, principal.licence_id, hash_key(credentials.credentials))
         if wait is not None:

@@ -30,6 +30,25 @@ from schemas.control import LicenceDoc
 class PrincipalKind(StrEnum):
     CONNECTOR = "connector"
     READER = "reader"
+    SESSION = "session"
+    """A person signed in with e-mail and password (accounts/), acting in one licence."""
+
+
+class Role(StrEnum):
+    """What a person may do in a licence, each role including the ones below it."""
+
+    VIEWER = "viewer"
+    """Reads everything of the licence, changes nothing."""
+    MEMBER = "member"
+    """Also reports, configurations, remote actions, tickets."""
+    OWNER = "owner"
+    """Also the team, the keys and the licence's settings (account, PC key)."""
+
+    def allows(self, needed: Role) -> bool:
+        return _RANKS[self] >= _RANKS[needed]
+
+
+_RANKS = {Role.VIEWER: 0, Role.MEMBER: 1, Role.OWNER: 2}
 
 
 _PREFIX = {PrincipalKind.CONNECTOR: "eck_", PrincipalKind.READER: "ert_"}
@@ -39,11 +58,16 @@ _KEY_SHAPE = re.compile(r"^(?:eck|ert)_[A-Za-z0-9_-]{43}$")
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: a licence, and as what."""
+    """Who is calling: a licence, as what, with which role, and who to name in the history."""
 
     licence_id: str
     kind: PrincipalKind
     status: str
+    role: Role = Role.OWNER
+    """A licence's reader token acts as its owner; a person as their membership says."""
+    actor: str = "reader"
+    """Who the audit trail names: "Name <e-mail>" for a person, "reader" for a token."""
+    user_id: str | None = None
 
 
 class Credentials(BaseModel):

@@ -51,6 +51,13 @@ class Entity(StrEnum):
     NOTIFICATION_READ = "notification_read"
     TICKET = "ticket"
     LICENCE = "licence"
+    # People (schemas/accounts.py): under the ACCOUNTS licence id, but MEMBER under its licence.
+    USER = "user"
+    CREDENTIAL = "credential"
+    LOGIN = "login"
+    LINK = "link"
+    SESSION = "session"
+    MEMBER = "member"
 
 
 ControlKind = Literal[
@@ -72,6 +79,18 @@ ControlKind = Literal[
     "notification.read",
     "ticket.created",
     "ticket.delivered",
+    "user.created",
+    "user.updated",
+    "credential.updated",
+    "login.bound",
+    "link.issued",
+    "link.used",
+    "session.opened",
+    "session.seen",
+    "session.revoked",
+    "member.added",
+    "member.updated",
+    "member.removed",
 ]
 
 
