@@ -47,6 +47,7 @@ from ingest.http import router as ingest_router
 from ingest.parsing import TimeBounds
 from licences import LicenceStore
 from licences.admin_http import router as admin_router
+from licences.keys_http import router as keys_router
 from pipeline.replay import ReplayLog
 from pipeline.replay_http import router as replay_router
 from processors.http import router as rules_router
@@ -170,6 +171,7 @@ def create_api(state: ApiState) -> FastAPI:
         actions_router,
         agent_router,
         account_router,
+        keys_router,
         notifications_router,
         tickets_router,
         audit_router,

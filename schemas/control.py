@@ -102,7 +102,10 @@ class ControlEvent(BaseModel):
     # Written as a ControlKind; read as any string, so a worker older than its API still
     # projects a kind it does not know (the projection does not depend on the kind).
     kind: str
-    actor: str = Field(description="reader[:user], connector, operator or system.")
+    actor: str = Field(
+        description='A person ("Name <e-mail>"), reader[:token name], connector, operator '
+        "or system."
+    )
     issued_at: datetime
     entity: Entity
     entity_id: str

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Response
 from control_plane.bus import new_event
 from control_plane.http.common import COMMAND, Bus, StorableBody, commit, not_found
 from infra.http_errors import NotFound, errors
-from licences.http import Licences, Operator
+from licences.http import Licences, OperatorPrincipal
 from schemas.control import Entity, LicenceDoc, LicenceStatusRequest
 
 log = structlog.get_logger(__name__)
-router = APIRouter(tags=["operators"], dependencies=[Operator, StorableBody])
+router = APIRouter(tags=["operators"], dependencies=[StorableBody])
 
 
 @router.post(
@@ -30,6 +30,7 @@ router = APIRouter(tags=["operators"], dependencies=[Operator, StorableBody])
 async def set_licence_status(
     licence_id: str,
     body: LicenceStatusRequest,
+    operator: OperatorPrincipal,
     bus: Bus,
     licences: Licences,
     response: Response,
@@ -49,7 +50,7 @@ async def set_licence_status(
         event = new_event(
             licence_id=licence_id,
             kind="licence.status_set",
-            actor="operator",
+            actor=operator.actor,
             entity=Entity.LICENCE,
             entity_id=licence_id,
             after=after,
