@@ -140,3 +140,15 @@ def not_found(what: str, identifier: str, hint: tuple[str, str] | None = None) -
         f"Aucune {what} {identifier!r}{where_fr}.",
         f"no {what} {identifier!r}{where_en}",
     )
+
+
+def licence_not_found(licence_id: str) -> NotFound:
+    """404 for an operator's route naming a licence that does not exist."""
+    return not_found(
+        "licence",
+        licence_id,
+        (
+            "vérifiez l’identifiant (ero licence create l’affiche)",
+            "check the licence id (ero licence create prints it)",
+        ),
+    )

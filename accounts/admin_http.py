@@ -1,0 +1,133 @@
+"""Operator endpoints over people: a licence created with its owner (what `ero licence create`
+calls on a running pipeline), a licence's team, and the vendor's operators (`ero operator
+create`).
+
+Here, not in licences/, because a licence's owner is an account: the licences layer cannot
+reach accounts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from accounts.team_http import AccountsDep, InviteRequest, TeamMember, add_member, team_of
+from control_plane.http.common import COMMAND, StorableBody, licence_not_found
+from infra.http_errors import Conflict, NotFound, errors
+from licences.http import Licences, OperatorPrincipal
+from licences.store import Credentials
+from schemas.accounts import Request
+from schemas.control import Email, OneLine
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["operators"], dependencies=[StorableBody])
+
+
+class LicenceRequest(BaseModel):
+    # Stored stripped; blank (or only spaces) is refused with a 422.
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    owner: Email | None = Field(
+        None,
+        description="The e-mail of the licence's owner: invited (an account is created if "
+        "none has this e-mail).",
+    )
+
+
+class CreatedLicence(Credentials):
+    owner: TeamMember | None = Field(description="The owner invited, if `owner` was given.")
+
+
+@router.post(
+    "/v1/admin/licences",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedLicence,
+    responses=COMMAND,
+)
+async def create_licence(
+    body: LicenceRequest,
+    operator: OperatorPrincipal,
+    licences: Licences,
+    accounts: AccountsDep,
+) -> CreatedLicence:
+    """A new licence and its first keys; with `owner`, that person is invited as its owner. If
+    the invitation fails (503), the licence exists: invite its owner with
+    POST /v1/admin/licences/{licence_id}/members."""
+    credentials = await asyncio.to_thread(licences.create, body.name)
+    log.info("licence_created", licence_id=credentials.licence_id, name=body.name)
+    owner = None
+    if body.owner is not None:
+        licence = await licences.record(credentials.licence_id)
+        assert licence is not None, "just created"
+        invitation = InviteRequest(email=body.owner, role="owner")
+        owner = await add_member(accounts, licence, invitation, operator.actor, inviter=None)
+    return CreatedLicence(**credentials.model_dump(), owner=owner)
+
+
+@router.get(
+    "/v1/admin/licences/{licence_id}/members",
+    response_model=list[TeamMember],
+    responses=errors(NotFound),
+    summary="A licence's team",
+)
+async def licence_members(
+    licence_id: str, _: OperatorPrincipal, licences: Licences, accounts: AccountsDep
+) -> list[TeamMember]:
+    if await licences.record(licence_id) is None:
+        raise licence_not_found(licence_id)
+    return await team_of(accounts, licence_id)
+
+
+@router.post(
+    "/v1/admin/licences/{licence_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TeamMember,
+    responses={**COMMAND, **errors(NotFound, Conflict)},
+    summary="Invite someone into a licence's team",
+)
+async def add_licence_member(
+    licence_id: str,
+    body: InviteRequest,
+    operator: OperatorPrincipal,
+    licences: Licences,
+    accounts: AccountsDep,
+) -> TeamMember:
+    licence = await licences.record(licence_id)
+    if licence is None:
+        raise licence_not_found(licence_id)
+    return await add_member(accounts, licence, body, operator.actor, inviter=None)
+
+
+class OperatorRequest(Request):
+    email: Email
+    name: OneLine | None = None
+
+
+class OperatorAccount(BaseModel):
+    user_id: str
+    email: str
+    name: str | None
+    operator: bool
+
+
+@router.post(
+    "/v1/admin/operators",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OperatorAccount,
+    responses=COMMAND,
+    summary="Make someone an operator",
+)
+async def create_operator(
+    body: OperatorRequest, operator: OperatorPrincipal, accounts: AccountsDep
+) -> OperatorAccount:
+    """The account of `email` (created if none, and e-mailed a link to create its password if
+    it has none) becomes an operator's: it signs in to every operator route."""
+    user = await accounts.invite(body.email, actor=operator.actor, name=body.name)
+    user = await accounts.set_operator(user, operator.actor)
+    log.info("operator_created", user_id=user.user_id)
+    return OperatorAccount(
+        user_id=user.user_id, email=user.email, name=user.name, operator=user.operator
+    )
