@@ -19,6 +19,7 @@ from ero.settings import Settings
 from infra.consumer_group import GroupTiming
 from infra.http_guards import BodyLimits
 from infra.log_producer import LogProducer, ProducerConfig
+from infra.mail import MailConfig, SmtpConfig
 from infra.rate_limit import RateLimits
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
@@ -114,6 +115,23 @@ class Deployment:
             smtp_sender=s.smtp_sender,
             support_email=s.support_email,
         )
+
+    @cached_property
+    def mail(self) -> MailConfig:
+        """Where account e-mails go: the SMTP server, or else the outbox of the data dir."""
+        s = self.settings
+        smtp = None
+        if s.smtp_host:
+            smtp = SmtpConfig(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                sender=s.smtp_sender,
+                starttls=s.smtp_starttls,
+                username=s.smtp_username,
+                password=s.smtp_password,
+                timeout=s.smtp_timeout_seconds,
+            )
+        return MailConfig(smtp, s.outbox_dir)
 
     @cached_property
     def body_limits(self) -> BodyLimits:

@@ -134,10 +134,26 @@ class Settings(BaseSettings):
         5.0, description="How long a command's answer waits for the projection to apply it."
     )
     smtp_host: str | None = Field(
-        None, description="Where support tickets are e-mailed; unset: no e-mail."
+        None,
+        description="The SMTP server of account e-mails (password links, alerts) and support "
+        "tickets. Unset: account e-mails are written to DATA_DIR/outbox (`ero mail list`), "
+        "tickets are not e-mailed.",
     )
     smtp_port: int = 25
     smtp_sender: str = "ero@localhost"
+    smtp_starttls: bool = Field(
+        False, description="Account e-mails: upgrade the connection with STARTTLS (port 587)."
+    )
+    smtp_username: str | None = Field(
+        None, description="Account e-mails: log in to the SMTP server as this user."
+    )
+    smtp_password: str | None = Field(None, description="The password of ERO_SMTP_USERNAME.")
+    smtp_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Account e-mails: how long the connection and each SMTP command may take "
+        "(a message is tried 3 times when the server is unreachable or answers 4xx).",
+    )
     support_email: str | None = Field(None, description="The vendor's support mailbox.")
     ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
     # Writes a reader or a connector can repeat, in the `limits` notation ("N/second|minute|
@@ -233,3 +249,8 @@ class Settings(BaseSettings):
     @property
     def demo_licence_file(self) -> Path:
         return self.data_dir / "demo-licence.json"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where account e-mails are written when no SMTP server is set (`ero mail list`)."""
+        return self.data_dir / "outbox"
