@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from accounts.password_policy import MAX_CHARS, MIN_CHARS
 from infra.mail import Mail
 from schemas.accounts import LinkPurpose, RoleName
 
@@ -166,7 +167,7 @@ _PASSWORD_FORMAT_FR = (
     "Le format de mot de passe requiert :",
     Bullets(
         (
-            "de 12 à 128 caractères ;",
+            f"de {MIN_CHARS} à {MAX_CHARS} caractères ;",
             "tous les caractères sont acceptés, espaces compris ;",
             "pas un mot de passe courant ;",
             "ni votre adresse e-mail, ni le nom de votre boutique.",
@@ -177,7 +178,7 @@ _PASSWORD_FORMAT_EN = (
     "Your password must be:",
     Bullets(
         (
-            "12 to 128 characters long;",
+            f"{MIN_CHARS} to {MAX_CHARS} characters long;",
             "made of any characters, spaces included;",
             "not a common password;",
             "free of your e-mail address and your shop name.",

@@ -167,6 +167,39 @@ class Settings(BaseSettings):
         "120/minute", description="Every limited write of one licence, all its keys together."
     )
 
+    # Accounts (accounts/): sessions, sign-in throttling, the links e-mails carry.
+    public_url: str | None = Field(
+        None,
+        description="Where merchants open the web interface (the base of e-mailed links); "
+        "unset: the API's own URL.",
+    )
+    vendor_contact_url: str = Field(
+        "https://www.vaisonet.com/contact",
+        description="The vendor's contact page, shown to a person who holds no licence.",
+    )
+    session_idle_minutes: float = Field(
+        60, gt=0, description="A session unused for this long ends."
+    )
+    session_absolute_hours: float = Field(
+        12, gt=0, description="A session ends this long after sign-in, however used."
+    )
+    signin_limit_account: str = Field(
+        "10/15 minutes",
+        description="Failed sign-ins per account from addresses that never signed in to it.",
+    )
+    signin_limit_address: str = Field(
+        "50/15 minutes", description="Failed sign-ins per client address, all accounts."
+    )
+    signin_notify_after: int = Field(
+        5, ge=1, description="Failed sign-ins after which the account's owner is e-mailed."
+    )
+    mail_limit_address: str = Field(
+        "30/hour", description="Sign-up and reset e-mails one client address may trigger."
+    )
+    mail_limit_email: str = Field(
+        "5/hour", description="Sign-up and reset e-mails sent to one address."
+    )
+
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(
         None,
@@ -196,7 +229,15 @@ class Settings(BaseSettings):
             )
         return ",".join(sorted(roles))
 
-    @field_validator("rate_limit_commands", "rate_limit_tickets", "rate_limit_licence")
+    @field_validator(
+        "rate_limit_commands",
+        "rate_limit_tickets",
+        "rate_limit_licence",
+        "signin_limit_account",
+        "signin_limit_address",
+        "mail_limit_address",
+        "mail_limit_email",
+    )
     @classmethod
     def _rate_limits(cls, value: str) -> str:
         parse_limits(value)  # ValueError: the CLI names the variable
