@@ -15,9 +15,10 @@ import structlog
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from accounts.team_http import AccountsDep, InviteRequest, TeamMember, add_member, team_of
-from control_plane.http.common import COMMAND, StorableBody, licence_not_found
-from infra.http_errors import Conflict, NotFound, errors
+from accounts.http import AccountsState, log_available
+from accounts.team_http import InviteRequest, TeamMember, add_member, team_of
+from control_plane.http.common import StorableBody, licence_not_found
+from infra.http_errors import Conflict, NotFound, Unavailable, errors
 from licences.http import Licences, OperatorPrincipal
 from licences.store import Credentials
 from schemas.accounts import Request
@@ -45,13 +46,13 @@ class CreatedLicence(Credentials):
     "/v1/admin/licences",
     status_code=status.HTTP_201_CREATED,
     response_model=CreatedLicence,
-    responses=COMMAND,
+    responses=errors(Unavailable),
 )
 async def create_licence(
     body: LicenceRequest,
     operator: OperatorPrincipal,
     licences: Licences,
-    accounts: AccountsDep,
+    accounts: AccountsState,
 ) -> CreatedLicence:
     """A new licence and its first keys; with `owner`, that person is invited as its owner. If
     the invitation fails (503), the licence exists: invite its owner with
@@ -74,7 +75,7 @@ async def create_licence(
     summary="A licence's team",
 )
 async def licence_members(
-    licence_id: str, _: OperatorPrincipal, licences: Licences, accounts: AccountsDep
+    licence_id: str, _: OperatorPrincipal, licences: Licences, accounts: AccountsState
 ) -> list[TeamMember]:
     if await licences.record(licence_id) is None:
         raise licence_not_found(licence_id)
@@ -85,7 +86,7 @@ async def licence_members(
     "/v1/admin/licences/{licence_id}/members",
     status_code=status.HTTP_201_CREATED,
     response_model=TeamMember,
-    responses={**COMMAND, **errors(NotFound, Conflict)},
+    responses=errors(NotFound, Conflict, Unavailable),
     summary="Invite someone into a licence's team",
 )
 async def add_licence_member(
@@ -93,7 +94,7 @@ async def add_licence_member(
     body: InviteRequest,
     operator: OperatorPrincipal,
     licences: Licences,
-    accounts: AccountsDep,
+    accounts: AccountsState,
 ) -> TeamMember:
     licence = await licences.record(licence_id)
     if licence is None:
@@ -117,16 +118,17 @@ class OperatorAccount(BaseModel):
     "/v1/admin/operators",
     status_code=status.HTTP_201_CREATED,
     response_model=OperatorAccount,
-    responses=COMMAND,
+    responses=errors(Unavailable),
     summary="Make someone an operator",
 )
 async def create_operator(
-    body: OperatorRequest, operator: OperatorPrincipal, accounts: AccountsDep
+    body: OperatorRequest, operator: OperatorPrincipal, accounts: AccountsState
 ) -> OperatorAccount:
     """The account of `email` (created if none, and e-mailed a link to create its password if
     it has none) becomes an operator's: it signs in to every operator route."""
-    user = await accounts.invite(body.email, actor=operator.actor, name=body.name)
-    user = await accounts.set_operator(user, operator.actor)
+    async with log_available():
+        user = await accounts.invite(body.email, actor=operator.actor, name=body.name)
+        user = await accounts.set_operator(user, operator.actor)
     log.info("operator_created", user_id=user.user_id)
     return OperatorAccount(
         user_id=user.user_id, email=user.email, name=user.name, operator=user.operator

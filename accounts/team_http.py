@@ -7,23 +7,24 @@ functions, so the same rules hold there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel
 
-from accounts.service import Accounts
+from accounts.http import AccountsState, log_available
+from accounts.service import Accounts, LastOwner
 from accounts.store import Member
-from control_plane.http.common import COMMAND, CommandLimit, StorableBody
-from infra.http_errors import Conflict, NotFound, errors
-from infra.http_state import from_state
+from control_plane.http.common import CommandLimit, StorableBody
+from infra.http_errors import Conflict, NotFound, Unavailable, errors
 from licences.http import Licences, OwnerPrincipal, ReaderPrincipal
-from schemas.accounts import Request, RoleName
+from schemas.accounts import MemberDoc, Request, RoleName
 from schemas.control import Email, LicenceDoc, OneLine
 
 router = APIRouter(tags=["team"], dependencies=[StorableBody])
 
-AccountsDep = Annotated[Accounts, Depends(from_state("accounts", Accounts))]
 UserId = Annotated[str, Path(max_length=64, description="The user_id GET /v1/team lists.")]
 
 
@@ -63,25 +64,27 @@ def _not_in_team(user_id: str) -> NotFound:
     )
 
 
-def _keeps_an_owner(team: list[Member], user_id: str, role: RoleName | None) -> None:
-    """409 if giving `user_id` the role `role` (None: removing them) leaves no owner."""
-    owners = {member.user.user_id for member in team if member.doc.role == "owner"}
-    if owners == {user_id} and role != "owner":
+@contextmanager
+def _keeping_an_owner() -> Iterator[None]:
+    """The service's LastOwner as the 409 it is over HTTP."""
+    try:
+        yield
+    except LastOwner as exc:
         raise Conflict(
             "last_owner",
             "C’est le dernier propriétaire de cette licence : nommez d’abord un autre "
             "propriétaire, puis changez son rôle ou retirez-le.",
             "this is the licence's last owner: make someone else owner first, then change "
             "their role or remove them",
-        )
+        ) from exc
 
 
-async def _member(accounts: Accounts, licence_id: str, user_id: str) -> tuple[Member, list[Member]]:
-    team = await accounts.store.members(licence_id)
-    for member in team:
-        if member.user.user_id == user_id:
-            return member, team
-    raise _not_in_team(user_id)
+async def _member(accounts: Accounts, licence_id: str, user_id: str) -> Member:
+    found = await accounts.store.member(licence_id, user_id)
+    user = await accounts.store.user(user_id) if found is not None else None
+    if found is None or user is None:
+        raise _not_in_team(user_id)
+    return Member(found.doc(MemberDoc), user)
 
 
 async def team_of(accounts: Accounts, licence_id: str) -> list[TeamMember]:
@@ -98,31 +101,29 @@ async def add_member(
     """Invite `body.email` into the licence's team with `body.role`: a new account, or one that
     never created its password, gets a link to create it; an existing one, a notice."""
     known = await accounts.store.user_by_email(body.email)
-    if known is not None:
-        team = await accounts.store.members(licence.licence_id)
-        if any(member.user.user_id == known.user_id for member in team):
-            raise Conflict(
-                "already_member",
-                f"{body.email} fait déjà partie de l’équipe : changez son rôle avec "
-                f"PUT /v1/team/{known.user_id}.",
-                f"{body.email} is already in the team: change their role with "
-                f"PUT /v1/team/{known.user_id}",
-            )
-    user = await accounts.invite(
-        body.email,
-        actor=actor,
-        name=body.name,
-        licence_name=licence.name,
-        inviter=inviter,
-        role=body.role,
-    )
-    await accounts.set_member(licence.licence_id, user, body.role, actor)
-    member, _ = await _member(accounts, licence.licence_id, user.user_id)
-    return TeamMember.of(member)
+    if known is not None and await accounts.store.member(licence.licence_id, known.user_id):
+        raise Conflict(
+            "already_member",
+            f"{body.email} fait déjà partie de l’équipe : changez son rôle avec "
+            f"PUT /v1/team/{known.user_id}.",
+            f"{body.email} is already in the team: change their role with "
+            f"PUT /v1/team/{known.user_id}",
+        )
+    async with log_available():
+        user = await accounts.invite(
+            body.email,
+            actor=actor,
+            name=body.name,
+            licence_name=licence.name,
+            inviter=inviter,
+            role=body.role,
+        )
+        member = await accounts.set_member(licence.licence_id, user, body.role, actor)
+    return TeamMember.of(Member(member, user))
 
 
 @router.get("/v1/team", response_model=list[TeamMember], summary="Who holds which role")
-async def team(principal: ReaderPrincipal, accounts: AccountsDep) -> list[TeamMember]:
+async def team(principal: ReaderPrincipal, accounts: AccountsState) -> list[TeamMember]:
     return await team_of(accounts, principal.licence_id)
 
 
@@ -130,12 +131,12 @@ async def team(principal: ReaderPrincipal, accounts: AccountsDep) -> list[TeamMe
     "/v1/team",
     status_code=status.HTTP_201_CREATED,
     response_model=TeamMember,
-    responses={**COMMAND, **errors(Conflict)},
+    responses=errors(Conflict, Unavailable),
     dependencies=[CommandLimit],
     summary="Invite someone into the team",
 )
 async def invite(
-    body: InviteRequest, principal: OwnerPrincipal, accounts: AccountsDep, licences: Licences
+    body: InviteRequest, principal: OwnerPrincipal, accounts: AccountsState, licences: Licences
 ) -> TeamMember:
     licence = await licences.record(principal.licence_id)
     assert licence is not None, "the principal was authenticated against it"
@@ -147,18 +148,21 @@ async def invite(
 @router.put(
     "/v1/team/{user_id}",
     response_model=TeamMember,
-    responses={**COMMAND, **errors(NotFound, Conflict)},
+    responses=errors(NotFound, Conflict, Unavailable),
     dependencies=[CommandLimit],
     summary="Change someone's role",
 )
 async def change_role(
-    user_id: UserId, body: RoleRequest, principal: OwnerPrincipal, accounts: AccountsDep
+    user_id: UserId, body: RoleRequest, principal: OwnerPrincipal, accounts: AccountsState
 ) -> TeamMember:
-    member, team = await _member(accounts, principal.licence_id, user_id)
-    _keeps_an_owner(team, user_id, body.role)
+    member = await _member(accounts, principal.licence_id, user_id)
     if member.doc.role != body.role:
-        await accounts.set_member(principal.licence_id, member.user, body.role, principal.actor)
-        member, _ = await _member(accounts, principal.licence_id, user_id)
+        async with log_available():
+            with _keeping_an_owner():
+                changed = await accounts.set_member(
+                    principal.licence_id, member.user, body.role, principal.actor
+                )
+        member = Member(changed, member.user)
     return TeamMember.of(member)
 
 
@@ -166,11 +170,12 @@ async def change_role(
     "/v1/team/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses={**COMMAND, **errors(NotFound, Conflict)},
+    responses=errors(NotFound, Conflict, Unavailable),
     dependencies=[CommandLimit],
     summary="Remove someone from the team",
 )
-async def remove(user_id: UserId, principal: OwnerPrincipal, accounts: AccountsDep) -> None:
-    _, team = await _member(accounts, principal.licence_id, user_id)
-    _keeps_an_owner(team, user_id, None)
-    await accounts.remove_member(principal.licence_id, user_id, principal.actor)
+async def remove(user_id: UserId, principal: OwnerPrincipal, accounts: AccountsState) -> None:
+    await _member(accounts, principal.licence_id, user_id)
+    async with log_available():
+        with _keeping_an_owner():
+            await accounts.remove_member(principal.licence_id, user_id, principal.actor)

@@ -13,7 +13,13 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from accounts.admin_http import router as account_admin_router
+from accounts.http import router as auth_router
+from accounts.service import Accounts
 from accounts.sessions import SessionResolver
+from accounts.store import AccountStore
+from accounts.team_http import router as team_router
+from accounts.throttle import SignInThrottle
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
@@ -39,6 +45,7 @@ from infra.clickhouse import ClickHouse
 from infra.http_errors import document_errors
 from infra.http_guards import BodyLimits, install_http_guards
 from infra.log_producer import LogProducer
+from infra.mail import mailer
 from infra.rate_limit import WriteLimiter
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
@@ -46,7 +53,6 @@ from ingest.http import IngestLimits
 from ingest.http import router as ingest_router
 from ingest.parsing import TimeBounds
 from licences import LicenceStore
-from licences.admin_http import router as admin_router
 from licences.keys_http import router as keys_router
 from pipeline.replay import ReplayLog
 from pipeline.replay_http import router as replay_router
@@ -82,6 +88,7 @@ class ApiState:
     body_limits: BodyLimits
     write_limiter: WriteLimiter
     pc_key_fingerprint: KeyFingerprint
+    accounts: Accounts
     sessions: SessionResolver
 
 
@@ -94,19 +101,28 @@ def app_state(
     """`gate`: where the gateway's appends wait while their topics are recycled (`ero run`)."""
     producer = LogProducer(deployment.producer, gate)
     topics = deployment.topics
+    licences = LicenceStore(clickhouse)
+    control = ControlBus(
+        producer,
+        topics.control,
+        ControlStore(clickhouse),
+        visible_timeout=deployment.settings.control_visible_timeout_seconds,
+    )
+    accounts = Accounts(
+        control,
+        AccountStore(control.store),
+        mailer(deployment.mail),
+        deployment.account_policy,
+        SignInThrottle(deployment.sign_in_limits),
+    )
     return ApiState(
         clickhouse=clickhouse,
         producer=producer,
         topics=topics,
-        licences=LicenceStore(clickhouse),
+        licences=licences,
         operator_token=operator_token,
         event_log=deployment.event_log(producer),
-        control=ControlBus(
-            producer,
-            topics.control,
-            ControlStore(clickhouse),
-            visible_timeout=deployment.settings.control_visible_timeout_seconds,
-        ),
+        control=control,
         ingest_limits=deployment.ingest_limits,
         time_bounds=deployment.time_bounds,
         action_policy=deployment.action_policy,
@@ -115,7 +131,8 @@ def app_state(
         body_limits=deployment.body_limits,
         write_limiter=WriteLimiter(deployment.rate_limits),
         pc_key_fingerprint=deployment.pc_key_fingerprint,
-        sessions=SessionResolver(),
+        accounts=accounts,
+        sessions=SessionResolver(accounts, licences),
     )
 
 
@@ -158,12 +175,13 @@ def create_api(state: ApiState) -> FastAPI:
 
     for router in (
         ingest_router,
+        auth_router,
+        account_admin_router,
         dashboard_router,
         export_router,  # before reports: /v1/reports/export is not a report id
         reports_router,
         trends_router,
         health_router,
-        admin_router,
         rules_router,
         groups_router,
         fleet_groups_router,
@@ -172,6 +190,7 @@ def create_api(state: ApiState) -> FastAPI:
         agent_router,
         account_router,
         keys_router,
+        team_router,
         notifications_router,
         tickets_router,
         audit_router,

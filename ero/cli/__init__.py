@@ -16,6 +16,7 @@ from ero.cli import (
     common,
     dlq,
     licence,
+    mail,
     migrate,
     operator,
     replay,
@@ -28,7 +29,7 @@ from ero.cli.common import CliError, Parser
 from ero.settings import ConfigurationError
 from infra.logs import configure_logging
 
-COMMAND_MODULES = (run, migrate, licence, operator, simulate, rules, dlq, replay, schema)
+COMMAND_MODULES = (run, migrate, licence, operator, simulate, rules, dlq, mail, replay, schema)
 
 __all__ = ["main", "parser"]
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.pipeline
 @pytest.fixture(scope="module")
 def writes(clickhouse: ClickHouse) -> list[Write]:
     found = reader_writes(create_api(read_only_state(Settings(), clickhouse)).routes)
-    assert len(found) >= 12, "the walk sees the routes"
+    assert len(found) >= 15, "the walk sees the routes"
     return found
 
 

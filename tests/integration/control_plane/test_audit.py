@@ -24,7 +24,7 @@ COLUMNS = (
 SECRET = {"password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "totp_secret": "JBSW"}
 
 
-def _audit_row(licence_id: str, entity: str, after: dict[str, object]) -> list[object]:
+def _audit_row(licence_id: str, entity: str, after: dict[str, str]) -> list[object]:
     return [
         licence_id, datetime.now(UTC), uuid.uuid4(), f"{entity}.updated", "system", entity,
         "u1", 1, "", orjson.dumps(after).decode(),

@@ -17,6 +17,9 @@ OWNER_WRITES = {
     ("POST", "/v1/pc-key/reset"),
     ("POST", "/v1/keys"),
     ("DELETE", "/v1/keys/{key_id}"),
+    ("POST", "/v1/team"),
+    ("PUT", "/v1/team/{user_id}"),
+    ("DELETE", "/v1/team/{user_id}"),
 }
 MEMBER_WRITES = {
     ("POST", "/v1/configurations"),
