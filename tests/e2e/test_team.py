@@ -5,6 +5,7 @@ them; a licence always keeps an owner; the audit names who did each."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -129,3 +130,27 @@ def _team_seen_by_the_operator(pipeline: Pipeline, licence_id: str) -> list[dict
     assert answer.status_code == 200, answer.text
     found: list[dict[str, str]] = answer.json()
     return found
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(
+    pipeline: Pipeline, smtp_server: SmtpServer
+) -> None:
+    licence_id, _ = _licence(pipeline)
+    first = person(pipeline, smtp_server, licence_id, "owner")
+    second = person(pipeline, smtp_server, licence_id, "owner")
+    with (
+        session_client(pipeline, first) as as_first,
+        session_client(pipeline, second) as as_second,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        answers = list(
+            pool.map(
+                lambda call: call[0].put(f"/v1/team/{call[1]}", json={"role": "member"}),
+                [(as_first, second.user_id), (as_second, first.user_id)],
+            )
+        )
+    assert sorted(answer.status_code for answer in answers) == [200, 409], [
+        answer.text for answer in answers
+    ]
+    roles = [m["role"] for m in _team_seen_by_the_operator(pipeline, licence_id)]
+    assert sorted(roles) == ["member", "owner"]
