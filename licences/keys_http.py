@@ -7,13 +7,13 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from infra.http_errors import NotFound, errors, invalid
 from licences.http import Licences, OwnerPrincipal
 from licences.store import KeyInfo, KeyKind, NewKey, Role
 from schemas.accounts import RoleName
-from schemas.control import OneLine
+from schemas.control import OneLine, Request
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["keys"])
@@ -21,9 +21,7 @@ router = APIRouter(tags=["keys"])
 KeyId = Annotated[str, Path(max_length=64, description="The key_id GET /v1/keys lists.")]
 
 
-class KeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class KeyRequest(Request):
     kind: KeyKind
     name: OneLine = Field(
         description="What the key is for: named in the list, and in the "

@@ -137,6 +137,7 @@ class _KeyRow:
     kind: PrincipalKind
     name: str
     role: Role
+    """A token's role; a connector key's is stored but never asked (it only sends events)."""
     created_at: datetime
     revoked_at: datetime | None = None
 
