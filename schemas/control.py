@@ -33,7 +33,12 @@ def _one_line(text: str) -> str:
 OneLine = Annotated[Text, AfterValidator(_one_line)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=254,
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$",  # no control character
+    ),
 ]
 Url = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^https?://")
