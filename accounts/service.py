@@ -130,9 +130,9 @@ class Accounts:
         self._background: set[asyncio.Task[None]] = set()
         self._listeners: list[Callable[[str], None]] = []
         self.revoked: TTLCache[str, bool] = TTLCache(100_000, REVOKED_SECONDS)
+        """Session hashes revoked by this process, while the projection may not show it yet."""
         self.opened: TTLCache[str, Revision] = TTLCache(100_000, REVOKED_SECONDS)
         """Sessions opened by this process, while the projection may not show them yet."""
-        """Session hashes revoked by this process, while the projection may not show it yet."""
 
     # The mechanics ---------------------------------------------------------------------------
 
