@@ -112,9 +112,10 @@ async def consumer_groups(bootstrap: str) -> dict[str, set[str]]:
         if not names:
             return {}
         members: dict[str, set[str]] = {}
-        for response in await admin.describe_consumer_groups(names):
-            for _, group, _, _, _, described in response.groups:
-                members[group] = {member[0] for member in described}
+        for name in names:  # one per request: Tansu 0.6 cuts an answer on several groups short
+            for response in await admin.describe_consumer_groups([name]):
+                for _, group, _, _, _, described in response.groups:
+                    members[group] = {member[0] for member in described}
         return members
     finally:
         await admin.close()

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 import mode
 import structlog
 from aiokafka.admin import NewTopic
+from aiokafka.errors import KafkaError
 
 from infra.append_gate import AppendGate
 from infra.topics import committed_offsets, consumer_groups, end_offsets, recreate_topics
@@ -152,7 +153,12 @@ class TopicRecycler(mode.Service):
     async def _readers_are_ours(self) -> bool:
         """No group reading the topics has a member outside this process."""
         ours = {reader.member_id() for reader in self._readers}
-        for group, members in (await consumer_groups(self._bootstrap)).items():
+        try:
+            groups = await consumer_groups(self._bootstrap)
+        except KafkaError as exc:  # the broker unreachable for a moment: the next try will do
+            log.warning("broker_recycle_groups_unreadable", error=repr(exc))
+            return False
+        for group, members in groups.items():
             foreign = members - ours
             if not foreign:
                 continue
