@@ -5,23 +5,39 @@ import { lang } from "./i18n.js";
 import * as session from "./session.js";
 
 export class ApiError extends Error {
-  // `detail`: the API's {code, fr, en, ...} when it sent one; `retryAfter`: seconds (429).
+  // `detail`: the API's {code, fr, en, ...} when it sent one; `retryAfter`: seconds (429);
+  // `invalid`: a 422's entries ({loc, msg, type, ctx}).
   constructor(status, message, detail = null, retryAfter = null) {
     super(message);
     this.status = status;
     this.detail = detail && typeof detail === "object" && !Array.isArray(detail) ? detail : null;
+    this.invalid = Array.isArray(detail) ? detail : [];
     this.code = this.detail?.code ?? null;
     this.retryAfter = retryAfter;
   }
+
+  // The password rules a 422 says are not met: [{code, fr, en}].
+  failedRules(field = "password") {
+    if (Array.isArray(this.detail?.rules)) return this.detail.rules;
+    return this.invalid
+      .filter((e) => (e.loc || []).at(-1) === field && typeof e.ctx?.fr === "string")
+      .map((e) => ({ code: e.type, fr: e.ctx.fr, en: e.ctx.en }));
+  }
 }
 
-// The API's error body in one sentence: a string, FastAPI's validation list, {message}, or
-// {code, fr, en}.
+// The API's error body in one sentence: a string, FastAPI's validation list (an entry with
+// its own {fr, en} in `ctx` is said in the page's language), {message}, or {code, fr, en}.
 export function describe(body, fallback) {
   const detail = body && body.detail;
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) {
-    return detail.map((e) => `${(e.loc || []).slice(1).join(".")}: ${e.msg}`).join(" ; ");
+    return detail.map((e) => {
+      if (typeof e.ctx?.fr === "string") return bilingual(e.ctx);
+      // Our own messages say "français / English".
+      const halves = String(e.msg).split(" / ");
+      if (halves.length === 2) return bilingual({ fr: halves[0], en: halves[1] });
+      return `${(e.loc || []).slice(1).join(".")}: ${e.msg}`;
+    }).join(" ; ");
   }
   if (detail && typeof detail.message === "string") return detail.message;
   if (detail && typeof detail.fr === "string") return bilingual(detail);

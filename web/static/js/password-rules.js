@@ -108,7 +108,10 @@ export function rulesChecker(policy, input, { token = null, id = "password-rules
   return { element, showFailed: apply, describedBy: `${id}-intro ${id}` };
 }
 
-// The rules a 422 named, as a list under the form's message.
-export function failedList(rules) {
-  return h("ul", { class: "failed-rules" }, rules.map((rule) => h("li", {}, bilingual(rule))));
+// The server's refusal (a 422): each rule it names, as a list.
+export function refusal(rules) {
+  return h("div", { class: "refusal", role: "alert" },
+    h("p", { class: "problem" }, t("password_refused")),
+    h("ul", { class: "failed-rules" },
+      rules.map((rule) => h("li", { dataset: { rule: rule.code } }, bilingual(rule)))));
 }

@@ -5,7 +5,7 @@
 import { ApiError, post } from "../api.js";
 import { announce, h } from "../dom.js";
 import { t } from "../i18n.js";
-import { failedList, loadPolicy, rulesChecker } from "../password-rules.js";
+import { loadPolicy, refusal, rulesChecker } from "../password-rules.js";
 import * as session from "../session.js";
 import { cell, field, pageHead, problem, table } from "../widgets.js";
 import { revealToggle } from "./password.js";
@@ -69,9 +69,9 @@ function changePassword(policy) {
     } catch (error) {
       button.disabled = false;
       if (!(error instanceof ApiError)) throw error;
-      const failed = error.detail?.rules || [];
+      const failed = error.failedRules("new_password");
       if (failed.length) rules.showFailed(failed);
-      outcome.replaceChildren(problem(error.message), failed.length ? failedList(failed) : null);
+      outcome.replaceChildren(failed.length ? refusal(failed) : problem(error.message));
       (failed.length ? next : current).focus();
       return;
     }

@@ -5,7 +5,7 @@
 import { anonymous, ApiError } from "../api.js";
 import { h } from "../dom.js";
 import { dateTime, t } from "../i18n.js";
-import { failedList, loadPolicy, rulesChecker } from "../password-rules.js";
+import { loadPolicy, refusal, rulesChecker } from "../password-rules.js";
 import * as session from "../session.js";
 import { field, problem } from "../widgets.js";
 
@@ -57,9 +57,9 @@ export async function render({ params, publicPage }) {
         page[0].replaceWith(gone(publicPage, error.message));
         return;
       }
-      const failed = error.detail?.rules || [];
+      const failed = error.failedRules();
       if (failed.length) rules.showFailed(failed);
-      outcome.replaceChildren(problem(error.message), failed.length ? failedList(failed) : null);
+      outcome.replaceChildren(failed.length ? refusal(failed) : problem(error.message));
       input.focus();
       return;
     }

@@ -9,25 +9,30 @@ import { field } from "../widgets.js";
 
 const HOME = "#/tableau-de-bord";
 
-// The API's words, and for a 429 the wait it names (Retry-After), counted down; the button
-// waits as long.
+// The API's words; for a 429, the wait it names (Retry-After) is counted down on the button,
+// which waits as long (and said in the message if the API's words do not say it).
 function showProblem(message, error, button) {
+  message.className = "problem";
   message.dataset.kind = "problem";
   message.replaceChildren(error.message);
   message.hidden = false;
   if (error.status !== 429 || !error.retryAfter) return;
+  if (!error.message.includes(String(error.retryAfter))) {
+    message.append(` ${t("retry_in", { s: error.retryAfter })}`);
+  }
+  const label = button.textContent;
   let left = error.retryAfter;
-  const wait = h("span", { class: "retry-after", id: "retry-after" });
-  const draw = () => { wait.textContent = ` ${t("retry_in", { s: left })}`; };
+  const draw = () => { button.textContent = `${label} (${t("seconds", { s: left })})`; };
   draw();
-  message.append(wait);
   button.disabled = true;
+  button.dataset.retryAfter = String(left);
   const timer = setInterval(() => {
     left -= 1;
-    if (left > 0 && wait.isConnected) return draw();
+    if (left > 0 && button.isConnected) return draw();
     clearInterval(timer);
     button.disabled = false;
-    wait.remove();
+    button.textContent = label;
+    delete button.dataset.retryAfter;
   }, 1000);
 }
 
