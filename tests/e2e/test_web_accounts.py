@@ -410,7 +410,7 @@ def test_signing_out_ends_the_session_and_one_ended_elsewhere_returns_to_sign_in
         assert client.post("/v1/auth/logout").status_code == 204
     ended = me(pipeline, again)
     assert ended.status_code == 401
-    page.get_by_role("link", name="Rapports").click()
+    page.get_by_role("link", name="Rapports", exact=True).click()
     expect(page.locator("main[data-page='connexion']")).to_be_visible()
     expect(page.locator("#signin-message")).to_have_text(ended.json()["detail"]["fr"])
     assert page.evaluate("sessionStorage.getItem('ero.token')") is None

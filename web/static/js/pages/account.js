@@ -69,7 +69,7 @@ function changePassword(policy) {
     } catch (error) {
       button.disabled = false;
       if (!(error instanceof ApiError)) throw error;
-      const failed = error.failedRules("new_password");
+      const failed = error.failedRules();
       if (failed.length) rules.showFailed(failed);
       outcome.replaceChildren(failed.length ? refusal(failed) : problem(error.message));
       (failed.length ? next : current).focus();
