@@ -79,6 +79,21 @@ class ControlBus:
         projection did not apply them within the timeout (they are in the log: they will be)."""
         if not events:
             return True
+        await self.send(events)
+        by_licence: dict[str, list[uuid.UUID]] = {}
+        for event in events:
+            by_licence.setdefault(event.licence_id, []).append(event.command_id)
+        deadline = time.monotonic() + self._visible_timeout
+        for licence_id, ids in by_licence.items():
+            while not await self.store.applied(licence_id, ids):
+                if time.monotonic() > deadline:
+                    log.warning("control_command_not_yet_visible", licence_id=licence_id)
+                    return False
+                await asyncio.sleep(_POLL_SECONDS)
+        return True
+
+    async def send(self, events: Sequence[ControlEvent]) -> None:
+        """Append (raises LogUnavailable), without waiting for the projection."""
         await self._producer.send_all(
             [
                 (
@@ -98,14 +113,3 @@ class ControlBus:
                 licence_id=event.licence_id,
                 entity_id=event.entity_id,
             )
-        by_licence: dict[str, list[uuid.UUID]] = {}
-        for event in events:
-            by_licence.setdefault(event.licence_id, []).append(event.command_id)
-        deadline = time.monotonic() + self._visible_timeout
-        for licence_id, ids in by_licence.items():
-            while not await self.store.applied(licence_id, ids):
-                if time.monotonic() > deadline:
-                    log.warning("control_command_not_yet_visible", licence_id=licence_id)
-                    return False
-                await asyncio.sleep(_POLL_SECONDS)
-        return True

@@ -7,7 +7,6 @@ recorded too (ticket.delivered), so a failed delivery is visible in the ticket's
 from __future__ import annotations
 
 import asyncio
-import re
 import smtplib
 from dataclasses import dataclass
 from email import policy
@@ -18,6 +17,7 @@ import httpx
 import orjson
 import structlog
 
+from infra.mail import header_text
 from schemas.control import DeliveryDoc, TicketDoc
 
 log = structlog.get_logger(__name__)
@@ -49,15 +49,6 @@ class WebhookChannel:
             )
         response.raise_for_status()
         return f"HTTP {response.status_code}"
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def header_text(value: str) -> str:
-    """One line, whatever `value` holds: a CR or LF in a header would end it (and start another
-    header, or the body); the API refuses them, this makes sure of it for any caller."""
-    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def render_email(ticket: TicketDoc, sender: str, to: str) -> EmailMessage:

@@ -13,7 +13,12 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from accounts.admin_http import router as account_admin_router
+from accounts.http import router as auth_router
+from accounts.service import Accounts
 from accounts.sessions import SessionResolver
+from accounts.store import AccountStore
+from accounts.throttle import SignInThrottle
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
@@ -39,6 +44,7 @@ from infra.clickhouse import ClickHouse
 from infra.http_errors import document_errors
 from infra.http_guards import BodyLimits, install_http_guards
 from infra.log_producer import LogProducer
+from infra.mail import mailer
 from infra.rate_limit import WriteLimiter
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
@@ -81,6 +87,7 @@ class ApiState:
     body_limits: BodyLimits
     write_limiter: WriteLimiter
     pc_key_fingerprint: KeyFingerprint
+    accounts: Accounts
     sessions: SessionResolver
 
 
@@ -93,19 +100,28 @@ def app_state(
     """`gate`: where the gateway's appends wait while their topics are recycled (`ero run`)."""
     producer = LogProducer(deployment.producer, gate)
     topics = deployment.topics
+    licences = LicenceStore(clickhouse)
+    control = ControlBus(
+        producer,
+        topics.control,
+        ControlStore(clickhouse),
+        visible_timeout=deployment.settings.control_visible_timeout_seconds,
+    )
+    accounts = Accounts(
+        control,
+        AccountStore(control.store),
+        mailer(deployment.mail),
+        deployment.account_policy,
+        SignInThrottle(deployment.sign_in_limits),
+    )
     return ApiState(
         clickhouse=clickhouse,
         producer=producer,
         topics=topics,
-        licences=LicenceStore(clickhouse),
+        licences=licences,
         operator_token=operator_token,
         event_log=deployment.event_log(producer),
-        control=ControlBus(
-            producer,
-            topics.control,
-            ControlStore(clickhouse),
-            visible_timeout=deployment.settings.control_visible_timeout_seconds,
-        ),
+        control=control,
         ingest_limits=deployment.ingest_limits,
         time_bounds=deployment.time_bounds,
         action_policy=deployment.action_policy,
@@ -114,7 +130,8 @@ def app_state(
         body_limits=deployment.body_limits,
         write_limiter=WriteLimiter(deployment.rate_limits),
         pc_key_fingerprint=deployment.pc_key_fingerprint,
-        sessions=SessionResolver(),
+        accounts=accounts,
+        sessions=SessionResolver(accounts, licences),
     )
 
 
@@ -157,6 +174,8 @@ def create_api(state: ApiState) -> FastAPI:
 
     for router in (
         ingest_router,
+        auth_router,
+        account_admin_router,
         dashboard_router,
         export_router,  # before reports: /v1/reports/export is not a report id
         reports_router,

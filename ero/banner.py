@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
+from ero.demo import DEMO_EMAIL
 from ero.deployment import Deployment
 from licences import Credentials
 
@@ -38,6 +39,16 @@ def print_banner(deployment: Deployment, demo: Credentials | None) -> None:
             "Read it back:",
             f"  curl -sS {url}/v1/reports -H 'Authorization: Bearer {demo.reader_token}'",
             f"  curl -sS {url}/v1/dashboard -H 'Authorization: Bearer {demo.reader_token}'",
+        ]
+    if demo is not None:
+        public = settings.public_url or url
+        lines += [
+            "",
+            f"Sign in at {public}/ : the demo licence's owner is {DEMO_EMAIL}. Create its "
+            "password with the link of its e-mail:",
+            "  .venv/bin/ero mail list      then   .venv/bin/ero mail show ID",
+            "(or « Créer un compte » with your own e-mail, and attach a licence to it:",
+            "  .venv/bin/ero licence create NAME --owner YOUR-EMAIL)",
         ]
     lines += ["Create another licence: .venv/bin/ero licence create NAME", "Ctrl-C stops.", ""]
     print("\n".join(lines), file=sys.stdout, flush=True)

@@ -7,9 +7,11 @@ Resolved once per process by the composition root (ero/runtime.py): no component
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import Self
 
+from accounts.config import AccountPolicy, SignInLimits
 from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
 from control_plane.http.actions import ActionPolicy
@@ -19,6 +21,7 @@ from ero.settings import Settings
 from infra.consumer_group import GroupTiming
 from infra.http_guards import BodyLimits
 from infra.log_producer import LogProducer, ProducerConfig
+from infra.mail import MailConfig, SmtpConfig
 from infra.rate_limit import RateLimits
 from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
@@ -116,6 +119,23 @@ class Deployment:
         )
 
     @cached_property
+    def mail(self) -> MailConfig:
+        """Where account e-mails go: the SMTP server, or else the outbox of the data dir."""
+        s = self.settings
+        smtp = None
+        if s.smtp_host:
+            smtp = SmtpConfig(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                sender=s.smtp_sender,
+                starttls=s.smtp_starttls,
+                username=s.smtp_username,
+                password=s.smtp_password,
+                timeout=s.smtp_timeout_seconds,
+            )
+        return MailConfig(smtp, s.outbox_dir)
+
+    @cached_property
     def body_limits(self) -> BodyLimits:
         s = self.settings
         # The event gateway takes batches of up to ERO_MAX_REQUEST_BYTES.
@@ -130,6 +150,27 @@ class Deployment:
     @cached_property
     def pc_key_fingerprint(self) -> KeyFingerprint:
         return pc_key_fingerprint(self.settings)
+
+    @cached_property
+    def account_policy(self) -> AccountPolicy:
+        s = self.settings
+        return AccountPolicy(
+            public_url=s.public_url or s.resolved_api_url,
+            contact_url=s.vendor_contact_url,
+            session_idle=timedelta(minutes=s.session_idle_minutes),
+            session_absolute=timedelta(hours=s.session_absolute_hours),
+        )
+
+    @cached_property
+    def sign_in_limits(self) -> SignInLimits:
+        s = self.settings
+        return SignInLimits(
+            per_account=s.signin_limit_account,
+            per_address=s.signin_limit_address,
+            notify_after=s.signin_notify_after,
+            mails_per_address=s.mail_limit_address,
+            mails_per_email=s.mail_limit_email,
+        )
 
     @cached_property
     def action_policy(self) -> ActionPolicy:

@@ -19,7 +19,7 @@ import structlog
 from ero.api import api_server, app_state, create_api
 from ero.banner import print_banner
 from ero.data_dir_lock import holding
-from ero.demo import demo_licence
+from ero.demo import demo_licence, demo_owner
 from ero.deployment import Deployment
 from ero.process import EXIT_NOT_DRAINED, ApiService, PipelineWorker, StopDeadline
 from ero.prometheus import serve_metrics
@@ -151,12 +151,14 @@ def run_all(settings: Settings) -> None:
         recycling = deployment.recycling
         gate = AppendGate(deployment.topics.recycled) if recycling is not None else None
         state = app_state(deployment, clickhouse, operator_token(settings), gate)
-        print_banner(deployment, demo_licence(settings, state.licences))
+        demo = demo_licence(settings, state.licences)
+        print_banner(deployment, demo)
         progress = Progress()
         worker = create_worker_app(deployment, clickhouse, progress, gate)
         tune_garbage_collector()
         api = ApiService(
-            api_server(create_api(state), settings.api_host, settings.api_port, hosted=True)
+            api_server(create_api(state), settings.api_host, settings.api_port, hosted=True),
+            after_start=(lambda: demo_owner(state.accounts, demo)) if demo else None,
         )
         # Stopped in reverse order: the API first (requests waiting at the gate go through),
         # then the recycler, the drain, then the agents.

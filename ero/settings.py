@@ -134,10 +134,26 @@ class Settings(BaseSettings):
         5.0, description="How long a command's answer waits for the projection to apply it."
     )
     smtp_host: str | None = Field(
-        None, description="Where support tickets are e-mailed; unset: no e-mail."
+        None,
+        description="The SMTP server of account e-mails (password links, alerts) and support "
+        "tickets. Unset: account e-mails are written to DATA_DIR/outbox (`ero mail list`), "
+        "tickets are not e-mailed.",
     )
     smtp_port: int = 25
     smtp_sender: str = "ero@localhost"
+    smtp_starttls: bool = Field(
+        False, description="Account e-mails: upgrade the connection with STARTTLS (port 587)."
+    )
+    smtp_username: str | None = Field(
+        None, description="Account e-mails: log in to the SMTP server as this user."
+    )
+    smtp_password: str | None = Field(None, description="The password of ERO_SMTP_USERNAME.")
+    smtp_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Account e-mails: how long the connection and each SMTP command may take "
+        "(a message is tried 3 times when the server is unreachable or answers 4xx).",
+    )
     support_email: str | None = Field(None, description="The vendor's support mailbox.")
     ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
     # Writes a reader or a connector can repeat, in the `limits` notation ("N/second|minute|
@@ -149,6 +165,39 @@ class Settings(BaseSettings):
     rate_limit_tickets: str = Field("5/minute;50/day", description="Support tickets per key.")
     rate_limit_licence: str = Field(
         "120/minute", description="Every limited write of one licence, all its keys together."
+    )
+
+    # Accounts (accounts/): sessions, sign-in throttling, the links e-mails carry.
+    public_url: str | None = Field(
+        None,
+        description="Where merchants open the web interface (the base of e-mailed links); "
+        "unset: the API's own URL.",
+    )
+    vendor_contact_url: str = Field(
+        "https://www.vaisonet.com/contact",
+        description="The vendor's contact page, shown to a person who holds no licence.",
+    )
+    session_idle_minutes: float = Field(
+        60, gt=0, description="A session unused for this long ends."
+    )
+    session_absolute_hours: float = Field(
+        12, gt=0, description="A session ends this long after sign-in, however used."
+    )
+    signin_limit_account: str = Field(
+        "10/15 minutes",
+        description="Failed sign-ins per account from addresses that never signed in to it.",
+    )
+    signin_limit_address: str = Field(
+        "50/15 minutes", description="Failed sign-ins per client address, all accounts."
+    )
+    signin_notify_after: int = Field(
+        5, ge=1, description="Failed sign-ins after which the account's owner is e-mailed."
+    )
+    mail_limit_address: str = Field(
+        "30/hour", description="Sign-up and reset e-mails one client address may trigger."
+    )
+    mail_limit_email: str = Field(
+        "5/hour", description="Sign-up and reset e-mails sent to one address."
     )
 
     metrics_host: str = "127.0.0.1"
@@ -180,7 +229,15 @@ class Settings(BaseSettings):
             )
         return ",".join(sorted(roles))
 
-    @field_validator("rate_limit_commands", "rate_limit_tickets", "rate_limit_licence")
+    @field_validator(
+        "rate_limit_commands",
+        "rate_limit_tickets",
+        "rate_limit_licence",
+        "signin_limit_account",
+        "signin_limit_address",
+        "mail_limit_address",
+        "mail_limit_email",
+    )
     @classmethod
     def _rate_limits(cls, value: str) -> str:
         parse_limits(value)  # ValueError: the CLI names the variable
@@ -233,3 +290,8 @@ class Settings(BaseSettings):
     @property
     def demo_licence_file(self) -> Path:
         return self.data_dir / "demo-licence.json"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where account e-mails are written when no SMTP server is set (`ero mail list`)."""
+        return self.data_dir / "outbox"

@@ -72,7 +72,7 @@ class ApiError(HTTPException):
         en: str,
         *,
         headers: Mapping[str, str] | None = None,
-        **extra: str,
+        **extra: Any,
     ) -> None:
         detail = {"code": code, "fr": fr, "en": en, **extra}
         super().__init__(self.status, detail=detail, headers=dict(headers or {}) or None)
@@ -104,6 +104,11 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     status = status.HTTP_409_CONFLICT
     description = "The entity's state does not allow this now (the body says why)"
+
+
+class Gone(ApiError):
+    status = status.HTTP_410_GONE
+    description = "The link was used already, or has expired: ask for a new one"
 
 
 class ContentTooLarge(ApiError):
@@ -248,6 +253,7 @@ _GENERIC: dict[int, tuple[str, str]] = {
     404: ("not_found", "Introuvable."),
     405: ("method_not_allowed", "Méthode non permise ici."),
     409: ("conflict", "Conflit avec l’état actuel."),
+    410: ("gone", "Ce lien n’est plus valable."),
     413: ("content_too_large", "Requête trop volumineuse."),
     429: ("too_many_requests", "Trop de requêtes : réessayez plus tard."),
     503: ("unavailable", "Service momentanément indisponible : réessayez plus tard."),

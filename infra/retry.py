@@ -47,16 +47,20 @@ async def retry_transient(
     what: str,
     context: Callable[[], Mapping[str, Any]] = dict,
     transient: Transient = infrastructure_failure,
+    attempts: int | None = None,
 ) -> T:
     """Retry with backoff while `operation` fails transiently (the records it works on stay
     unacked meanwhile); raise at once what `transient` rejects. `context` names what is stuck
-    (licences, connectors, event ids) in the failure's log line."""
+    (licences, connectors, event ids) in the failure's log line. `attempts`: how many tries at
+    most, for a caller someone waits on (None: until it succeeds); the last failure is raised."""
     backoff = 0.5
+    tried = 0
     while True:
+        tried += 1
         try:
             return await operation()
         except Exception as exc:
-            if not transient(exc):
+            if not transient(exc) or tried == attempts:
                 log.error(f"{what}_failed_for_good", error=repr(exc), **context())
                 raise
             log.error(f"{what}_failed", error=str(exc), retry_in=backoff, **context())

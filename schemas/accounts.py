@@ -51,8 +51,10 @@ class CredentialDoc(Document):
     totp_secret: str | None = None
     totp_pending: str | None = None
     """A secret being set up: becomes totp_secret once a code from it is confirmed."""
+    totp_last_step: int | None = None
+    """The time step of the last code accepted: a code is accepted once."""
     recovery_hashes: tuple[str, ...] = ()
-    """HMAC-SHA256 of each unused recovery code."""
+    """SHA-256 of each unused recovery code (80 random bits each)."""
 
 
 class LoginDoc(Document):
@@ -77,10 +79,16 @@ class SessionDoc(Document):
     created_at: datetime
     expires_at: datetime
     """The absolute limit (ERO_SESSION_ABSOLUTE_HOURS)."""
-    seen_at: datetime
-    """Last use, to the minute: idle past ERO_SESSION_IDLE_MINUTES ends the session."""
     address: str | None = None
     revoked_at: datetime | None = None
+
+
+class SessionSeenDoc(Document):
+    """A session's last use, to the minute (entity id: the session's): idle past
+    ERO_SESSION_IDLE_MINUTES ends it. Apart from the session, so that recording a use never
+    races with its revocation."""
+
+    seen_at: datetime
 
 
 class MemberDoc(Document):

@@ -57,6 +57,7 @@ class Entity(StrEnum):
     LOGIN = "login"
     LINK = "link"
     SESSION = "session"
+    SESSION_SEEN = "session_seen"
     MEMBER = "member"
 
 

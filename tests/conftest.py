@@ -39,7 +39,8 @@ def pipeline(
     webhook_receiver: WebhookReceiver,
 ) -> Iterator[Pipeline]:
     """One embedded pipeline for the suite; small request limits so 413s are cheap to provoke;
-    support tickets delivered to the local SMTP server and webhook receiver."""
+    support tickets and account e-mails delivered to the local SMTP server, tickets to the
+    webhook receiver too."""
     running = Pipeline(
         tmp_path_factory.mktemp("pipeline"),
         ERO_MAX_EVENTS_PER_REQUEST="2000",
@@ -48,6 +49,10 @@ def pipeline(
         ERO_SMTP_PORT=str(smtp_server.port),
         ERO_SUPPORT_EMAIL="support@vendor.example",
         ERO_TICKET_WEBHOOK_URL=webhook_receiver.url,
+        # Every test signs up and fails sign-ins from the loopback address: only the limits per
+        # account and per e-mail are the ones a merchant would meet.
+        ERO_SIGNIN_LIMIT_ADDRESS="100000/15 minutes",
+        ERO_MAIL_LIMIT_ADDRESS="100000/hour",
     )
     try:
         yield running.start()

@@ -11,12 +11,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ero.cli import common, dlq, licence, migrate, replay, rules, run, schema, simulate
+from ero.cli import common, dlq, licence, mail, migrate, replay, rules, run, schema, simulate
 from ero.cli.common import CliError, Parser
 from ero.settings import ConfigurationError
 from infra.logs import configure_logging
 
-COMMAND_MODULES = (run, migrate, licence, simulate, rules, dlq, replay, schema)
+COMMAND_MODULES = (run, migrate, licence, simulate, rules, dlq, mail, replay, schema)
 
 __all__ = ["main", "parser"]
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NoReturn, TypeAlias
 
 import httpx
@@ -222,3 +223,19 @@ def seconds(*, positive: bool) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def when(value: datetime) -> str:
+    """An instant as the commands print it: ISO 8601 to the second, UTC as Z."""
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns as wide as their widest cell (the last one unpadded)."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return [
+        "  ".join(
+            [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)] + [row[-1]]
+        ).rstrip()
+        for row in (header, *rows)
+    ]

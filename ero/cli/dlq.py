@@ -16,7 +16,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
-from ero.cli.common import CliError, Subparsers, at_least, operator_request, read_settings
+from ero.cli.common import (
+    CliError,
+    Subparsers,
+    at_least,
+    operator_request,
+    read_settings,
+    table,
+    when,
+)
 from ero.settings import Settings
 
 if TYPE_CHECKING:
@@ -137,10 +145,6 @@ async def _desk(settings: Settings) -> AsyncIterator[Desk]:
         yield desk
 
 
-def _when(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def licence_id(text: str | None) -> str | None:
     """A licence id as `ero licence create` prints it (a UUID), or None."""
     if text is None:
@@ -157,17 +161,6 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Columns as wide as their widest cell (the last one unpadded)."""
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    return [
-        "  ".join(
-            [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)] + [row[-1]]
-        ).rstrip()
-        for row in (header, *rows)
-    ]
-
-
 async def _list(settings: Settings, args: argparse.Namespace) -> None:
     from dead_letters.store import LetterStatus
 
@@ -179,7 +172,7 @@ async def _list(settings: Settings, args: argparse.Namespace) -> None:
     rows = [
         (
             str(letter.letter_id),
-            _when(letter.received_at),
+            when(letter.received_at),
             letter.licence_id,
             _cut(letter.connector_id or "-", CONNECTOR_WIDTH),
             letter.status.value,
@@ -205,9 +198,9 @@ async def _show(settings: Settings, args: argparse.Namespace) -> None:
     print(f"letter       {letter.letter_id}")
     print(f"status       {letter.status.value}")
     if letter.replayed_at is not None:
-        print(f"replayed at  {_when(letter.replayed_at)}")
+        print(f"replayed at  {when(letter.replayed_at)}")
         print(f"as events    {', '.join(map(str, letter.replayed_event_ids))}")
-    print(f"received at  {_when(letter.received_at)}")
+    print(f"received at  {when(letter.received_at)}")
     print(f"licence      {letter.licence_id}")
     print(f"connector    {letter.connector_id or '-'}")
     print(f"source       {letter.source}, line {letter.line}")

@@ -5,41 +5,92 @@ Both listen on 127.0.0.1 on a free port and keep what they received, in order.
 
 from __future__ import annotations
 
+import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
 
 import orjson
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from infra.broker import free_port
 
+TLS = Path(__file__).parent / "tls"
+CERTIFICATE = TLS / "localhost.pem"
+"""Self-signed, for 127.0.0.1 and localhost (valid until 2126): a client trusting it only
+(SSL_CERT_FILE) checks the server's certificate for real."""
+
+
+def tls_context() -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(CERTIFICATE, TLS / "localhost.key")
+    return context
+
 
 class _Mailbox:
-    def __init__(self) -> None:
+    def __init__(self, answers: Sequence[str]) -> None:
         self.messages: list[EmailMessage] = []
+        self.attempts = 0
+        self._answers = list(answers)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.attempts += 1
+        if self._answers:
+            return self._answers.pop(0)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
         return "250 Message accepted for delivery"
 
 
+class _Login:
+    def __init__(self, username: str, password: str) -> None:
+        self._expected = (username.encode(), password.encode())
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        accepted = isinstance(auth_data, LoginPassword) and (
+            (auth_data.login, auth_data.password) == self._expected
+        )
+        return AuthResult(success=accepted, handled=False)
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    """`answers`: what the first DATA commands are answered (then 250, and the message is
+    kept). `tls`: STARTTLS is required before anything else. `login`: (user, password) must
+    log in before sending."""
+
+    def __init__(
+        self,
+        answers: Sequence[str] = (),
+        tls: ssl.SSLContext | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
-        self._mailbox = _Mailbox()
-        self._controller = Controller(self._mailbox, hostname=self.host, port=self.port)
+        self._mailbox = _Mailbox(answers)
+        required: dict[str, Any] = {}
+        if tls is not None:
+            required |= {"tls_context": tls, "require_starttls": True}
+        if login is not None:
+            required |= {"authenticator": _Login(*login), "auth_required": True}
+        self._controller = Controller(self._mailbox, hostname=self.host, port=self.port, **required)
 
     @property
     def messages(self) -> list[EmailMessage]:
         return self._mailbox.messages
+
+    @property
+    def attempts(self) -> int:
+        """DATA commands received, answered as scripted or accepted."""
+        return self._mailbox.attempts
 
     @contextmanager
     def running(self) -> Iterator[SmtpServer]:

@@ -50,3 +50,22 @@ def test_what_counts_as_transient() -> None:
     assert infrastructure_failure(TimeoutError())
     assert not infrastructure_failure(KeyError("licence_id"))
     assert not infrastructure_failure(AssertionError())
+
+
+async def test_a_bounded_retry_raises_the_last_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retry, "MAX_BACKOFF_SECONDS", 0.01)
+    calls = 0
+
+    async def down() -> None:
+        nonlocal calls
+        calls += 1
+        raise ConnectionRefusedError(f"try {calls}")
+
+    with capture_logs() as logs, pytest.raises(ConnectionRefusedError, match="try 3"):
+        await retry_transient(down, "send", attempts=3)
+    assert calls == 3
+    assert [entry["event"] for entry in logs] == [
+        "send_failed",
+        "send_failed",
+        "send_failed_for_good",
+    ]
