@@ -111,7 +111,7 @@ def _shop(pipeline: Pipeline, counts: dict[str, int]) -> Shop:
         "alert": ("warning", "Écart de TVA de 0,02 EUR sur la commande {ref}"),
         "error": ("error", "La commande {ref} a été importée partiellement, relancez l'import"),
     }
-    lines = []
+    lines: list[dict[str, str]] = []
     for level in LEVELS:
         for index in range(counts[level]):
             status, message = messages[level]
@@ -359,7 +359,11 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link_and_the_old_one_fails
     assert forgot.value.status == 202
     expect(page.locator("#forgot-outcome")).to_have_text(forgot.value.json()["fr"])
 
-    reset = wait_until(lambda: (found := link_in(smtp_server, who.email)) != created and found)
+    def newer() -> str | None:
+        found = link_in(smtp_server, who.email)
+        return found if found != created else None
+
+    reset = wait_until(newer)
     page.goto(f"{pipeline.url}/{fragment(reset)}")
     expect(page.locator("#link-purpose")).to_have_attribute("data-purpose", "reset")
     expect(page.get_by_role("heading", level=1)).to_have_text("Choisir un nouveau mot de passe")
