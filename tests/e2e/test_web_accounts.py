@@ -485,7 +485,7 @@ def test_a_member_made_viewer_meanwhile_sees_the_apis_refusal(
     with api(pipeline, web.session_token(page), other_shop.licence_id) as client:
         # A write that changes nothing (no such action): refused once the API knows the role.
         cancel = f"/v1/actions/{uuid.uuid4()}/cancel"
-        wait_until(lambda: client.post(cancel).status_code == 403)
+        wait_until(lambda: client.post(cancel).status_code == 403, every=0.5)
         expected = client.post(cancel).json()["detail"]["fr"]
         queue.click()
         expect(page.locator("tr.detail .note")).to_have_text(expected)
@@ -510,9 +510,8 @@ def test_two_step_verification_once_enabled_is_asked_at_sign_in(
     shot(page, "compte-double-authentification")
 
     totp = pyotp.TOTP(secret)
-    # The previous step's code (accepted: a phone's clock may drift), so that the one shown
-    # at sign-in, a later step, is a new one (each code is accepted once).
-    page.keyboard.type(totp.at(time.time() - 30))
+    enabled_at = time.time()
+    page.keyboard.type(totp.at(enabled_at))
     page.keyboard.press("Enter")
     codes = page.locator("#recovery-codes li")
     expect(codes).to_have_count(10)
@@ -531,13 +530,15 @@ def test_two_step_verification_once_enabled_is_asked_at_sign_in(
     code = page.get_by_label("Code")
     expect(code).to_be_focused()
     assert page.evaluate("sessionStorage.getItem('ero.token')") is None
-    near = {totp.at(time.time() + 30 * step) for step in (-1, 0, 1)}
+    near = {totp.at(enabled_at + 30 * step) for step in range(-1, 4)}
     wrong = next(c for c in (f"{n:06d}" for n in range(10**6)) if c not in near)
     code.fill(wrong)
     with page.expect_response("**/v1/auth/login") as refused:
         page.get_by_role("button", name="Valider").click()
     expect(page.locator("#signin-message")).to_have_text(refused.value.json()["detail"]["fr"])
-    code.fill(totp.now())
+    # The next step's code: a code is accepted once, and the API takes the step after the
+    # current one too (a phone's clock may drift), so this holds whenever the step turns.
+    code.fill(totp.at(enabled_at + 30))
     page.get_by_role("button", name="Valider").click()
     expect(page.locator("main[data-page='tableau-de-bord']")).to_be_visible()
 

@@ -119,6 +119,9 @@ function enableSteps(setup, box, reload) {
       code.select();
       return;
     }
+    const state = document.getElementById("totp-state");
+    state.textContent = t("totp_on");
+    state.dataset.enabled = "true";
     box.replaceChildren(recoveryCodes(answer.recovery_codes, reload));
     box.querySelector("#recovery-title").focus();
   };
