@@ -1,61 +1,135 @@
-"""Operator endpoints on people: attach a licence to an account by e-mail."""
+"""Operator endpoints over people: a licence created with its owner (what `ero licence create`
+calls on a running pipeline), a licence's team, and the vendor's operators (`ero operator
+create`).
+
+Here, not in licences/, because a licence's owner is an account: the licences layer cannot
+reach accounts.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
-from pydantic import BaseModel
+import structlog
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field, StringConstraints
 
-from accounts.http import AccountsState
-from control_plane.http.common import not_found
-from infra.http_errors import NotFound, errors
+from accounts.http import AccountsState, log_available
+from accounts.team_http import InviteRequest, TeamMember, add_member, team_of
+from control_plane.http.common import StorableBody, licence_not_found
+from infra.http_errors import Conflict, NotFound, Unavailable, errors
 from licences.http import Licences, OperatorPrincipal
-from schemas.accounts import Request, RoleName
+from licences.store import Credentials
+from schemas.accounts import Request
 from schemas.control import Email, OneLine
 
-router = APIRouter(tags=["operators"])
-
-LicenceId = Annotated[str, Path(max_length=64)]
-
-
-class MemberRequest(Request):
-    email: Email
-    name: OneLine | None = None
-    role: RoleName = "owner"
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["operators"], dependencies=[StorableBody])
 
 
-class MemberAdded(BaseModel):
-    user_id: str
-    email: str
-    role: RoleName
+class LicenceRequest(BaseModel):
+    # Stored stripped; blank (or only spaces) is refused with a 422.
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    owner: Email | None = Field(
+        None,
+        description="The e-mail of the licence's owner: invited (an account is created if "
+        "none has this e-mail).",
+    )
+
+
+class CreatedLicence(Credentials):
+    owner: TeamMember | None = Field(description="The owner invited, if `owner` was given.")
+
+
+@router.post(
+    "/v1/admin/licences",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedLicence,
+    responses=errors(Unavailable),
+)
+async def create_licence(
+    body: LicenceRequest,
+    operator: OperatorPrincipal,
+    licences: Licences,
+    accounts: AccountsState,
+) -> CreatedLicence:
+    """A new licence and its first keys; with `owner`, that person is invited as its owner. If
+    the invitation fails (503), the licence exists: invite its owner with
+    POST /v1/admin/licences/{licence_id}/members."""
+    credentials = await asyncio.to_thread(licences.create, body.name)
+    log.info("licence_created", licence_id=credentials.licence_id, name=body.name)
+    owner = None
+    if body.owner is not None:
+        licence = await licences.record(credentials.licence_id)
+        assert licence is not None, "just created"
+        invitation = InviteRequest(email=body.owner, role="owner")
+        owner = await add_member(accounts, licence, invitation, operator.actor, inviter=None)
+    return CreatedLicence(**credentials.model_dump(), owner=owner)
+
+
+@router.get(
+    "/v1/admin/licences/{licence_id}/members",
+    response_model=list[TeamMember],
+    responses=errors(NotFound),
+    summary="A licence's team",
+)
+async def licence_members(
+    licence_id: str, _: OperatorPrincipal, licences: Licences, accounts: AccountsState
+) -> list[TeamMember]:
+    if await licences.record(licence_id) is None:
+        raise licence_not_found(licence_id)
+    return await team_of(accounts, licence_id)
 
 
 @router.post(
     "/v1/admin/licences/{licence_id}/members",
     status_code=status.HTTP_201_CREATED,
-    response_model=MemberAdded,
-    responses=errors(NotFound),
+    response_model=TeamMember,
+    responses=errors(NotFound, Conflict, Unavailable),
+    summary="Invite someone into a licence's team",
 )
-async def add_member(
-    licence_id: LicenceId,
-    body: MemberRequest,
-    caller: OperatorPrincipal,
-    accounts: AccountsState,
+async def add_licence_member(
+    licence_id: str,
+    body: InviteRequest,
+    operator: OperatorPrincipal,
     licences: Licences,
-) -> MemberAdded:
-    """The account of `email` (invited to create its password if new) holds the licence with
-    `role`; it is e-mailed either way."""
-    record = await licences.record(licence_id)
-    if record is None:
-        raise not_found("licence", licence_id, ("vérifiez son identifiant", "check its id"))
-    user = await accounts.invite(
-        body.email,
-        actor=caller.actor,
-        name=body.name,
-        licence_name=record.name,
-        inviter=caller.actor,
-        role=body.role,
+    accounts: AccountsState,
+) -> TeamMember:
+    licence = await licences.record(licence_id)
+    if licence is None:
+        raise licence_not_found(licence_id)
+    return await add_member(accounts, licence, body, operator.actor, inviter=None)
+
+
+class OperatorRequest(Request):
+    email: Email
+    name: OneLine | None = None
+
+
+class OperatorAccount(BaseModel):
+    user_id: str
+    email: str
+    name: str | None
+    operator: bool
+
+
+@router.post(
+    "/v1/admin/operators",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OperatorAccount,
+    responses=errors(Unavailable),
+    summary="Make someone an operator",
+)
+async def create_operator(
+    body: OperatorRequest, operator: OperatorPrincipal, accounts: AccountsState
+) -> OperatorAccount:
+    """The account of `email` (created if none, and e-mailed a link to create its password if
+    it has none) becomes an operator's: it signs in to every operator route."""
+    async with log_available():
+        user = await accounts.invite(body.email, actor=operator.actor, name=body.name)
+        user = await accounts.set_operator(user, operator.actor)
+    log.info("operator_created", user_id=user.user_id)
+    return OperatorAccount(
+        user_id=user.user_id, email=user.email, name=user.name, operator=user.operator
     )
-    await accounts.set_member(licence_id, user, body.role, caller.actor)
-    return MemberAdded(user_id=user.user_id, email=user.email, role=body.role)

@@ -133,7 +133,7 @@ def _refused(rules: list[PolicyRule]) -> RequestValidationError:
 
 
 @asynccontextmanager
-async def _log_available() -> AsyncIterator[None]:
+async def log_available() -> AsyncIterator[None]:
     """503 when the control log is unreachable: nothing was recorded."""
     try:
         yield
@@ -194,7 +194,7 @@ async def check_password(body: PasswordCheckRequest, accounts: AccountsState) ->
 async def set_password(body: PasswordRequest, accounts: AccountsState) -> Response:
     """From a link: the password is set, the link used, every session of the account ended."""
     try:
-        async with _log_available():
+        async with log_available():
             await accounts.set_password(body.token, body.password)
     except LinkGone:
         raise _link_gone() from None
@@ -212,7 +212,7 @@ async def login(body: LoginRequest, accounts: AccountsState, request: Request) -
     """401 `invalid_credentials` for a wrong e-mail and a wrong password alike;
     `totp_required` when the account has a second factor and no code was sent."""
     try:
-        async with _log_available():
+        async with log_available():
             return await accounts.login(body.email, body.password, body.totp, _address(request))
     except Throttled as exc:
         raise _throttled(exc) from None
@@ -235,7 +235,7 @@ async def login(body: LoginRequest, accounts: AccountsState, request: Request) -
 @router.post("/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(signed: SignedIn, accounts: AccountsState) -> Response:
     """Ends the session on the server: its token is refused from now on."""
-    async with _log_available():
+    async with log_available():
         await accounts.logout(signed.session_hash, signed.user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -274,7 +274,7 @@ async def change_password(
 ) -> SessionAnswer:
     """Every session of the account ends, this one included: the answer holds its successor."""
     try:
-        async with _log_available():
+        async with log_available():
             answer = await accounts.change_password(
                 signed.user, body.current_password, body.new_password, _address(request)
             )
@@ -303,7 +303,7 @@ def _refused_current() -> RequestValidationError:
 async def totp_setup(signed: SignedIn, accounts: AccountsState) -> TotpSetup:
     """A new secret for the authenticator app; the second factor is on once a code of it is
     confirmed (/v1/auth/totp/enable)."""
-    async with _log_available():
+    async with log_available():
         secret = await accounts.totp_setup(signed.user)
     uri = totp.provisioning_uri(secret, signed.user.email)
     return TotpSetup(secret=secret, uri=uri, qr_svg=totp.qr_svg(uri))
@@ -314,7 +314,7 @@ async def totp_enable(
     body: TotpCodeRequest, signed: SignedIn, accounts: AccountsState
 ) -> RecoveryCodes:
     """The ten recovery codes, shown this once (each works once, instead of a code)."""
-    async with _log_available():
+    async with log_available():
         codes = await accounts.totp_enable(signed.user, body.code)
     if codes is None:
         raise BadRequest(
@@ -335,7 +335,7 @@ async def totp_disable(
     body: TotpDisableRequest, signed: SignedIn, accounts: AccountsState, request: Request
 ) -> Response:
     try:
-        async with _log_available():
+        async with log_available():
             await accounts.totp_disable(signed.user, body.password, _address(request))
     except Throttled as exc:
         raise _throttled(exc) from None

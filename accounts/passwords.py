@@ -15,18 +15,18 @@ import asyncio
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 # Verified when the e-mail has no account, so that an unknown e-mail costs what a known one does.
-_DECOY = _HASHER.hash("no account has this password")
+_DECOY = HASHER.hash("no account has this password")
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_HASHER.hash, password)
+    return await asyncio.to_thread(HASHER.hash, password)
 
 
 def _verify(stored: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(stored or _DECOY, password) and stored is not None
+        return HASHER.verify(stored or _DECOY, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -38,4 +38,4 @@ async def verify_password(stored: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
-    return _HASHER.check_needs_rehash(stored)
+    return HASHER.check_needs_rehash(stored)

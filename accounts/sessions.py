@@ -66,9 +66,9 @@ class SessionResolver:
             raise _ended(*UNKNOWN)
         session_hash = token_hash(token)
         store = self._accounts.store
-        found = (
-            None if session_hash in self._accounts.revoked else await store.session(session_hash)
-        )
+        if session_hash in self._accounts.revoked:
+            raise _ended(*UNKNOWN)
+        found = await store.session(session_hash) or self._accounts.opened.get(session_hash)
         if found is None:
             raise _ended(*UNKNOWN)
         session = found.doc(SessionDoc)

@@ -88,6 +88,19 @@ def _cmd_queries(args: argparse.Namespace) -> None:
     print(bench_queries(read_settings(), args.events, args.repeat))
 
 
+def _cmd_signin(args: argparse.Namespace) -> None:
+    from bench.signin import bench_signin
+    from ero.secrets import operator_token
+
+    if args.repeat < 2:
+        raise BenchError("need --repeat 2 or more")
+    settings = read_settings()
+    if settings.smtp_host:
+        raise BenchError("the bench reads password links from the outbox: unset ERO_SMTP_HOST")
+    url = require_api(settings)
+    print(bench_signin(url, operator_token(settings), settings.outbox_dir, args.repeat).table())
+
+
 def parser() -> argparse.ArgumentParser:
     root = Parser(prog="ero-bench", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -135,6 +148,13 @@ def parser() -> argparse.ArgumentParser:
     queries.add_argument("--events", type=int, default=50_000_000)
     queries.add_argument("--repeat", type=int, default=30, help="calls per endpoint")
     queries.set_defaults(func=_cmd_queries)
+    signin = commands.add_parser(
+        "signin",
+        help="the password hash and policy costs, sign-ins through the running pipeline, and "
+        "the throttle's figures",
+    )
+    signin.add_argument("--repeat", type=int, default=50, help="calls of each kind")
+    signin.set_defaults(func=_cmd_signin)
     return root
 
 

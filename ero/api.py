@@ -18,6 +18,7 @@ from accounts.http import router as auth_router
 from accounts.service import Accounts
 from accounts.sessions import SessionResolver
 from accounts.store import AccountStore
+from accounts.team_http import router as team_router
 from accounts.throttle import SignInThrottle
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
@@ -52,7 +53,7 @@ from ingest.http import IngestLimits
 from ingest.http import router as ingest_router
 from ingest.parsing import TimeBounds
 from licences import LicenceStore
-from licences.admin_http import router as admin_router
+from licences.keys_http import router as keys_router
 from pipeline.replay import ReplayLog
 from pipeline.replay_http import router as replay_router
 from processors.http import router as rules_router
@@ -181,7 +182,6 @@ def create_api(state: ApiState) -> FastAPI:
         reports_router,
         trends_router,
         health_router,
-        admin_router,
         rules_router,
         groups_router,
         fleet_groups_router,
@@ -189,6 +189,8 @@ def create_api(state: ApiState) -> FastAPI:
         actions_router,
         agent_router,
         account_router,
+        keys_router,
+        team_router,
         notifications_router,
         tickets_router,
         audit_router,

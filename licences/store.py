@@ -1,5 +1,9 @@
 """Licences in ClickHouse; keys stored only as SHA-256 hashes, resolved through a short cache.
 
+A licence holds connector keys and reader tokens, each with a public id (`key_id`, what the
+account page shows and revokes by), a name and, for a token, a role. A revoked key is refused
+at once by the process that revoked it, and by the others within the cache's `hit_ttl`.
+
 Keys are 256-bit random tokens, so a plain SHA-256 is the right hash: no brute force can reach
 them, and a lookup costs one hash, not a key-stretching function per request.
 
@@ -16,14 +20,16 @@ import re
 import secrets
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, Literal
 
 from cachetools import TTLCache
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from infra.clickhouse import ClickHouse
+from schemas.accounts import RoleName
 from schemas.control import LicenceDoc
 
 
@@ -66,7 +72,8 @@ class Principal:
     role: Role = Role.OWNER
     """A licence's reader token acts as its owner; a person as their membership says."""
     actor: str = "reader"
-    """Who the audit trail names: "Name <e-mail>" for a person, "reader" for a token."""
+    """Who the audit trail names: "Name <e-mail>" for a person, "reader" for a token
+    ("reader:<its name>" for a named one)."""
     user_id: str | None = None
 
 
@@ -74,6 +81,31 @@ class Credentials(BaseModel):
     licence_id: str
     connector_key: str
     reader_token: str
+
+
+KeyKind = Literal["connector", "token"]
+"""What the account page calls them: a connector key (eck_), a reader token (ert_)."""
+_KEY_KINDS: dict[KeyKind, PrincipalKind] = {
+    "connector": PrincipalKind.CONNECTOR,
+    "token": PrincipalKind.READER,
+}
+
+
+class KeyInfo(BaseModel):
+    """A key as its licence's owner sees it: never the key, never its hash."""
+
+    key_id: str = Field(description="Public and stable: what the page shows and revokes by.")
+    kind: KeyKind
+    name: str | None
+    role: RoleName | None = Field(
+        description="A token's role in the licence; None for a connector key."
+    )
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewKey(KeyInfo):
+    key: str = Field(description="Shown this once: only its hash is stored.")
 
 
 def hash_key(key: str) -> str:
@@ -84,12 +116,69 @@ def _new_key(kind: PrincipalKind) -> str:
     return _PREFIX[kind] + secrets.token_urlsafe(32)
 
 
+def _now() -> datetime:
+    """Now, to the millisecond the table keeps: what a key's answer shows is what is stored."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _new_key_id() -> str:
+    # As long as the id m0042 derives for a key made before it: 12 hex digits.
+    return secrets.token_hex(6)
+
+
+@dataclass(frozen=True)
+class _KeyRow:
+    """One row of licence_keys."""
+
+    key_hash: str
+    key_id: str
+    licence_id: str
+    kind: PrincipalKind
+    name: str
+    role: Role
+    """A token's role; a connector key's is stored but never asked (it only sends events)."""
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    def info(self) -> KeyInfo:
+        token = self.kind is PrincipalKind.READER
+        return KeyInfo(
+            key_id=self.key_id,
+            kind="token" if token else "connector",
+            name=self.name or None,
+            role=self.role.value if token else None,
+            created_at=self.created_at,
+            revoked_at=self.revoked_at,
+        )
+
+
+_KEY_COLUMNS = (
+    "key_hash",
+    "key_id",
+    "licence_id",
+    "kind",
+    "name",
+    "role",
+    "created_at",
+    "revoked_at",
+)
+
+
+def _key_row(row: tuple[Any, ...]) -> _KeyRow:
+    key_hash, key_id, licence_id, kind, name, role, created_at, revoked_at = row
+    return _KeyRow(
+        key_hash, key_id, licence_id, PrincipalKind(kind), name, Role(role), created_at, revoked_at
+    )
+
+
 @dataclass(frozen=True)
 class KeyCache:
     """How long and how many answers of key lookups a process keeps."""
 
     hit_ttl: float = 30.0
-    """A known key's licence and status: a status change elsewhere applies within this."""
+    """A known key's licence and status: a status change or a key's revocation elsewhere
+    applies within this."""
     miss_ttl: float = 2.0
     """An unknown key: a licence created by another process is served within this."""
     max_hits: int = 100_000
@@ -105,6 +194,8 @@ class LicenceStore:
         self._cache_lock = threading.Lock()
 
     def create(self, name: str) -> Credentials:
+        """A licence with its first connector key and its first reader token, an owner's (a
+        script holding it does what the licence's owner may)."""
         licence_id = str(uuid.uuid4())
         now = datetime.now(UTC)
         credentials = Credentials(
@@ -117,20 +208,79 @@ class LicenceStore:
             ("licence_id", "name", "status", "created_at", "updated_at"),
             ([licence_id], [name], ["active"], [now], [now]),
         )
+        self._insert_keys(
+            [
+                _KeyRow(hash_key(key), _new_key_id(), licence_id, kind, "", Role.OWNER, now)
+                for key, kind in (
+                    (credentials.connector_key, PrincipalKind.CONNECTOR),
+                    (credentials.reader_token, PrincipalKind.READER),
+                )
+            ]
+        )
+        return credentials
+
+    def _insert_keys(self, rows: list[_KeyRow]) -> None:
         self._clickhouse.insert_columns(
             "licence_keys",
-            ("key_hash", "licence_id", "kind", "created_at"),
+            _KEY_COLUMNS,
             (
-                [hash_key(credentials.connector_key), hash_key(credentials.reader_token)],
-                [licence_id, licence_id],
-                [PrincipalKind.CONNECTOR.value, PrincipalKind.READER.value],
-                [now, now],
+                [row.key_hash for row in rows],
+                [row.key_id for row in rows],
+                [row.licence_id for row in rows],
+                [row.kind.value for row in rows],
+                [row.name for row in rows],
+                [row.role.value for row in rows],
+                [row.created_at for row in rows],
+                [row.revoked_at for row in rows],
             ),
         )
-        with self._cache_lock:  # a key refused just before its licence existed works at once
-            for key in (credentials.connector_key, credentials.reader_token):
-                self._misses.pop(hash_key(key), None)
-        return credentials
+        with self._cache_lock:
+            for row in rows:
+                # A key refused just before it existed works at once; a revoked one is refused.
+                self._misses.pop(row.key_hash, None)
+                if row.revoked_at is not None:
+                    self._hits.pop(row.key_hash, None)
+
+    async def keys(self, licence_id: str) -> list[KeyInfo]:
+        """The licence's keys, revoked ones included, oldest first."""
+        return [row.info() for row in await self._key_rows(licence_id)]
+
+    async def _key_rows(self, licence_id: str, key_id: str | None = None) -> list[_KeyRow]:
+        """The licence's keys, or its key `key_id` (none, or one)."""
+        parameters = {"licence_id": licence_id}
+        one = ""
+        if key_id is not None:
+            one = "AND key_id = {key_id:String}"
+            parameters["key_id"] = key_id
+        rows = await self._clickhouse.arows(
+            f"SELECT {', '.join(_KEY_COLUMNS)} FROM licence_keys FINAL "
+            f"WHERE licence_id = {{licence_id:String}} {one} ORDER BY created_at, key_id",
+            parameters,
+        )
+        return [_key_row(row) for row in rows]
+
+    async def create_key(
+        self, licence_id: str, kind: KeyKind, name: str | None, role: Role
+    ) -> NewKey:
+        principal_kind = _KEY_KINDS[kind]
+        key = _new_key(principal_kind)
+        row = _KeyRow(
+            hash_key(key), _new_key_id(), licence_id, principal_kind, name or "", role, _now()
+        )
+        await asyncio.to_thread(self._insert_keys, [row])
+        return NewKey(**row.info().model_dump(), key=key)
+
+    async def revoke_key(self, licence_id: str, key_id: str) -> KeyInfo | None:
+        """Revoke one of the licence's keys (again: nothing changes); None if it has no such
+        key. Its row is written again with `revoked_at`, its version (`created_at`) unchanged."""
+        found = await self._key_rows(licence_id, key_id)
+        if not found:
+            return None
+        row = found[0]
+        if row.revoked_at is None:
+            row = replace(row, revoked_at=_now())
+            await asyncio.to_thread(self._insert_keys, [row])
+        return row.info()
 
     def count(self) -> int:
         return int(self._clickhouse.rows("SELECT count() FROM licences FINAL")[0][0])
@@ -161,9 +311,11 @@ class LicenceStore:
                     self._hits.pop(key_hash, None)
 
     def _lookup(self, key_hash: str) -> Principal | None:
+        # revoked_at is read, not filtered on: a filter could be applied to the rows before
+        # FINAL keeps the newest, and find the key's row from before its revocation.
         rows = self._clickhouse.rows(
             """
-            SELECT k.licence_id, k.kind, l.status
+            SELECT k.licence_id, k.kind, k.role, k.name, k.revoked_at, l.status
             FROM licence_keys AS k FINAL
             INNER JOIN (SELECT licence_id, status FROM licences FINAL) AS l
                 ON l.licence_id = k.licence_id
@@ -173,8 +325,16 @@ class LicenceStore:
         )
         if not rows:
             return None
-        licence_id, kind, status = rows[0]
-        return Principal(licence_id=licence_id, kind=PrincipalKind(kind), status=status)
+        licence_id, kind, role, name, revoked_at, status = rows[0]
+        if revoked_at is not None:
+            return None
+        return Principal(
+            licence_id=licence_id,
+            kind=PrincipalKind(kind),
+            status=status,
+            role=Role(role),
+            actor=f"reader:{name}" if name else "reader",
+        )
 
     async def authenticate(self, key: str) -> Principal | None:
         """The key's principal, or None for a key of no licence (one ClickHouse lookup per

@@ -33,7 +33,12 @@ def _one_line(text: str) -> str:
 OneLine = Annotated[Text, AfterValidator(_one_line)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=254,
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$",  # no control character
+    ),
 ]
 Url = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^https?://")
@@ -103,7 +108,10 @@ class ControlEvent(BaseModel):
     # Written as a ControlKind; read as any string, so a worker older than its API still
     # projects a kind it does not know (the projection does not depend on the kind).
     kind: str
-    actor: str = Field(description="reader[:user], connector, operator or system.")
+    actor: str = Field(
+        description='A person ("Name <e-mail>"), reader[:token name], connector, operator '
+        "or system."
+    )
     issued_at: datetime
     entity: Entity
     entity_id: str

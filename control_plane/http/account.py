@@ -7,8 +7,8 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from control_plane.http.common import COMMAND, Bus, CommandLimit, ReaderActor, StorableBody, command
-from licences.http import ReaderPrincipal
+from control_plane.http.common import COMMAND, Bus, CommandLimit, StorableBody, command
+from licences.http import OwnerPrincipal, ReaderPrincipal
 from schemas.control import AccountDoc, AccountRequest, Entity, PcKeyDoc
 
 router = APIRouter(tags=["account"], dependencies=[StorableBody])
@@ -29,14 +29,10 @@ async def get_account(principal: ReaderPrincipal, bus: Bus) -> AccountDoc:
     "/v1/account", response_model=AccountDoc, responses=COMMAND, dependencies=[CommandLimit]
 )
 async def put_account(
-    body: AccountRequest,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
-    bus: Bus,
-    response: Response,
+    body: AccountRequest, principal: OwnerPrincipal, bus: Bus, response: Response
 ) -> AccountDoc:
     account = AccountDoc(**body.model_dump())
-    async with command(bus, principal.licence_id, actor, response) as cmd:
+    async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         await cmd.apply(
             "account.updated", Entity.ACCOUNT, account, before=await cmd.current(Entity.ACCOUNT)
         )
@@ -53,11 +49,9 @@ async def pc_key(principal: ReaderPrincipal, bus: Bus) -> PcKeyState:
 @router.post(
     "/v1/pc-key/reset", response_model=PcKeyState, responses=COMMAND, dependencies=[CommandLimit]
 )
-async def reset_pc_key(
-    principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response
-) -> PcKeyState:
+async def reset_pc_key(principal: OwnerPrincipal, bus: Bus, response: Response) -> PcKeyState:
     """Unbinds the licence from its PC: the next machine to sync binds it."""
-    async with command(bus, principal.licence_id, actor, response) as cmd:
+    async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         await cmd.apply(
             "pc_key.reset",
             Entity.PC_KEY,

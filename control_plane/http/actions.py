@@ -1,5 +1,5 @@
-"""The remote-action queue: readers enqueue, list and cancel; the connector runs them at its
-next sync (control_plane/handshake.py), never at once.
+"""The remote-action queue: a licence's members enqueue and cancel, its readers list; the
+connector runs them at its next sync (control_plane/handshake.py), never at once.
 
 An action not dispatched before `expires_at` is shown as expired at once, and recorded as such
 (action.expired) by the next sync handshake.
@@ -21,7 +21,6 @@ from control_plane.http.common import (
     COMMAND,
     Bus,
     CommandLimit,
-    ReaderActor,
     StorableBody,
     commit,
     not_found,
@@ -29,7 +28,7 @@ from control_plane.http.common import (
 from control_plane.store import Revision
 from infra.http_errors import Conflict, NotFound, errors, invalid
 from infra.http_state import from_state
-from licences.http import ReaderPrincipal
+from licences.http import MemberPrincipal, ReaderPrincipal
 from schemas.actions import ACTIONS, ActionName
 from schemas.control import (
     ActionRequest,
@@ -122,8 +121,7 @@ class ActionPolicy:
 )
 async def enqueue_action(
     body: ActionRequest,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
+    principal: MemberPrincipal,
     bus: Bus,
     response: Response,
     policy: Annotated[ActionPolicy, Depends(from_state("action_policy", ActionPolicy))],
@@ -163,11 +161,13 @@ async def enqueue_action(
             source_event_id=body.source_event_id,
             status="pending",
             created_at=now,
-            created_by=actor,
+            created_by=principal.actor,
             expires_at=now + timedelta(seconds=ttl),
         )
         await commit(
-            bus, [action_event(principal.licence_id, "action.enqueued", actor, doc)], response
+            bus,
+            [action_event(principal.licence_id, "action.enqueued", principal.actor, doc)],
+            response,
         )
     return action_out(doc, now)
 
@@ -188,7 +188,7 @@ async def _event_exists(bus: ControlBus, licence_id: str, event_id: uuid.UUID) -
     dependencies=[CommandLimit],
 )
 async def cancel_action(
-    action_id: str, principal: ReaderPrincipal, actor: ReaderActor, bus: Bus, response: Response
+    action_id: str, principal: MemberPrincipal, bus: Bus, response: Response
 ) -> ActionOut:
     now = datetime.now(UTC)
     async with bus.lock(principal.licence_id):
@@ -204,7 +204,11 @@ async def cancel_action(
         cancelled = doc.model_copy(update={"status": "cancelled", "finished_at": now})
         await commit(
             bus,
-            [action_event(principal.licence_id, "action.cancelled", actor, cancelled, before)],
+            [
+                action_event(
+                    principal.licence_id, "action.cancelled", principal.actor, cancelled, before
+                )
+            ],
             response,
         )
     return action_out(cancelled, now)

@@ -1,6 +1,9 @@
 """Audit: every control-plane change of a licence (who, when, what, before/after).
 
-A PC key appears as its keyed fingerprint (control_plane/fingerprint.py), never as its hash.
+A PC key appears as its keyed fingerprint (control_plane/fingerprint.py), never as its hash. What
+belongs to no licence (people, their secrets, links, sessions: licence id ACCOUNTS) is no
+licence's audit, and a person's secrets (a `credential`: password hash, TOTP secret, recovery
+code hashes) are shown by no audit, their changes listed without a body.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from control_plane.fingerprint import KeyFingerprint
-from control_plane.http.common import Bus
+from control_plane.http.common import Bus, licence_not_found
 from control_plane.store import ControlStore
+from infra.http_errors import NotFound, errors
 from infra.http_state import from_state
 from licences.http import Operator, ReaderPrincipal
+from schemas.accounts import ACCOUNTS
+from schemas.control import Entity
 
 router = APIRouter(tags=["audit"])
 
@@ -52,8 +58,10 @@ LIMIT {limit:UInt32}
 Fingerprint = Annotated[KeyFingerprint, Depends(from_state("pc_key_fingerprint", KeyFingerprint))]
 
 
-def _document(text: str, fingerprint: KeyFingerprint) -> dict[str, Any] | None:
-    return fingerprint.shown(orjson.loads(text)) if text else None
+def _document(text: str, entity: str, fingerprint: KeyFingerprint) -> dict[str, Any] | None:
+    if not text or entity == Entity.CREDENTIAL:
+        return None
+    return fingerprint.shown(orjson.loads(text))
 
 
 async def audit_of(
@@ -77,8 +85,8 @@ async def audit_of(
                 entity=entity,
                 entity_id=entity_id,
                 revision=revision,
-                before=_document(before, fingerprint),
-                after=_document(after, fingerprint),
+                before=_document(before, entity, fingerprint),
+                after=_document(after, entity, fingerprint),
             )
             for (
                 command_id,
@@ -113,6 +121,7 @@ async def audit(
 @router.get(
     "/v1/admin/licences/{licence_id}/audit",
     response_model=AuditPage,
+    responses=errors(NotFound),
     dependencies=[Operator],
     tags=["operators"],
 )
@@ -123,4 +132,6 @@ async def operator_audit(
     entities: Entities = [],  # noqa: B006
     limit: Limit = 200,
 ) -> AuditPage:
+    if licence_id == ACCOUNTS:  # people's accounts: an operator reads none of their changes
+        raise licence_not_found(licence_id)
     return await audit_of(bus.store, fingerprint, licence_id, entities, limit)

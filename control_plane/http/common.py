@@ -1,5 +1,5 @@
-"""What the control plane's routers share: who acts, the bus, committing a command over HTTP,
-what a body may hold, how often a client may write."""
+"""What the control plane's routers share: the bus, committing a command over HTTP, what a body
+may hold, how often a client may write. Who acts is the route's principal (its `actor`)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.store import Revision
 from infra.http_errors import NotFound, Unavailable, errors, invalid
 from infra.http_state import from_state
 from infra.log_producer import LogUnavailable
-from licences.http import ReaderPrincipal, rate_limited
+from licences.http import rate_limited
 from schemas.control import ControlEvent, ControlKind, Document, Entity
 from schemas.storable import unstorable
 
@@ -59,18 +59,6 @@ COMMAND = {
     },
 }
 """The responses of a route that records a command (`commit`), for its decorator."""
-
-
-def _reader_actor(
-    _: ReaderPrincipal,
-    x_ero_user: Annotated[
-        str | None, Header(max_length=200, description="The dashboard user, for the history.")
-    ] = None,
-) -> str:
-    return f"reader:{x_ero_user}" if x_ero_user else "reader"
-
-
-ReaderActor = Annotated[str, Depends(_reader_actor)]
 
 
 async def commit(bus: ControlBus, events: Sequence[ControlEvent], response: Response) -> None:
@@ -151,4 +139,16 @@ def not_found(what: str, identifier: str, hint: tuple[str, str] | None = None) -
         f"{what}_not_found",
         f"Aucune {what} {identifier!r}{where_fr}.",
         f"no {what} {identifier!r}{where_en}",
+    )
+
+
+def licence_not_found(licence_id: str) -> NotFound:
+    """404 for an operator's route naming a licence that does not exist."""
+    return not_found(
+        "licence",
+        licence_id,
+        (
+            "vérifiez l’identifiant (ero licence create l’affiche)",
+            "check the licence id (ero licence create prints it)",
+        ),
     )

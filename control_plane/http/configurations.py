@@ -20,14 +20,13 @@ from control_plane.http.common import (
     COMMAND,
     Bus,
     CommandLimit,
-    ReaderActor,
     StorableBody,
     command,
     not_found,
 )
 from control_plane.store import Revision
 from infra.http_errors import NotFound, errors, invalid
-from licences.http import ReaderPrincipal
+from licences.http import MemberPrincipal, ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
 from schemas.control import ActiveConfigurationDoc, ConfigurationDoc, Entity
 
@@ -100,8 +99,7 @@ async def list_configurations(principal: ReaderPrincipal, bus: Bus) -> list[Conf
 )
 async def create_configuration(
     body: ConfigurationRequest,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
+    principal: MemberPrincipal,
     bus: Bus,
     response: Response,
 ) -> ConfigurationOut:
@@ -109,7 +107,7 @@ async def create_configuration(
     doc = ConfigurationDoc(
         configuration_id=configuration_id, name=body.name, document=body.document
     )
-    async with command(bus, principal.licence_id, actor, response) as cmd:
+    async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         event = await cmd.apply(
             "configuration.created", Entity.CONFIGURATION, doc, entity_id=configuration_id
         )
@@ -137,15 +135,14 @@ async def get_configuration(
 async def update_configuration(
     configuration_id: str,
     body: ConfigurationRequest,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
+    principal: MemberPrincipal,
     bus: Bus,
     response: Response,
 ) -> ConfigurationOut:
     doc = ConfigurationDoc(
         configuration_id=configuration_id, name=body.name, document=body.document
     )
-    async with command(bus, principal.licence_id, actor, response) as cmd:
+    async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         before = await _existing(bus, principal.licence_id, configuration_id)
         event = await cmd.apply(
             "configuration.updated",
@@ -166,12 +163,11 @@ async def update_configuration(
 )
 async def delete_configuration(
     configuration_id: str,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
+    principal: MemberPrincipal,
     bus: Bus,
     response: Response,
 ) -> ConfigurationOut:
-    async with command(bus, principal.licence_id, actor, response) as cmd:
+    async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         before = await _existing(bus, principal.licence_id, configuration_id)
         event = await cmd.apply(
             "configuration.deleted",
@@ -192,13 +188,12 @@ async def delete_configuration(
 )
 async def activate_configuration(
     configuration_id: str,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
+    principal: MemberPrincipal,
     bus: Bus,
     response: Response,
 ) -> ConfigurationOut:
     """The configuration the connector fetches at its next sync start."""
-    async with command(bus, principal.licence_id, actor, response) as cmd:
+    async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         found = await _existing(bus, principal.licence_id, configuration_id)
         await cmd.apply(
             "configuration.activated",

@@ -13,13 +13,13 @@ import structlog
 from fastapi import APIRouter, Response
 
 from control_plane.bus import new_event
-from control_plane.http.common import COMMAND, Bus, StorableBody, commit, not_found
+from control_plane.http.common import COMMAND, Bus, StorableBody, commit, licence_not_found
 from infra.http_errors import NotFound, errors
-from licences.http import Licences, Operator
+from licences.http import Licences, OperatorPrincipal
 from schemas.control import Entity, LicenceDoc, LicenceStatusRequest
 
 log = structlog.get_logger(__name__)
-router = APIRouter(tags=["operators"], dependencies=[Operator, StorableBody])
+router = APIRouter(tags=["operators"], dependencies=[StorableBody])
 
 
 @router.post(
@@ -30,6 +30,7 @@ router = APIRouter(tags=["operators"], dependencies=[Operator, StorableBody])
 async def set_licence_status(
     licence_id: str,
     body: LicenceStatusRequest,
+    operator: OperatorPrincipal,
     bus: Bus,
     licences: Licences,
     response: Response,
@@ -37,19 +38,12 @@ async def set_licence_status(
     async with bus.lock(licence_id):
         before = await licences.record(licence_id)
         if before is None:
-            raise not_found(
-                "licence",
-                licence_id,
-                (
-                    "vérifiez l’identifiant (ero licence create l’affiche)",
-                    "check the licence id (ero licence create prints it)",
-                ),
-            )
+            raise licence_not_found(licence_id)
         after = before.model_copy(update={"status": body.status, "updated_at": datetime.now(UTC)})
         event = new_event(
             licence_id=licence_id,
             kind="licence.status_set",
-            actor="operator",
+            actor=operator.actor,
             entity=Entity.LICENCE,
             entity_id=licence_id,
             after=after,

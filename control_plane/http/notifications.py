@@ -1,4 +1,5 @@
-"""Announcements: vendor operators publish (to every licence or some), readers read.
+"""Announcements: vendor operators publish (to every licence or some), readers read, a
+licence's members mark them read.
 
 A notification to every licence is stored once under licence "*"; one to some licences once per
 licence. Read marks are per licence.
@@ -17,14 +18,13 @@ from control_plane.http.common import (
     COMMAND,
     Bus,
     CommandLimit,
-    ReaderActor,
     StorableBody,
     command,
     commit,
     not_found,
 )
 from infra.http_errors import NotFound, errors, invalid
-from licences.http import Licences, Operator, ReaderPrincipal
+from licences.http import Licences, MemberPrincipal, OperatorPrincipal, ReaderPrincipal
 from schemas.control import (
     EVERY_LICENCE,
     Entity,
@@ -67,13 +67,9 @@ async def notifications(principal: ReaderPrincipal, bus: Bus) -> NotificationFee
     dependencies=[CommandLimit],
 )
 async def mark_read(
-    notification_id: str,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
-    bus: Bus,
-    response: Response,
+    notification_id: str, principal: MemberPrincipal, bus: Bus, response: Response
 ) -> NotificationFeed:
-    async with command(bus, principal.licence_id, actor, response) as cmd:
+    async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         feed = await _feed(bus, principal.licence_id)
         shown = next((n for n in feed.items if n.notification_id == notification_id), None)
         if shown is None:
@@ -93,11 +89,14 @@ async def mark_read(
     status_code=status.HTTP_201_CREATED,
     response_model=NotificationDoc,
     responses=COMMAND,
-    dependencies=[Operator],
     tags=["operators"],
 )
 async def publish(
-    body: NotificationRequest, bus: Bus, licences: Licences, response: Response
+    body: NotificationRequest,
+    operator: OperatorPrincipal,
+    bus: Bus,
+    licences: Licences,
+    response: Response,
 ) -> NotificationDoc:
     audience = body.licence_ids or [EVERY_LICENCE]
     for licence_id in set(body.licence_ids or ()):
@@ -113,7 +112,7 @@ async def publish(
         new_event(
             licence_id=licence_id,
             kind="notification.published",
-            actor="operator",
+            actor=operator.actor,
             entity=Entity.NOTIFICATION,
             entity_id=doc.notification_id,
             after=doc,

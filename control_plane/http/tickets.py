@@ -13,11 +13,11 @@ from pydantic import BaseModel
 from control_plane.bus import ControlBus, new_event
 from control_plane.configurations import active_configuration
 from control_plane.delivery import SupportDelivery, deliver
-from control_plane.http.common import COMMAND, Bus, ReaderActor, StorableBody, TicketLimit, commit
+from control_plane.http.common import COMMAND, Bus, StorableBody, TicketLimit, commit
 from control_plane.store import Revision
 from infra.http_errors import invalid
 from infra.http_state import from_state
-from licences.http import ReaderPrincipal
+from licences.http import MemberPrincipal, ReaderPrincipal
 from query_api.groups import licence_groups
 from schemas import Level
 from schemas.control import (
@@ -100,8 +100,7 @@ async def list_tickets(principal: ReaderPrincipal, bus: Bus) -> list[TicketDoc]:
 )
 async def create_ticket(
     body: TicketRequest,
-    principal: ReaderPrincipal,
-    actor: ReaderActor,
+    principal: MemberPrincipal,
     bus: Bus,
     response: Response,
     support: Annotated[SupportDelivery, Depends(from_state("support_delivery", SupportDelivery))],
@@ -126,12 +125,12 @@ async def create_ticket(
         error_groups=draft.error_groups,
         status="open",
         created_at=datetime.now(UTC),
-        created_by=actor,
+        created_by=principal.actor,
     )
     created = new_event(
         licence_id=licence_id,
         kind="ticket.created",
-        actor=actor,
+        actor=principal.actor,
         entity=Entity.TICKET,
         entity_id=ticket.ticket_id,
         after=ticket,

@@ -1,4 +1,5 @@
-"""`ero`: run the pipeline (whole or by role), manage licences, migrate, export schemas.
+"""`ero`: run the pipeline (whole or by role), manage licences and operators, migrate, export
+schemas.
 
 Each command group is one module (`register(subparsers)` adds its parsers and handlers); what
 they share is in common.py. Errors a user can act on are printed as one line on stderr with
@@ -11,12 +12,24 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ero.cli import common, dlq, licence, mail, migrate, replay, rules, run, schema, simulate
+from ero.cli import (
+    common,
+    dlq,
+    licence,
+    mail,
+    migrate,
+    operator,
+    replay,
+    rules,
+    run,
+    schema,
+    simulate,
+)
 from ero.cli.common import CliError, Parser
 from ero.settings import ConfigurationError
 from infra.logs import configure_logging
 
-COMMAND_MODULES = (run, migrate, licence, simulate, rules, dlq, mail, replay, schema)
+COMMAND_MODULES = (run, migrate, licence, operator, simulate, rules, dlq, mail, replay, schema)
 
 __all__ = ["main", "parser"]
 

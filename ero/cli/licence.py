@@ -1,7 +1,8 @@
-"""`ero licence create NAME` and `ero licence set-status ID STATUS`.
+"""`ero licence create NAME [--owner EMAIL]` and `ero licence set-status ID STATUS`.
 
 A licence is created through the API of the pipeline running with the configured data dir (it
-owns the chdb path), else written into that data dir directly, saying so on stderr.
+owns the chdb path), else written into that data dir directly, saying so on stderr. With an
+owner it needs the running pipeline: inviting a person is a control command.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ero.settings import Settings
 if TYPE_CHECKING:
     from licences import Credentials
 
-MAX_NAME = 200  # as the operator API (licences/admin_http.py)
+MAX_NAME = 200  # as the operator API (accounts/admin_http.py)
 
 
 def register(commands: Subparsers) -> None:
@@ -36,6 +37,11 @@ def register(commands: Subparsers) -> None:
     )
     create_command = licence.add_parser("create", help="create a licence and print its keys")
     create_command.add_argument("name")
+    create_command.add_argument(
+        "--owner",
+        metavar="EMAIL",
+        help="invite this e-mail as the licence's owner (needs the running pipeline)",
+    )
     create_command.add_argument(
         "--json", action="store_true", help="print the keys as one JSON object"
     )
@@ -57,14 +63,21 @@ def licence_name(text: str) -> str:
     return name
 
 
-def create_licence(settings: Settings, name: str) -> Credentials:
-    """Through the pipeline's API when one answers, else into the data dir directly."""
+def create_licence(settings: Settings, name: str, owner: str | None = None) -> Credentials:
+    """Through the pipeline's API when one answers, else (without an owner) into the data dir
+    directly."""
     from licences import Credentials
 
-    body = orjson.dumps({"name": name})
+    body = orjson.dumps({"name": name, **({"owner": owner} if owner is not None else {})})
     response = operator_request(settings, "POST", "/v1/admin/licences", body)
     if response is not None:
         return Credentials.model_validate_json(response.content)
+    if owner is not None:
+        raise CliError(
+            f"--owner needs the running pipeline (the invitation is a control command), and "
+            f"no ERO API answers at {api_url(settings)}: start `ero run` with "
+            f"ERO_DATA_DIR={settings.data_dir}, then create the licence again"
+        )
     from ero.storage import open_clickhouse
     from licences import LicenceStore
 
@@ -81,13 +94,15 @@ def create_licence(settings: Settings, name: str) -> Credentials:
 
 def create(args: argparse.Namespace) -> None:
     name = licence_name(args.name)
-    credentials = create_licence(read_settings(), name)
+    credentials = create_licence(read_settings(), name, args.owner)
     if args.json:
         print(orjson.dumps(credentials.model_dump()).decode())
     else:
         print(f"licence_id     {credentials.licence_id}")
         print(f"connector_key  {credentials.connector_key}")
         print(f"reader_token   {credentials.reader_token}")
+        if args.owner is not None:
+            print(f"owner          {args.owner} (invited by e-mail)")
         print("Keep them now: only their hashes are stored.")
 
 

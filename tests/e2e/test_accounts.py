@@ -130,7 +130,7 @@ def test_known_and_unknown_e_mails_get_the_same_answers(
 
     attempts: dict[str, list[float]] = {"known": [], "unknown": []}
     bodies = set()
-    for _ in range(5):
+    for _ in range(7):
         for kind, email in (("known", known.email), ("unknown", unknown)):
             answer, seconds = _timed(lambda e=email: login(pipeline, e, "pas le bon mot de passe"))
             assert answer.status_code == 401
@@ -138,9 +138,9 @@ def test_known_and_unknown_e_mails_get_the_same_answers(
             attempts[kind].append(seconds)
     assert len(bodies) == 1, bodies
     assert b"invalid_credentials" in bodies.pop()
-    # An unknown e-mail costs a hash check too: the medians differ by far less than one check.
-    gap = abs(statistics.median(attempts["known"]) - statistics.median(attempts["unknown"]))
-    assert gap < 0.05, attempts
+    # An unknown e-mail costs a hash check too: without it, it would answer ten times faster.
+    known_s, unknown_s = (statistics.median(attempts[kind]) for kind in ("known", "unknown"))
+    assert min(known_s, unknown_s) / max(known_s, unknown_s) > 0.5, attempts
 
     # What differs is only what the address's own mailbox reads.
     wait_until(

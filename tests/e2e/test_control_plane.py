@@ -199,28 +199,33 @@ def test_an_inactive_licence_is_refused_everywhere_until_reactivated(
     assert bad.json()["detail"][0]["loc"] == ["body", "status"]
 
 
-def test_configurations_versions_diff_and_the_one_a_sync_fetches(shop: Shop) -> None:
+def _member_token(pipeline: Pipeline, shop: Shop, name: str) -> httpx.Client:
+    created = shop.reader.post("/v1/keys", json={"kind": "token", "name": name, "role": "member"})
+    assert created.status_code == 201, created.text
+    return pipeline.client(created.json()["key"])
+
+
+def test_configurations_versions_diff_and_the_one_a_sync_fetches(
+    pipeline: Pipeline, shop: Shop
+) -> None:
     assert shop.sync().json()["configuration"] is None
-    created = shop.reader.post(
-        "/v1/configurations",
-        json={"name": "Sage + Presta", "document": CONFIG},
-        headers={"X-ERO-User": "marie@boutique.example"},
-    )
+    with _member_token(pipeline, shop, "import script") as script:
+        created = script.post(
+            "/v1/configurations", json={"name": "Sage + Presta", "document": CONFIG}
+        )
     assert created.status_code == 201, created.text
     config_id = created.json()["configuration_id"]
     assert created.json()["version"] == 1
 
     changed = {**CONFIG, "schedule_minutes": 30, "orders": {"import_statuses": ["paid"]}}
     updated = shop.reader.put(
-        f"/v1/configurations/{config_id}",
-        json={"name": "Sage + Presta", "document": changed},
-        headers={"X-ERO-User": "paul@boutique.example"},
+        f"/v1/configurations/{config_id}", json={"name": "Sage + Presta", "document": changed}
     )
     assert updated.json()["version"] == 2
     versions = shop.reader.get(f"/v1/configurations/{config_id}/versions").json()
     assert [(v["version"], v["updated_by"]) for v in versions] == [
-        (1, "reader:marie@boutique.example"),
-        (2, "reader:paul@boutique.example"),
+        (1, "reader:import script"),
+        (2, "reader"),
     ]
     diff = shop.reader.get(
         f"/v1/configurations/{config_id}/diff", params={"from_version": 1, "to_version": 2}

@@ -3,16 +3,15 @@ fills in: a missing one would be a 500 on the first call of that route."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import fields
 
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 
 from ero.api import ApiState, create_api, read_only_state
 from ero.settings import Settings
 from infra.clickhouse import ClickHouse
+from tests.support.routes import api_routes
 
 
 def _asked(dependant: Dependant) -> Iterator[str]:
@@ -23,19 +22,9 @@ def _asked(dependant: Dependant) -> Iterator[str]:
         yield from _asked(dependency)
 
 
-def _routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """The API's routes, through the routers it includes."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _routes(included.routes)
-
-
 def test_the_root_fills_in_every_state_a_route_asks_for(clickhouse: ClickHouse) -> None:
     app = create_api(read_only_state(Settings(), clickhouse))
-    asked = {name for route in _routes(app.routes) for name in _asked(route.dependant)}
+    asked = {name for route in api_routes(app.routes) for name in _asked(route.dependant)}
     assert {"clickhouse", "licences", "control", "event_log"} <= asked, "the walk sees them"
     assert asked <= {field.name for field in fields(ApiState)}
     for name in asked:

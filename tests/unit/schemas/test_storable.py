@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from schemas.storable import MAX_DEPTH, unstorable
@@ -35,16 +33,18 @@ def test_each_unstorable_value_is_named_by_its_path(
     assert words in found.reason
 
 
-def test_hostile_nesting_is_refused_without_recursion_and_fast() -> None:
+def test_hostile_nesting_is_refused_without_recursion() -> None:
+    """100 000 levels (Python's own recursion stops at 1 000): refused at the limit, its path
+    that long; and 200 000 values side by side are walked whole."""
     deep: list[object] = []
     for _ in range(100_000):
         deep = [deep]
-    started = time.perf_counter()
     found = unstorable(deep)
-    assert time.perf_counter() - started < 0.1
     assert found is not None
     assert len(found.path) == MAX_DEPTH
-    wide = {str(i): [i] * 10 for i in range(20_000)}  # 200 000 values
-    started = time.perf_counter()
+    wide = {str(i): [i] * 10 for i in range(20_000)}
     assert unstorable(wide) is None
-    assert time.perf_counter() - started < 1.0
+    wide["19999"].append(2**64)
+    late = unstorable(wide)
+    assert late is not None
+    assert late.path == ("19999", 10)
