@@ -481,7 +481,10 @@ def test_a_member_made_viewer_meanwhile_sees_the_apis_refusal(
     queue = page.locator("tr.detail button.queue")
     expect(queue).to_have_count(1)  # offered to a member
 
-    add_member(pipeline, other_shop.licence_id, member.email, "viewer")
+    owner = person(pipeline, smtp_server, other_shop.licence_id, "owner", email=new_email("o"))
+    with api(pipeline, owner.session_token, other_shop.licence_id) as team:
+        demoted = team.put(f"/v1/team/{member.user_id}", json={"role": "viewer"})
+        assert demoted.status_code == 200, demoted.text
     with api(pipeline, web.session_token(page), other_shop.licence_id) as client:
         # A write that changes nothing (no such action): refused once the API knows the role.
         cancel = f"/v1/actions/{uuid.uuid4()}/cancel"
@@ -523,6 +526,7 @@ def test_two_step_verification_once_enabled_is_asked_at_sign_in(
     expect(page.locator("#totp-state")).to_have_attribute("data-enabled", "true")
 
     page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.locator("main[data-page='connexion']")).to_be_visible()
     page.get_by_label("E-mail").fill(who.email)
     page.get_by_label("Mot de passe", exact=True).fill(who.password)
     page.get_by_role("button", name="Se connecter").click()
@@ -674,6 +678,7 @@ def test_the_team_page_lists_members_and_lets_an_owner_invite_change_and_remove(
     # A viewer reads the team and is offered no control.
     viewer = person(pipeline, smtp_server, team.licence_id, "viewer", email=new_email("reader"))
     page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.locator("main[data-page='connexion']")).to_be_visible()
     web.sign_in(page, pipeline.url, viewer.email, viewer.password)
     visit(page, "equipe")
     expect(page.locator("#team tbody tr").first).to_be_visible()

@@ -240,7 +240,7 @@ async function route() {
   document.title = `${entry ? t(entry.nav) : "ERO"} — ERO`;
   delete main.dataset.page;
   mount(main, h("p", { class: "loading", role: "status" }, t("loading")));
-  notifications.refresh();
+  notifications.refresh(current()?.role);
   const context = {
     params,
     rerender: route,

@@ -13,26 +13,27 @@ const KINDS = ["connector", "token"];
 
 function row(key, owner, rerender) {
   const revoked = Boolean(key.revoked_at);
+  const label = key.name || t(`kind_${key.kind}`);
   let control = "";
   if (owner && !revoked) {
-    const dialog = confirmDialog(`revoke-${key.key_id}`, t("revoke_title", { name: key.name }),
+    const dialog = confirmDialog(`revoke-${key.key_id}`, t("revoke_title", { name: label }),
       t(key.kind === "connector" ? "revoke_connector_text" : "revoke_token_text"),
       t("revoke_confirm"), async () => {
         try {
           await del(`/v1/keys/${encodeURIComponent(key.key_id)}`);
-          announce(t("revoked", { name: key.name }));
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
-          announce(error.message, "problem");
+          document.getElementById("keys-outcome")?.replaceChildren(problem(error.message));
           return;
         }
         await rerender();
+        announce(t("revoked", { name: label }));
       });
     control = [h("button", { type: "button", class: "danger", onclick: () => dialog.ask() },
       t("revoke")), dialog];
   }
   return h("tr", { dataset: { keyId: key.key_id, kind: key.kind, revoked: String(revoked) } },
-    cell(t("name"), key.name),
+    cell(t("name"), key.name || "—"),
     cell(t("key_kind"), t(`kind_${key.kind}`)),
     cell(t("role"), key.kind === "token" && key.role ? t(`role_${key.role}`) : "—"),
     cell(t("created"), dateTime(key.created_at)),
@@ -102,6 +103,7 @@ export async function render({ role, rerender }) {
     owner ? null : roleNote(role, "owner", "keys_readonly"),
     owner ? createForm(h("div", { id: "new-key-box", class: "new-key", "aria-live": "polite" }), rerender)
       : null,
+    h("div", { id: "keys-outcome", "aria-live": "assertive" }),
     newest.length
       ? table(t("nav_keys"), columns, newest.map((k) => row(k, owner, rerender)), { id: "keys" })
       : h("p", {}, t("no_keys")),

@@ -14,17 +14,17 @@ function roleSelect(id, chosen, attrs = {}) {
     ROLES.map((role) => h("option", { value: role, selected: role === chosen }, t(`role_${role}`))));
 }
 
+// A change, then the list drawn again; a refusal (the last owner, a role) stays on the page.
 async function write(call, done, rerender) {
   try {
     await call();
-    announce(done);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    announce(error.message, "problem");
-    return false;
+    document.getElementById("team-outcome")?.replaceChildren(problem(error.message));
+    return;
   }
   await rerender();
-  return true;
+  announce(done);
 }
 
 function row(member, { owner, me, rerender }) {
@@ -96,6 +96,7 @@ export async function render({ me, role, rerender }) {
   return [
     ...head,
     owner ? null : roleNote(role, "owner", "team_readonly"),
+    h("div", { id: "team-outcome", "aria-live": "assertive" }),
     table(t("nav_team"), columns, members.map((m) => row(m, { owner, me, rerender })),
       { id: "team" }),
     owner ? inviteForm(rerender) : null,
