@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pyotp
@@ -72,19 +71,6 @@ def add_member(pipeline: Pipeline, licence_id: str, email: str, role: str) -> No
 def fragment(link: str) -> str:
     """The route of an e-mailed link (the page's own origin serves it here)."""
     return link[link.index("#") :]
-
-
-def served(pipeline: Pipeline, path: str) -> bool:
-    paths: dict[str, Any] = httpx.get(f"{pipeline.url}/openapi.json", timeout=30).json()["paths"]
-    return path in paths
-
-
-def needs(pipeline: Pipeline, path: str, page: Page) -> None:
-    """The team and keys endpoints land apart from the accounts core: until this API serves
-    them, the page shows the API's error, and the rest of their tests is skipped, saying so."""
-    if not served(pipeline, path):
-        expect(page.locator("main .problem")).to_contain_text("Erreur : ")
-        pytest.skip(f"SKIPPED until the API serves {path} (the page shows the API's error)")
 
 
 @dataclass(frozen=True)
@@ -643,7 +629,6 @@ def test_the_team_page_lists_members_and_lets_an_owner_invite_change_and_remove(
     web.sign_in(page, pipeline.url, owner.email, owner.password)
     page.get_by_role("link", name="Équipe").click()
     expect(page.locator("main[data-page='equipe']")).to_be_visible()
-    needs(pipeline, "/v1/team", page)
 
     with api(pipeline, owner.session_token, team.licence_id) as client:
         listed = client.get("/v1/team").json()
@@ -695,7 +680,6 @@ def test_the_keys_page_creates_a_token_shown_once_and_revokes_it(
     web.sign_in(page, pipeline.url, owner.email, owner.password)
     page.get_by_role("link", name="Clés et jetons").click()
     expect(page.locator("main[data-page='cles']")).to_be_visible()
-    needs(pipeline, "/v1/keys", page)
 
     page.get_by_label("Type").select_option("token")
     page.get_by_label("Nom", exact=True).fill("Script compta")
