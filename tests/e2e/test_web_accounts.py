@@ -618,6 +618,23 @@ def test_the_licence_switcher_scopes_every_page_to_the_licence_chosen(
     visit(page, "tableau-de-bord")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "licences-telephone")
+    page.set_viewport_size(LAPTOP)
+
+    # Removed from one licence's team while its page is open: the next page goes on in the
+    # licence left, and says why.
+    page.get_by_label("Licence").select_option(other_shop.licence_id)
+    expect(page.locator(f"main[data-licence='{other_shop.licence_id}']")).to_be_visible()
+    owner = person(pipeline, smtp_server, other_shop.licence_id, "owner", email=new_email("rm"))
+    with api(pipeline, owner.session_token, other_shop.licence_id) as team:
+        assert team.delete(f"/v1/team/{who.user_id}").status_code == 204
+    with api(pipeline, token, other_shop.licence_id) as client:
+        refused = client.get("/v1/dashboard")
+    assert refused.status_code == 403
+    page.get_by_role("link", name="Rapports", exact=True).click()
+    expect(page.locator(f"main[data-licence='{shop.licence_id}']")).to_be_visible()
+    expect(page.locator("#status")).to_have_text(refused.json()["detail"]["fr"])
+    expect(page.get_by_label("Licence")).to_have_count(0)  # one licence left: no switcher
+    assert page.evaluate("sessionStorage.getItem('ero.licence')") == shop.licence_id
 
 
 def test_the_team_page_lists_members_and_lets_an_owner_invite_change_and_remove(

@@ -63,7 +63,8 @@ export function queryString(params) {
 
 // A 401 means the session is over (expired, revoked, unknown): the app goes back to sign-in
 // with the API's message. A 403 `no_licence` means the person holds no active licence: the app
-// shows only that. Other 403s (a role that may not do this) are the page's to show.
+// shows only that; `licence_not_held`, that the licence chosen is no longer theirs: the app
+// reads their licences again. Other 403s (a role that may not do this) are the page's to show.
 export const unauthorised = new EventTarget();
 
 // 401s that judge what was typed (a password, a code), not the session: the page says so and
@@ -99,6 +100,8 @@ export async function request(
     unauthorised.dispatchEvent(new CustomEvent("signout", { detail: error.message }));
   } else if (response.status === 403 && error.code === "no_licence") {
     unauthorised.dispatchEvent(new CustomEvent("nolicence", { detail: error.detail }));
+  } else if (response.status === 403 && error.code === "licence_not_held") {
+    unauthorised.dispatchEvent(new CustomEvent("notheld", { detail: error.message }));
   }
   throw error;
 }

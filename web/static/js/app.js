@@ -271,6 +271,19 @@ api.unauthorised.addEventListener("signout", (event) => {
   else location.hash = `#/${SIGN_IN}`;
 });
 
+// Removed from the licence's team while a page was open: their licences are read again and
+// the pages go on in another one (or say there is none). Once per licence, so that an API
+// contradicting itself cannot loop.
+const notHeld = new Set();
+api.unauthorised.addEventListener("notheld", async (event) => {
+  const gone = session.licence();
+  if (!gone || notHeld.has(gone)) return;
+  notHeld.add(gone);
+  me = null;
+  await route();
+  announce(event.detail, "problem");
+});
+
 api.unauthorised.addEventListener("nolicence", (event) => {
   noLicence = event.detail || {};
   route();
