@@ -547,6 +547,10 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(
     before = web.session_token(page)
     visit(page, "compte")
     expect(page.locator("#profile")).to_contain_text(who.email)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "compte-telephone")
+    page.set_viewport_size(LAPTOP)
     form = page.locator("#change-password")
     form.get_by_label("Mot de passe actuel").fill("pas le bon")
     form.get_by_label("Nouveau mot de passe").fill(STRONG)
@@ -669,6 +673,10 @@ def test_the_team_page_lists_members_and_lets_an_owner_invite_change_and_remove(
             member.user_id
         ] == "viewer"
         shot(page, "equipe")
+        page.set_viewport_size(PHONE)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(page, "equipe-telephone")
+        page.set_viewport_size(LAPTOP)
 
         row.get_by_role("button", name="Retirer").click()
         dialog = page.get_by_role("dialog")
@@ -698,6 +706,7 @@ def test_the_keys_page_creates_a_token_shown_once_and_revokes_it(
     page.get_by_role("link", name="Clés et jetons").click()
     expect(page.locator("main[data-page='cles']")).to_be_visible()
 
+    expect(page.get_by_label("Rôle")).to_be_hidden()  # a connector key takes no role
     page.get_by_label("Type").select_option("token")
     page.get_by_label("Nom", exact=True).fill("Script compta")
     page.get_by_label("Rôle").select_option("viewer")
@@ -713,6 +722,10 @@ def test_the_keys_page_creates_a_token_shown_once_and_revokes_it(
         with pipeline.client(key) as script:
             assert script.get("/v1/dashboard").status_code == 200
         shot(page, "cles")
+        page.set_viewport_size(PHONE)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(page, "cles-telephone")
+        page.set_viewport_size(LAPTOP)
 
         row = page.locator(f"#keys tr[data-key-id='{made[0]['key_id']}']")
         row.get_by_role("button", name="Révoquer").click()
