@@ -1,6 +1,8 @@
 """The merchant's web interface in a real headless Chromium (Debian's package) driven by
 Playwright, against the suite's running pipeline: what the pages show is what the API answers,
-and what a click does is what the API then holds."""
+and what a click does is what the API then holds. The merchant signs in with an account that
+owns the licence (tests/support/accounts.person); the accounts pages themselves are
+test_web_accounts.py's."""
 
 from __future__ import annotations
 
@@ -17,43 +19,25 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from licences import Credentials
+from tests.support import browser as web
+from tests.support.accounts import Person, person
+from tests.support.browser import PHONE, shot, visit
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.readers import csv_export
+from tests.support.receivers import SmtpServer
 
 pytestmark = pytest.mark.pipeline
 
-CHROMIUM = Path("/usr/bin/chromium")
-# ../shared/NOTES.md: what works as root on these machines, without flooding the closed network.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "web"
-LAPTOP = ViewportSize(width=1280, height=900)
-PHONE = ViewportSize(width=375, height=812)
 LEVELS = ("success", "alert", "error")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        # A plain launch gives Chromium a fresh, empty user-data-dir of its own.
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=FLAGS
-        )
+    with web.chromium() as launched:
         yield launched
-        launched.close()
 
 
 @dataclass
@@ -66,6 +50,7 @@ class Shop:
     connector: httpx.Client
     posted: Counter[str]
     reference: str  # of an error line whose suggested action is `reimport_order`
+    owner: Person  # signs in to the web interface
 
     def get(self, path: str, **params: Any) -> Any:
         response = self.reader.get(path, params=params)
@@ -109,8 +94,9 @@ def _lines(corpus_path: Path, reference: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def shop(pipeline: Pipeline, corpus_path: Path) -> Iterator[Shop]:
+def shop(pipeline: Pipeline, smtp_server: SmtpServer, corpus_path: Path) -> Iterator[Shop]:
     licence = pipeline.create_licence(f"web shop {uuid.uuid4().hex[:6]}")
+    owner = person(pipeline, smtp_server, licence.licence_id)
     reference = f"CMD-{uuid.uuid4().hex[:8].upper()}"
     lines = _lines(corpus_path, reference)
     with (
@@ -129,6 +115,7 @@ def shop(pipeline: Pipeline, corpus_path: Path) -> Iterator[Shop]:
             connector,
             Counter(line["expected"] for line in lines),
             reference,
+            owner,
         )
         wait_until(
             lambda: (
@@ -148,32 +135,12 @@ def _zone_where_now_is_noon_or_midnight() -> str:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=LAPTOP, locale="fr-FR", timezone_id=_zone_where_now_is_noon_or_midnight()
-    )
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    with web.opened(browser, timezone_id=_zone_where_now_is_noon_or_midnight()) as opened:
+        yield opened
 
 
 def sign_in(page: Page, shop: Shop) -> None:
-    page.goto(f"{shop.pipeline.url}/#/connexion")
-    page.get_by_label("Jeton de lecture").fill(shop.licence.reader_token)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator("main[data-page='tableau-de-bord']")).to_be_visible()
-
-
-def visit(page: Page, route: str) -> None:
-    """Follow a bookmarkable URL of the interface and wait until its page has rendered."""
-    page.evaluate("hash => { location.hash = hash; }", f"#/{route}")
-    expect(page.locator(f"main[data-page='{route.split('?')[0]}']")).to_be_visible()
+    web.sign_in(page, shop.pipeline.url, shop.owner.email, shop.owner.password)
 
 
 def shown_count(page: Page, selector: str) -> int:
@@ -202,28 +169,33 @@ def test_sign_in_then_the_tiles_are_the_apis_counts_overall_and_per_connector(
     )
     shot(page, "tableau-de-bord")
 
+    token = web.session_token(page)
     page.get_by_role("button", name="Se déconnecter").click()
-    expect(page.get_by_label("Jeton de lecture")).to_be_visible()
+    expect(page.get_by_label("E-mail")).to_be_visible()
     assert page.evaluate("sessionStorage.length") == 0
+    with shop.pipeline.client(token) as ended:
+        assert ended.get("/v1/auth/me").status_code == 401
 
 
-def test_a_wrong_token_or_an_inactive_licence_is_refused_with_the_apis_words(
-    page: Page, pipeline: Pipeline
+def test_a_wrong_password_or_an_inactive_licence_is_refused_with_the_apis_words(
+    page: Page, shop: Shop, smtp_server: SmtpServer
 ) -> None:
+    pipeline = shop.pipeline
     page.goto(f"{pipeline.url}/#/rapports")
-    token = page.get_by_label("Jeton de lecture")  # no token yet: sign-in first
-    token.fill("ert_not-a-real-token")
+    page.get_by_label("E-mail").fill(shop.owner.email)  # no session yet: sign-in first
+    page.get_by_label("Mot de passe", exact=True).fill("pas le bon mot de passe")
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator("#signin-problem")).to_contain_text("Clé inconnue")
+    expect(page.locator("#signin-message")).to_have_text("E-mail ou mot de passe incorrect.")
+    assert page.evaluate("sessionStorage.getItem('ero.token')") is None
     shot(page, "connexion")
 
     expired = pipeline.create_licence(f"expired {uuid.uuid4().hex[:6]}")
     done = pipeline.ero("licence", "set-status", expired.licence_id, "expired")
     assert done.returncode == 0, done.stderr
-    token.fill(expired.reader_token)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator("#signin-problem")).to_contain_text("Vous ne possédez pas de licence")
-    assert page.evaluate("sessionStorage.getItem('ero.token')") is None
+    holder = person(pipeline, smtp_server, expired.licence_id)
+    web.sign_in(page, pipeline.url, holder.email, holder.password, lands="sans-licence")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vous ne possédez pas de licence")
+    expect(page.locator("#top")).to_be_hidden()
 
 
 def test_the_errors_tile_opens_the_reports_of_errors_only(page: Page, shop: Shop) -> None:
@@ -505,8 +477,11 @@ def test_keyboard_alone_signs_in_and_opens_the_errors_and_text_is_readable(
     page: Page, shop: Shop
 ) -> None:
     page.goto(f"{shop.pipeline.url}/")
-    expect(page.get_by_label("Jeton de lecture")).to_be_focused()
-    page.keyboard.type(shop.licence.reader_token)
+    expect(page.get_by_label("E-mail")).to_be_focused()
+    page.keyboard.type(shop.owner.email)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Mot de passe", exact=True)).to_be_focused()
+    page.keyboard.type(shop.owner.password)
     page.keyboard.press("Enter")
     expect(page.locator("main[data-page='tableau-de-bord']")).to_be_visible()
 

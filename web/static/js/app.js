@@ -1,20 +1,29 @@
-// The shell: sign-in, header and navigation, hash routing (every page can be bookmarked),
-// the notification corner.
+// The shell: the pages before sign-in, the header (licence switcher, the person, their
+// account's pages), hash routing (every page can be bookmarked), the notification corner, and
+// the page a person holding no licence sees instead of everything else.
 
 import * as api from "./api.js";
-import { h, mount } from "./dom.js";
+import { announce, h, mount } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
 import * as notifications from "./notifications.js";
 import * as session from "./session.js";
 import { pageHead, problem } from "./widgets.js";
+import * as account from "./pages/account.js";
 import * as actions from "./pages/actions.js";
 import * as configurations from "./pages/configurations.js";
 import * as dashboard from "./pages/dashboard.js";
+import * as forgot from "./pages/forgot.js";
 import * as groups from "./pages/groups.js";
+import * as keys from "./pages/keys.js";
+import * as password from "./pages/password.js";
 import * as pcKey from "./pages/pc-key.js";
 import * as reports from "./pages/reports.js";
+import * as signIn from "./pages/sign-in.js";
+import * as signUp from "./pages/sign-up.js";
+import * as team from "./pages/team.js";
 import * as ticket from "./pages/ticket.js";
 
+// The licence's pages, in the menu.
 const PAGES = {
   "tableau-de-bord": { nav: "nav_dashboard", page: dashboard },
   rapports: { nav: "nav_reports", page: reports },
@@ -24,12 +33,27 @@ const PAGES = {
   "cle-pc": { nav: "nav_pc_key", page: pcKey },
   ticket: { nav: "nav_ticket", page: ticket },
 };
+// The person's pages, beside their name. `owner`: offered to a licence's owners only.
+const PERSONAL = {
+  compte: { nav: "nav_account", page: account },
+  equipe: { nav: "nav_team", page: team },
+  cles: { nav: "nav_keys", page: keys, owner: true },
+};
+// The pages before sign-in.
+const PUBLIC = {
+  connexion: { title: "signin_title", page: signIn },
+  inscription: { title: "signup_title", page: signUp },
+  "mot-de-passe": { title: "password_title", page: password },
+  oubli: { title: "forgot_title", page: forgot },
+};
 const HOME = "tableau-de-bord";
 const SIGN_IN = "connexion";
 
 const main = document.getElementById("page");
 const top = document.getElementById("top");
 let rendering = 0;
+let me = null; // GET /v1/auth/me of this session, once per session or change
+let noLicence = null; // the 403 no_licence detail, once the API answered it
 
 export function parseHash() {
   const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
@@ -50,69 +74,138 @@ function languageButton() {
   );
 }
 
-function header(current) {
-  const links = Object.entries(PAGES).map(([name, { nav }]) =>
-    h("li", {}, h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : null },
-      t(nav))),
-  );
+function signOutButton() {
+  return h("button", { type: "button", class: "link-button sign-out", onclick: signOut },
+    t("sign_out"));
+}
+
+// The licence the pages are scoped to, among those the person holds.
+function current() {
+  return session.usable(me.licences).find((l) => l.licence_id === session.licence()) || null;
+}
+
+function switcher() {
+  const open = session.usable(me.licences);
+  if (open.length < 2) {
+    return h("span", { class: "licence-name", id: "licence-name" }, current()?.name || "");
+  }
+  return h("div", { class: "licence-switch" },
+    h("label", { for: "licence-switch" }, t("licence")),
+    h("select", { id: "licence-switch", onchange: (event) => switchTo(event.target.value) },
+      open.map((l) => h("option", { value: l.licence_id, selected: l.licence_id === session.licence() },
+        l.name))));
+}
+
+async function switchTo(licenceId) {
+  session.choose(licenceId);
+  reports.forget();
+  await route();
+  announce(t("licence_switched", { name: current()?.name || "" }));
+  document.getElementById("licence-switch")?.focus();
+}
+
+function header(name) {
+  const role = current()?.role;
+  const link = (route, nav) =>
+    h("li", {}, h("a", { href: `#/${route}`, "aria-current": route === name ? "page" : null },
+      t(nav)));
+  const personal = Object.entries(PERSONAL)
+    .filter(([, entry]) => !entry.owner || role === "owner")
+    .map(([route, { nav }]) => link(route, nav));
   mount(
     top,
-    h("div", { class: "brand" }, h("a", { href: `#/${HOME}` }, t("product"))),
-    h("nav", { "aria-label": t("menu") }, h("ul", {}, links)),
-    h("div", { class: "tools" }, languageButton(),
-      h("button", { type: "button", class: "link-button", onclick: signOut }, t("sign_out"))),
+    h("div", { class: "top-row" },
+      h("div", { class: "brand" }, h("a", { href: `#/${HOME}` }, t("product"))),
+      switcher(),
+      h("div", { class: "tools" },
+        h("span", { class: "who", id: "who" }, me.user.name || me.user.email),
+        h("nav", { "aria-label": t("your_account") }, h("ul", {}, personal)),
+        languageButton(),
+        signOutButton())),
+    h("nav", { "aria-label": t("menu") },
+      h("ul", {}, Object.entries(PAGES).map(([route, { nav }]) => link(route, nav)))),
   );
   top.hidden = false;
 }
 
-function signOut() {
-  session.signOut();
+function forget() {
+  me = null;
+  noLicence = null;
+  reports.forget();
   notifications.hide();
+}
+
+async function signOut() {
+  try {
+    await api.request("/v1/auth/logout", { method: "POST", quiet: true });
+  } catch {
+    // the session is gone already, or the API is unreachable: this tab forgets it anyway
+  }
+  forget();
+  session.signOut();
   location.hash = `#/${SIGN_IN}`;
 }
 
-function signInPage() {
+// A page before sign-in: a card of its own, its language button, no header.
+function publicPage(title, ...content) {
+  return h("section", { class: "signin" },
+    h("div", { class: "signin-lang" }, languageButton()),
+    h("h1", {}, title),
+    ...content);
+}
+
+// Only this, whatever the route: « Vous ne possédez pas de licence », whom to contact, sign out.
+function noLicencePage(detail) {
+  const contact = detail?.contact_url && /^https?:\/\//i.test(detail.contact_url)
+    ? h("p", {}, t("no_licence_contact_before"),
+      h("a", { href: detail.contact_url, id: "contact-link", rel: "noopener" },
+        t("no_licence_contact_link")), t("no_licence_contact_after"))
+    : null;
+  return h("section", { class: "signin no-licence", id: "no-licence" },
+    h("div", { class: "signin-lang" }, languageButton()),
+    h("h1", { tabindex: "-1" }, t("no_licence")),
+    detail && detail.fr ? h("p", { class: "muted" }, api.bilingual(detail)) : null,
+    contact,
+    h("p", {}, h("button", { type: "button", class: "primary", onclick: signOut }, t("sign_out"))));
+}
+
+function focusFirst() {
+  const first = main.querySelector("input:not([type=hidden]):not([readonly]), select, textarea") ||
+    main.querySelector("h1");
+  first?.focus();
+}
+
+async function routePublic(turn, name, entry, params) {
   top.hidden = true;
   notifications.hide();
-  const reason = session.takeReason();
-  const message = h("p", { class: "problem", role: "alert", id: "signin-problem" }, reason || "");
-  message.hidden = !reason;
-  const input = h("input", { id: "token", name: "token", type: "password", autocomplete: "off",
-    spellcheck: "false", required: true, "aria-describedby": "signin-intro signin-problem" });
-  const submit = async (event) => {
-    event.preventDefault();
-    const value = input.value.trim();
-    if (!value) {
-      message.textContent = t("signin_empty");
-      message.hidden = false;
-      return;
-    }
-    session.signIn(value);
+  if (name === SIGN_IN) forget();
+  document.title = `${t(entry.title)} — ERO`;
+  mount(main, h("p", { class: "loading", role: "status" }, t("loading")));
+  let content;
+  try {
+    content = await entry.page.render({ params, rerender: route, publicPage });
+  } catch (error) {
+    content = publicPage(t(entry.title), problem(error.message));
+  }
+  if (turn !== rendering) return;
+  mount(main, content);
+  main.dataset.page = name;
+  delete main.dataset.licence;
+  focusFirst();
+}
+
+async function whoAmI() {
+  me = await api.get("/v1/auth/me");
+  session.setLicences(me.licences);
+  if (!session.usable(me.licences).length && !noLicence) {
+    // The contact address comes with the API's 403; any call of the licence brings it.
     try {
-      await api.get("/v1/account");
-      location.hash = `#/${HOME}`;
+      await api.request("/v1/account", { quiet: true });
     } catch (error) {
-      if (!(error instanceof api.ApiError) || ![401, 403].includes(error.status)) {
-        message.textContent = error.message;
-        message.hidden = false;
-      }
+      noLicence = error.detail || {};
     }
-  };
-  return h(
-    "section",
-    { class: "signin" },
-    h("div", { class: "signin-lang" }, languageButton()),
-    h("h1", {}, t("signin_title")),
-    h("p", { id: "signin-intro" }, t("signin_intro")),
-    message,
-    h(
-      "form",
-      { onsubmit: submit },
-      h("label", { for: "token" }, t("signin_token")),
-      input,
-      h("button", { type: "submit", class: "primary" }, t("signin_submit")),
-    ),
-  );
+    noLicence ??= {};
+  }
 }
 
 async function route() {
@@ -120,38 +213,80 @@ async function route() {
   document.documentElement.lang = lang();
   document.querySelector(".skip").textContent = t("skip");
   const { name, params } = parseHash();
-  if (name === SIGN_IN || !session.token()) {
-    if (name !== SIGN_IN) return location.replace(`#/${SIGN_IN}`);
-    document.title = `${t("signin_title")} — ERO`;
-    mount(main, signInPage());
-    main.dataset.page = SIGN_IN;
-    main.querySelector("input").focus();
+  if (PUBLIC[name]) return routePublic(turn, name, PUBLIC[name], params);
+  if (!session.token()) return location.replace(`#/${SIGN_IN}`);
+  if (!me) {
+    try {
+      await whoAmI();
+    } catch (error) {
+      if (error instanceof api.ApiError && error.status === 401) return; // back to sign-in
+      if (turn !== rendering) return;
+      top.hidden = true;
+      mount(main, publicPage(t("product"), problem(error.message), signOutButton()));
+      return;
+    }
+    if (turn !== rendering) return;
+  }
+  if (noLicence) {
+    top.hidden = true;
+    notifications.hide();
+    document.title = `${t("no_licence")} — ERO`;
+    mount(main, noLicencePage(noLicence));
+    main.dataset.page = "sans-licence";
     return;
   }
-  const entry = PAGES[name];
+  const entry = PAGES[name] || PERSONAL[name];
   header(name);
   document.title = `${entry ? t(entry.nav) : "ERO"} — ERO`;
   delete main.dataset.page;
   mount(main, h("p", { class: "loading", role: "status" }, t("loading")));
-  notifications.refresh();
+  notifications.refresh(current()?.role);
+  const context = {
+    params,
+    rerender: route,
+    me,
+    licence: current(),
+    role: current()?.role || "viewer",
+    // After a change of the profile, the password or the second factor.
+    reload: async () => { me = null; await route(); },
+  };
   let content;
   try {
-    content = entry ? await entry.page.render({ params, rerender: route }) : [
-      pageHead(t("not_found")),
-    ];
+    content = entry ? await entry.page.render(context) : [pageHead(t("not_found"))];
   } catch (error) {
-    if (error instanceof api.ApiError && [401, 403].includes(error.status)) return;
-    content = problem(error.message);
+    if (error instanceof api.ApiError && error.status === 401) return;
+    if (error instanceof api.ApiError && error.code === "no_licence") return;
+    content = [pageHead(entry ? t(entry.nav) : "ERO"), problem(error.message)];
   }
   if (turn !== rendering) return; // a newer navigation won
   mount(main, content);
   main.dataset.page = entry ? name : "not-found";
+  main.dataset.licence = session.licence() || "";
 }
 
 api.unauthorised.addEventListener("signout", (event) => {
+  forget();
   session.signOut(event.detail);
   if (parseHash().name === SIGN_IN) route();
   else location.hash = `#/${SIGN_IN}`;
+});
+
+// Removed from the licence's team while a page was open: their licences are read again and
+// the pages go on in another one (or say there is none). Once per licence, so that an API
+// contradicting itself cannot loop.
+const notHeld = new Set();
+api.unauthorised.addEventListener("notheld", async (event) => {
+  const gone = session.licence();
+  if (!gone || notHeld.has(gone)) return;
+  notHeld.add(gone);
+  me = null;
+  await route();
+  announce(event.detail, "problem");
+});
+
+api.unauthorised.addEventListener("nolicence", (event) => {
+  noLicence = event.detail || {};
+  route();
 });
 
 document.querySelector(".skip").addEventListener("click", (event) => {
@@ -161,6 +296,6 @@ document.querySelector(".skip").addEventListener("click", (event) => {
 
 window.addEventListener("hashchange", async () => {
   await route();
-  if (parseHash().name !== SIGN_IN) main.focus();
+  if (!PUBLIC[parseHash().name] && main.dataset.page !== "sans-licence") main.focus();
 });
 route();

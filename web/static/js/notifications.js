@@ -3,10 +3,13 @@
 import { get, post } from "./api.js";
 import { announce, h, mount } from "./dom.js";
 import { dateTime, t } from "./i18n.js";
+import { allows } from "./session.js";
 
 const corner = document.getElementById("notifications");
 let feed = { unread: 0, items: [] };
 let open = false;
+let member = false; // marking read needs a member of the licence
+let shown = false; // false once hidden: an answer arriving later draws nothing
 
 corner.addEventListener("keydown", (event) => {
   if (event.key !== "Escape" || !open) return;
@@ -18,15 +21,18 @@ corner.addEventListener("keydown", (event) => {
 export function hide() {
   corner.hidden = true;
   open = false;
+  shown = false;
 }
 
-export async function refresh() {
+export async function refresh(role) {
+  member = allows(role, "member");
+  shown = true;
   try {
     feed = await get("/v1/notifications");
   } catch {
     return; // the page shows the API's problem; the corner just keeps its last state
   }
-  draw();
+  if (shown) draw();
 }
 
 async function markRead(id) {
@@ -47,8 +53,8 @@ function item(n) {
     h("h3", {}, n.title),
     h("p", { class: "muted" }, dateTime(n.published_at)),
     h("p", {}, n.body),
-    n.read ? null : h("button", { type: "button", onclick: () => markRead(n.notification_id) },
-      t("mark_read")),
+    n.read || !member ? null
+      : h("button", { type: "button", onclick: () => markRead(n.notification_id) }, t("mark_read")),
   );
 }
 

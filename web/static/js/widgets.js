@@ -58,3 +58,36 @@ export function kbLink(remediation) {
   if (!url || !/^https?:\/\//i.test(url)) return null;
   return h("a", { href: url, target: "_blank", rel: "noopener" }, t("kb_link"));
 }
+
+// A confirmation before a write that cannot be undone; `ask()` opens it. Cancelling gives the
+// focus back to what opened it.
+export function confirmDialog(id, title, text, confirmLabel, onConfirm) {
+  const dialog = h(
+    "dialog",
+    { id, "aria-labelledby": `${id}-title`, "aria-describedby": `${id}-text` },
+    h("form", { method: "dialog" },
+      h("h2", { id: `${id}-title` }, title),
+      h("p", { id: `${id}-text` }, text),
+      h("div", { class: "row buttons" },
+        h("button", { value: "cancel", class: "secondary", autofocus: true }, t("cancel")),
+        h("button", { value: "confirm", class: "primary danger" }, confirmLabel))),
+  );
+  let opener = null;
+  dialog.ask = () => {
+    opener = document.activeElement;
+    dialog.returnValue = "";
+    dialog.showModal();
+  };
+  dialog.addEventListener("close", () => {
+    if (dialog.returnValue === "confirm") onConfirm();
+    else opener?.focus();
+  });
+  return dialog;
+}
+
+// Why a page offers no writes: the person's role in this licence is below what they need
+// (the server refuses anyway).
+export function roleNote(role, needed, what) {
+  return h("p", { class: "role-note", id: "role-note", dataset: { role } },
+    t(what), " ", t("role_needed", { role: t(`role_${role}`), needed: t(`role_${needed}`) }));
+}

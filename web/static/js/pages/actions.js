@@ -3,7 +3,8 @@
 import { ApiError, get, post } from "../api.js";
 import { announce, h } from "../dom.js";
 import { dateTime, labelOf, t } from "../i18n.js";
-import { cell, field, pageHead, problem, table } from "../widgets.js";
+import { allows } from "../session.js";
+import { cell, field, pageHead, problem, roleNote, table } from "../widgets.js";
 import { actionCatalog } from "./reports.js";
 
 const WAITING = ["pending", "dispatched"];
@@ -18,7 +19,7 @@ async function cancel(action, rerender) {
   await rerender();
 }
 
-function list(id, actions, rerender) {
+function list(id, actions, rerender, member) {
   if (!actions.length) return h("p", { id }, t("no_actions"));
   return table(t("actions_title"), [t("action"), t("reference"), t("status"), t("created"),
     t("expires"), t("result"), ""],
@@ -29,7 +30,7 @@ function list(id, actions, rerender) {
     cell(t("created"), `${dateTime(a.created_at)} ${t("by")} ${a.created_by}`),
     cell(t("expires"), dateTime(a.expires_at)),
     cell(t("result"), a.output || "—"),
-    cell("", a.status === "pending"
+    cell("", member && a.status === "pending"
       ? h("button", { type: "button", onclick: () => cancel(a, rerender) }, t("cancel_action"))
       : ""),
   )), { id });
@@ -70,16 +71,17 @@ function addForm(catalog, rerender) {
   );
 }
 
-export async function render({ rerender }) {
+export async function render({ rerender, role }) {
+  const member = allows(role, "member");
   const [catalog, actions] = await Promise.all([actionCatalog(), get("/v1/actions")]);
   const newest = [...actions].sort((a, b) => b.created_at.localeCompare(a.created_at));
   return [
     pageHead(t("actions_title")),
     h("p", { class: "muted" }, t("actions_intro")),
-    addForm(catalog, rerender),
+    member ? addForm(catalog, rerender) : roleNote(role, "member", "actions_readonly"),
     h("h2", {}, t("pending")),
-    list("pending-actions", newest.filter((a) => WAITING.includes(a.status)), rerender),
+    list("pending-actions", newest.filter((a) => WAITING.includes(a.status)), rerender, member),
     h("h2", {}, t("done")),
-    list("done-actions", newest.filter((a) => !WAITING.includes(a.status)), rerender),
+    list("done-actions", newest.filter((a) => !WAITING.includes(a.status)), rerender, member),
   ];
 }

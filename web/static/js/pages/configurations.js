@@ -3,7 +3,8 @@
 import { get, post } from "../api.js";
 import { announce, h } from "../dom.js";
 import { dateTime, t } from "../i18n.js";
-import { cell, field, pageHead, table } from "../widgets.js";
+import { allows } from "../session.js";
+import { cell, field, pageHead, roleNote, table } from "../widgets.js";
 
 const here = (params) => `#/configurations?${params}`;
 const json = (value) => (value === undefined || value === null ? "—" : JSON.stringify(value));
@@ -18,7 +19,7 @@ async function activate(configuration, rerender) {
   await rerender();
 }
 
-function list(configurations, rerender) {
+function list(configurations, rerender, member) {
   if (!configurations.length) return h("p", {}, t("no_configurations"));
   return table(
     t("configurations_title"),
@@ -31,7 +32,7 @@ function list(configurations, rerender) {
         cell(t("updated"), `${dateTime(c.updated_at)} ${t("by")} ${c.updated_by}`),
         cell("", h("a", { class: "button secondary",
           href: here(new URLSearchParams({ id: c.configuration_id })) }, t("show_versions")),
-        c.active ? null : [" ", h("button", { type: "button",
+        c.active || !member ? null : [" ", h("button", { type: "button",
           onclick: () => activate(c, rerender) }, t("activate"))])),
     ),
   );
@@ -84,11 +85,13 @@ async function versionsOf(params) {
   ];
 }
 
-export async function render({ params, rerender }) {
+export async function render({ params, rerender, role }) {
   const configurations = await get("/v1/configurations");
+  const member = allows(role, "member");
   return [
     pageHead(t("configurations_title")),
-    list(configurations, rerender),
+    member ? null : roleNote(role, "member", "configurations_readonly"),
+    list(configurations, rerender, member),
     params.get("id") ? await versionsOf(params) : null,
   ];
 }

@@ -3,10 +3,18 @@
 import { get, post } from "../api.js";
 import { announce, h } from "../dom.js";
 import { dateTime, t } from "../i18n.js";
-import { pageHead } from "../widgets.js";
+import { allows } from "../session.js";
+import { pageHead, roleNote } from "../widgets.js";
 
-export async function render({ rerender }) {
+export async function render({ rerender, role }) {
   const state = await get("/v1/pc-key");
+  const stateLine = h("p", { id: "pc-key-state", class: "card",
+    dataset: { bound: String(state.bound) } },
+  state.bound ? t("pc_key_bound", { at: dateTime(state.bound_at) }) : t("pc_key_unbound"));
+  if (!allows(role, "owner")) {
+    return [pageHead(t("pc_key_title")), h("p", { class: "muted" }, t("pc_key_intro")), stateLine,
+      roleNote(role, "owner", "pc_key_readonly")];
+  }
   const opener = h("button", { type: "button", class: "primary danger" }, t("pc_key_reset"));
   const dialog = h(
     "dialog",
@@ -32,8 +40,7 @@ export async function render({ rerender }) {
   return [
     pageHead(t("pc_key_title")),
     h("p", { class: "muted" }, t("pc_key_intro")),
-    h("p", { id: "pc-key-state", class: "card", dataset: { bound: String(state.bound) } },
-      state.bound ? t("pc_key_bound", { at: dateTime(state.bound_at) }) : t("pc_key_unbound")),
+    stateLine,
     opener,
     dialog,
   ];

@@ -4,8 +4,9 @@
 import { ApiError, get, post, request } from "../api.js";
 import { announce, h } from "../dom.js";
 import { dateTime, hintOf, labelOf, t } from "../i18n.js";
+import { allows } from "../session.js";
 import {
-  cell, field, kbLink, LEVELS, levelBadge, ORIGINS, originLabel, pageHead, table,
+  cell, field, kbLink, LEVELS, levelBadge, ORIGINS, originLabel, pageHead, roleNote, table,
 } from "../widgets.js";
 
 const PAGE_SIZES = ["50", "25", "100", "200"]; // the first is the default
@@ -17,6 +18,12 @@ const CARRIED = ["config_id", "sync_id", "fingerprint"];
 
 let catalog = null;
 let trail = []; // the cursors of the pages before this one, for "previous page"
+
+// A change of licence or of person: nothing of the previous one is kept.
+export function forget() {
+  catalog = null;
+  trail = [];
+}
 
 export function actionCatalog() {
   catalog ??= get("/v1/actions/catalog").catch((error) => {
@@ -141,12 +148,14 @@ function filtersForm(params) {
   return form;
 }
 
-function actionControl(item, actions) {
+function actionControl(item, actions, role) {
   const name = item.remediation.action;
   if (!name) return null;
   if (name === "reset_pc_key") {
+    if (!allows(role, "owner")) return null;
     return h("a", { href: "#/cle-pc", class: "button secondary" }, t("reset_pc_key_link"));
   }
+  if (!allows(role, "member")) return null; // the page says why, once
   const spec = actions.find((a) => a.action === name);
   if (!spec) return null;
   const note = h("span", { class: "note", role: "status" });
@@ -182,7 +191,7 @@ function actionControl(item, actions) {
     button, note);
 }
 
-function rows(items, actions) {
+function rows(items, actions, role) {
   return items.flatMap((item) => {
     const main = h(
       "tr",
@@ -203,7 +212,7 @@ function rows(items, actions) {
         h("p", {}, h("strong", {}, `${t("origin")} : `), originLabel(item.origin)),
         hint ? h("p", { class: "hint" }, hint) : null,
         kbLink(item.remediation) && h("p", {}, kbLink(item.remediation)),
-        actionControl(item, actions)),
+        actionControl(item, actions, role)),
     );
     return [main, detail];
   });
@@ -251,7 +260,7 @@ function pager(params, page) {
     h("span", {}, t("page_n", { n: cursor && !trail.length ? "…" : trail.length + 1 })), buttons);
 }
 
-export async function render({ params }) {
+export async function render({ params, role }) {
   if (!params.get("cursor")) trail = [];
   const query = apiFilters(params);
   const [page, actions] = await Promise.all([
@@ -262,6 +271,7 @@ export async function render({ params }) {
     `${key} = ${params.getAll(key).join(", ")}`);
   return [
     pageHead(t("reports_title")),
+    allows(role, "member") ? null : roleNote(role, "member", "reports_readonly"),
     filtersForm(params),
     carried.length ? h("p", { class: "muted carried" }, carried.join(" · ")) : null,
     h("div", { class: "export" }, h("span", {}, `${t("export")} : `),
@@ -272,7 +282,7 @@ export async function render({ params }) {
     page.items.length
       ? table(t("reports_title"),
         [t("date"), t("level"), t("connector"), t("operation"), t("reference"), t("message")],
-        rows(page.items, actions), { id: "reports" })
+        rows(page.items, actions, role), { id: "reports" })
       : h("p", { class: "empty" }, t("no_rows")),
     pager(params, page),
   ];

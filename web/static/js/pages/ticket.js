@@ -3,7 +3,8 @@
 import { ApiError, get, post } from "../api.js";
 import { h } from "../dom.js";
 import { dateTime, number, t } from "../i18n.js";
-import { field, originLabel, pageHead, problem } from "../widgets.js";
+import { allows } from "../session.js";
+import { field, originLabel, pageHead, problem, roleNote } from "../widgets.js";
 
 function summary(groups) {
   return groups
@@ -12,8 +13,9 @@ function summary(groups) {
     .join("\n");
 }
 
-export async function render() {
+export async function render({ me, role }) {
   const draft = await get("/v1/tickets/draft");
+  const member = allows(role, "member");
   const outcome = h("div", { "aria-live": "polite" });
   const input = (name, label, attrs) =>
     field(`t-${name}`, label, h("input", { id: `t-${name}`, name, ...attrs }), true);
@@ -38,7 +40,8 @@ export async function render() {
     h(
       "form",
       { class: "ticket", onsubmit: submit },
-      input("email", t("email"), { type: "email", required: true, value: draft.email || "",
+      input("email", t("email"), { type: "email", required: true,
+        value: draft.email || me.user.email || "",
         autocomplete: "email" }),
       input("shop_url", t("shop_url"), { type: "url", value: draft.shop_url || "" }),
       input("subject", t("subject"), { required: true, maxlength: 200,
@@ -47,7 +50,9 @@ export async function render() {
         h("textarea", { id: "t-message", name: "message", rows: 10, required: true },
           draft.error_groups.length ? `${t("ticket_groups")} :\n${summary(draft.error_groups)}\n\n`
             : ""), true),
-      h("button", { type: "submit", class: "primary" }, t("ticket_send")),
+      member ? null : roleNote(role, "member", "ticket_readonly"),
+      h("button", { type: "submit", class: "primary", disabled: !member,
+        "aria-describedby": member ? null : "role-note" }, t("ticket_send")),
       outcome,
     ),
   ];
