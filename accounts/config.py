@@ -38,3 +38,6 @@ class SignInLimits:
     answer is the same and nothing is sent (no mailbox is flooded through us)."""
     mails_per_email: str
     """The same, per e-mail address written to."""
+    checks_per_address: str
+    """Password checks (`/v1/auth/password/check`, tens of milliseconds of CPU each) per
+    client address."""

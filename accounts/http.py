@@ -179,9 +179,21 @@ async def policy() -> PasswordPolicy:
     return POLICY
 
 
-@router.post("/v1/auth/password/check", response_model=PasswordVerdict)
-async def check_password(body: PasswordCheckRequest, accounts: AccountsState) -> PasswordVerdict:
+@router.post(
+    "/v1/auth/password/check", response_model=PasswordVerdict, responses=errors(TooManyRequests)
+)
+async def check_password(
+    body: PasswordCheckRequest, accounts: AccountsState, request: Request
+) -> PasswordVerdict:
     """The policy's verdict, nothing stored: the page checks as the merchant types."""
+    wait = accounts.throttle.check_wait(_address(request))
+    if wait is not None:
+        raise TooManyRequests(
+            "password_checks_throttled",
+            f"Trop de vérifications : réessayez dans {wait} s.",
+            f"Too many checks: retry in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
     failed = await accounts.check_password(body.password, body.token)
     return PasswordVerdict(ok=not failed, failed=failed)
 

@@ -29,6 +29,7 @@ class SignInThrottle:
         self._per_account = parse_limits(limits.per_account)
         self._per_address = parse_limits(limits.per_address)
         self.notify_after = limits.notify_after
+        self._checks_per_address = parse_limits(limits.checks_per_address)
         self._mails = [
             *((item, "mail-from") for item in parse_limits(limits.mails_per_address)),
             *((item, "mail-to") for item in parse_limits(limits.mails_per_email)),
@@ -78,3 +79,11 @@ class SignInThrottle:
         for item, ids in checks:
             self._limiter.hit(item, *ids)
         return True
+
+    def check_wait(self, address: str) -> int | None:
+        """Count one password check from `address`; the seconds to wait past its limit."""
+        for item in self._checks_per_address:
+            if not self._limiter.hit(item, "check", address):
+                stats = self._limiter.get_window_stats(item, "check", address)
+                return max(1, math.ceil(stats.reset_time - time.time()))
+        return None

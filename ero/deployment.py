@@ -170,6 +170,7 @@ class Deployment:
             notify_after=s.signin_notify_after,
             mails_per_address=s.mail_limit_address,
             mails_per_email=s.mail_limit_email,
+            checks_per_address=s.password_check_limit_address,
         )
 
     @cached_property

@@ -196,6 +196,9 @@ class Settings(BaseSettings):
     mail_limit_address: str = Field(
         "30/hour", description="Sign-up and reset e-mails one client address may trigger."
     )
+    password_check_limit_address: str = Field(
+        "120/minute", description="Password checks (as a merchant types) per client address."
+    )
     mail_limit_email: str = Field(
         "5/hour", description="Sign-up and reset e-mails sent to one address."
     )
@@ -237,6 +240,7 @@ class Settings(BaseSettings):
         "signin_limit_address",
         "mail_limit_address",
         "mail_limit_email",
+        "password_check_limit_address",
     )
     @classmethod
     def _rate_limits(cls, value: str) -> str:

@@ -53,6 +53,7 @@ def pipeline(
         # account and per e-mail are the ones a merchant would meet.
         ERO_SIGNIN_LIMIT_ADDRESS="100000/15 minutes",
         ERO_MAIL_LIMIT_ADDRESS="100000/hour",
+        ERO_PASSWORD_CHECK_LIMIT_ADDRESS="100000/minute",
     )
     try:
         yield running.start()

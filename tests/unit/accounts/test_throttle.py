@@ -12,6 +12,7 @@ LIMITS = SignInLimits(
     notify_after=2,
     mails_per_address="2/hour",
     mails_per_email="1/hour",
+    checks_per_address="2/minute",
 )
 
 
@@ -48,3 +49,12 @@ def test_e_mails_sent_for_an_address_are_bounded() -> None:
     assert not throttle.may_mail("a@x.fr", "198.51.100.67")  # one per target and hour
     assert throttle.may_mail("b@x.fr", "198.51.100.66")
     assert not throttle.may_mail("c@x.fr", "198.51.100.66")  # two per address and hour
+
+
+def test_password_checks_are_bounded_per_address() -> None:
+    throttle = SignInThrottle(LIMITS)
+    assert [throttle.check_wait("198.51.100.66") for _ in range(2)] == [None, None]
+    wait = throttle.check_wait("198.51.100.66")
+    assert wait is not None
+    assert 1 <= wait <= 60
+    assert throttle.check_wait("198.51.100.67") is None
