@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -129,12 +129,18 @@ class Accounts:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[None]] = set()
         self._listeners: list[Callable[[str], None]] = []
+        self._signup_hooks: list[Callable[[UserDoc], Awaitable[None]]] = []
         self.revoked: TTLCache[str, bool] = TTLCache(100_000, REVOKED_SECONDS)
         """Session hashes revoked by this process, while the projection may not show it yet."""
         self.opened: TTLCache[str, Revision] = TTLCache(100_000, REVOKED_SECONDS)
         """Sessions opened by this process, while the projection may not show them yet."""
 
     # The mechanics ---------------------------------------------------------------------------
+
+    def on_signup(self, hook: Callable[[UserDoc], Awaitable[None]]) -> None:
+        """`hook(user)` runs when someone signs up for an account that has no password yet,
+        before its link is e-mailed (the demo licence's owner, ero/demo.py)."""
+        self._signup_hooks.append(hook)
 
     def on_change(self, listener: Callable[[str], None]) -> None:
         """`listener(user_id)` is called once a person's roles, operator flag or sessions
@@ -264,9 +270,9 @@ class Accounts:
             user = await self.store.user_by_email(email)
             if user is None:
                 user = await self._create_user(email, name, shop_name, SYSTEM)
-                await self._mail_link(user, "create", SYSTEM)
-                return
         if (await self.store.secrets(user.user_id)).password_hash is None:
+            for hook in self._signup_hooks:
+                await hook(user)
             await self._mail_link(user, "create", SYSTEM)
         else:
             await self._send(

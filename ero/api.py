@@ -213,9 +213,19 @@ class HostedServer(uvicorn.Server):
         yield
 
 
-def api_server(app: FastAPI, host: str, port: int, *, hosted: bool) -> uvicorn.Server:
+def api_server(
+    app: FastAPI, host: str, port: int, *, hosted: bool, trusted_proxies: str = "127.0.0.1"
+) -> uvicorn.Server:
+    """`trusted_proxies`: whose X-Forwarded-For names the client (ERO_FORWARDED_ALLOW_IPS)."""
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=True,
+        forwarded_allow_ips=trusted_proxies,
     )
     return HostedServer(config) if hosted else uvicorn.Server(config)
 

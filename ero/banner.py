@@ -44,11 +44,12 @@ def print_banner(deployment: Deployment, demo: Credentials | None) -> None:
         public = settings.public_url or url
         lines += [
             "",
-            f"Sign in at {public}/ : the demo licence's owner is {DEMO_EMAIL}. Create its "
-            "password with the link of its e-mail:",
-            "  .venv/bin/ero mail list      then   .venv/bin/ero mail show ID",
-            "(or « Créer un compte » with your own e-mail, and attach a licence to it:",
-            "  .venv/bin/ero licence create NAME --owner YOUR-EMAIL)",
+            f"Sign in: open {public}/#/inscription (« Créer un compte ») and sign up as "
+            f"{DEMO_EMAIL}, the demo licence's owner;",
+            "  the link to create its password lands in the outbox: .venv/bin/ero mail list, "
+            "then .venv/bin/ero mail show ID",
+            "  (your own e-mail gets a licence with .venv/bin/ero licence create NAME --owner "
+            "YOUR-EMAIL)",
         ]
     lines += ["Create another licence: .venv/bin/ero licence create NAME", "Ctrl-C stops.", ""]
     print("\n".join(lines), file=sys.stdout, flush=True)

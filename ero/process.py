@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import faust
@@ -53,19 +53,10 @@ class StopDeadline:
 class ApiService(mode.Service):
     """Serves the HTTP API on the worker's event loop (the embedded, one-process deployment)."""
 
-    def __init__(
-        self,
-        server: uvicorn.Server,
-        after_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """`after_start`: run once the API listens (the demo account's invitation), in the
-        background; a failure is logged."""
+    def __init__(self, server: uvicorn.Server, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._server = server
         self._serving: asyncio.Task[None] | None = None
-        self._after_start = after_start
-        self._after: asyncio.Task[None] | None = None
 
     async def on_start(self) -> None:
         self._serving = asyncio.ensure_future(self._server.serve())
@@ -77,19 +68,8 @@ class ApiService(mode.Service):
                     "(port in use? set ERO_API_PORT)"
                 )
             await asyncio.sleep(0.05)
-        if self._after_start is not None:
-            self._after = asyncio.ensure_future(self._guarded(self._after_start))
-
-    @staticmethod
-    async def _guarded(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        try:
-            await work()
-        except Exception:
-            log.exception("after_start_failed")
 
     async def on_stop(self) -> None:
-        if self._after is not None:
-            self._after.cancel()
         if self._serving is not None:
             self._server.should_exit = True
             await self._serving

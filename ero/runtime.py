@@ -11,6 +11,7 @@ import gc
 import os
 import socket
 from collections.abc import Iterator
+from functools import partial
 
 import mode
 import orjson
@@ -152,13 +153,20 @@ def run_all(settings: Settings) -> None:
         gate = AppendGate(deployment.topics.recycled) if recycling is not None else None
         state = app_state(deployment, clickhouse, operator_token(settings), gate)
         demo = demo_licence(settings, state.licences)
+        if demo is not None:
+            state.accounts.on_signup(partial(demo_owner, state.accounts, demo))
         print_banner(deployment, demo)
         progress = Progress()
         worker = create_worker_app(deployment, clickhouse, progress, gate)
         tune_garbage_collector()
         api = ApiService(
-            api_server(create_api(state), settings.api_host, settings.api_port, hosted=True),
-            after_start=(lambda: demo_owner(state.accounts, demo)) if demo else None,
+            api_server(
+                create_api(state),
+                settings.api_host,
+                settings.api_port,
+                hosted=True,
+                trusted_proxies=settings.forwarded_allow_ips,
+            ),
         )
         # Stopped in reverse order: the API first (requests waiting at the gate go through),
         # then the recycler, the drain, then the agents.
@@ -227,7 +235,13 @@ def run_api(settings: Settings) -> None:
     _ensure_port_free(settings)
     with deployment_of(settings, allow_embedded=False) as deployment:
         state = app_state(deployment, open_clickhouse(settings), operator_token(settings))
-        server = api_server(create_api(state), settings.api_host, settings.api_port, hosted=False)
+        server = api_server(
+            create_api(state),
+            settings.api_host,
+            settings.api_port,
+            hosted=False,
+            trusted_proxies=settings.forwarded_allow_ips,
+        )
         tune_garbage_collector()  # a request of 10 000 events builds as many objects
         # uvicorn re-raises the signal it stopped on; a Ctrl-C stop is a clean exit here.
         with contextlib.suppress(KeyboardInterrupt):

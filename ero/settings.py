@@ -168,6 +168,12 @@ class Settings(BaseSettings):
     )
 
     # Accounts (accounts/): sessions, sign-in throttling, the links e-mails carry.
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For names the client (comma-separated IPs or "
+        "networks, * for any): sign-ins are throttled per client address. Behind a load "
+        "balancer, its address; else every client would share the proxy's limits.",
+    )
     public_url: str | None = Field(
         None,
         description="Where merchants open the web interface (the base of e-mailed links); "

@@ -8,11 +8,13 @@ from __future__ import annotations
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
 
+from ero.demo import DEMO_EMAIL
 from tests.support.accounts import (
     Person,
     link_in,
@@ -331,3 +333,62 @@ def test_a_person_acts_in_the_licence_they_choose(
         refused = client.get("/v1/dashboard")
         assert refused.status_code == 403
         assert refused.json()["detail"]["code"] == "licence_not_held"
+
+
+def test_sessions_end_when_idle_and_at_their_absolute_limit(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    """A pipeline of its own with short limits: 3 s idle, 9 s absolute."""
+    short = Pipeline(
+        tmp_path / "short",
+        ERO_SMTP_HOST=smtp_server.host,
+        ERO_SMTP_PORT=str(smtp_server.port),
+        ERO_SESSION_IDLE_MINUTES="0.05",
+        ERO_SESSION_ABSOLUTE_HOURS="0.0025",
+    )
+    try:
+        short.start()
+        who = person(short, smtp_server, None)
+        idle = login(short, who.email, who.password).json()["session_token"]
+        used = who.session_token
+        started = time.monotonic()
+        while time.monotonic() - started < 5:  # used every half second: stays open
+            assert me(short, used).status_code == 200
+            time.sleep(0.5)
+        ended = me(short, idle)
+        assert ended.status_code == 401
+        assert ended.json()["detail"]["code"] == "session_idle"
+
+        def refused() -> httpx.Response | None:
+            answer = me(short, used)
+            return answer if answer.status_code == 401 else None
+
+        expired = wait_until(refused, timeout=15, every=0.5)
+        assert expired.json()["detail"]["code"] == "session_expired"
+        assert time.monotonic() - started >= 9 - 5  # not before its absolute limit
+        assert short.stop() == 0
+    finally:
+        short.ensure_stopped()
+
+
+def test_a_newcomer_signs_up_as_the_demo_owner_and_sees_the_demo_licence(
+    pipeline: Pipeline, smtp_server: SmtpServer
+) -> None:
+    """What `make run` prints: sign up as demo@ero.example, follow the link, sign in."""
+    before = len(mails_to(smtp_server, DEMO_EMAIL))
+    assert post(pipeline, "/v1/auth/signup", {"email": DEMO_EMAIL}).status_code == 202
+    token = token_of(link_in(smtp_server, DEMO_EMAIL, before))
+    password = "le tableau de bord de la démo"
+    assert (
+        post(pipeline, "/v1/auth/password", {"token": token, "password": password}).status_code
+        == 204
+    )
+    session = login(pipeline, DEMO_EMAIL, password).json()
+    demo = pipeline.demo_licence.licence_id
+    assert [(h["licence_id"], h["role"]) for h in session["licences"]] == [(demo, "owner")]
+    dashboard = httpx.get(
+        f"{pipeline.url}/v1/dashboard",
+        headers={"Authorization": f"Bearer {session['session_token']}"},
+        timeout=30,
+    )
+    assert dashboard.status_code == 200
