@@ -22,7 +22,7 @@ def test_an_account_waits_after_its_failures() -> None:
     assert told == [False, True, False]  # the owner is told once, at the second failure
     wait = throttle.wait("a@x.fr", "203.0.113.2")  # from any unknown address
     assert wait is not None
-    assert 1 <= wait <= 15 * 60
+    assert 15 * 60 - 5 <= wait <= 15 * 60  # the window's end: the failures were just now
     assert throttle.wait("b@x.fr", "203.0.113.2") is None  # another account is not slowed
 
 
@@ -56,5 +56,5 @@ def test_password_checks_are_bounded_per_address() -> None:
     assert [throttle.check_wait("198.51.100.66") for _ in range(2)] == [None, None]
     wait = throttle.check_wait("198.51.100.66")
     assert wait is not None
-    assert 1 <= wait <= 60
+    assert 55 <= wait <= 60
     assert throttle.check_wait("198.51.100.67") is None

@@ -1,5 +1,6 @@
 // Small pieces several pages share: level badges, origins, links into the reports, tables.
 
+import { anonymous, ApiError, bilingual } from "./api.js";
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -90,4 +91,26 @@ export function confirmDialog(id, title, text, confirmLabel, onConfirm) {
 export function roleNote(role, needed, what) {
   return h("p", { class: "role-note", id: "role-note", dataset: { role } },
     t(what), " ", t("role_needed", { role: t(`role_${role}`), needed: t(`role_${needed}`) }));
+}
+
+// The submit handler of a form whose answer is the API's 202 text, the same whatever the
+// e-mail (sign-up, forgotten password): the form gives way to that text, or shows the error.
+export function acceptedSubmit(path, bodyOf, outcome) {
+  return async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const answer = await anonymous(path, bodyOf(new FormData(form)));
+      form.hidden = true;
+      outcome.replaceChildren(h("p", { class: "done", role: "status", tabindex: "-1" },
+        bilingual(answer)));
+      outcome.firstChild.focus();
+    } catch (error) {
+      button.disabled = false;
+      if (!(error instanceof ApiError)) throw error;
+      outcome.replaceChildren(problem(error.message));
+    }
+  };
 }

@@ -1,31 +1,14 @@
 // Mot de passe oublié: an e-mail; a reset link follows if it has an account. The answer is the
 // same either way.
 
-import { anonymous, ApiError, bilingual } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { field, problem } from "../widgets.js";
+import { acceptedSubmit, field } from "../widgets.js";
 
 export function render({ publicPage }) {
   const outcome = h("div", { id: "forgot-outcome", "aria-live": "polite" });
-  const submit = async (event) => {
-    event.preventDefault();
-    const form = event.target;
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      const answer = await anonymous("/v1/auth/forgot",
-        { email: String(new FormData(form).get("email")).trim() });
-      form.hidden = true;
-      outcome.replaceChildren(h("p", { class: "done", role: "status", tabindex: "-1" },
-        bilingual(answer)));
-      outcome.firstChild.focus();
-    } catch (error) {
-      button.disabled = false;
-      if (!(error instanceof ApiError)) throw error;
-      outcome.replaceChildren(problem(error.message));
-    }
-  };
+  const submit = acceptedSubmit("/v1/auth/forgot",
+    (data) => ({ email: String(data.get("email")).trim() }), outcome);
   return publicPage(
     t("forgot_title"),
     h("p", {}, t("forgot_intro")),

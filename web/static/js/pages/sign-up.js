@@ -1,38 +1,22 @@
 // Créer un compte: an e-mail (and a name, a shop name); the e-mail that follows asks for the
 // password. The answer is the same whatever the e-mail, so no one learns who has an account.
 
-import { anonymous, ApiError, bilingual } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { field, problem } from "../widgets.js";
+import { acceptedSubmit, field } from "../widgets.js";
 
 export function render({ publicPage }) {
   const outcome = h("div", { id: "signup-outcome", "aria-live": "polite" });
   const input = (name, label, attrs) =>
     field(`signup-${name}`, label, h("input", { id: `signup-${name}`, name, ...attrs }));
-  const submit = async (event) => {
-    event.preventDefault();
-    const form = event.target;
-    const data = new FormData(form);
+  const submit = acceptedSubmit("/v1/auth/signup", (data) => {
     const body = { email: String(data.get("email")).trim() };
     for (const key of ["name", "shop_name"]) {
       const value = String(data.get(key) || "").trim();
       if (value) body[key] = value;
     }
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      const answer = await anonymous("/v1/auth/signup", body);
-      form.hidden = true;
-      outcome.replaceChildren(h("p", { class: "done", role: "status", tabindex: "-1" },
-        bilingual(answer)));
-      outcome.firstChild.focus();
-    } catch (error) {
-      button.disabled = false;
-      if (!(error instanceof ApiError)) throw error;
-      outcome.replaceChildren(problem(error.message));
-    }
-  };
+    return body;
+  }, outcome);
   return publicPage(
     t("signup_title"),
     h("p", {}, t("signup_intro")),
