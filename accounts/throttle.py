@@ -6,16 +6,13 @@ API process, and for several when a person's requests go to one process.
 
 from __future__ import annotations
 
-import math
-import time
-
 from cachetools import TTLCache
 from limits import RateLimitItem
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from accounts.config import SignInLimits
-from infra.rate_limit import parse_limits
+from infra.rate_limit import parse_limits, seconds_to_reset
 
 KNOWN_ADDRESS_DAYS = 30
 MAX_KNOWN = 100_000
@@ -51,8 +48,7 @@ class SignInThrottle:
         """Seconds before `address` may try `account` again; None: it may now."""
         for item, identifiers in self._checks(account, address):
             if not self._limiter.test(item, *identifiers):
-                stats = self._limiter.get_window_stats(item, *identifiers)
-                return max(1, math.ceil(stats.reset_time - time.time()))
+                return seconds_to_reset(self._limiter, item, *identifiers)
         return None
 
     def failed(self, account: str, address: str) -> bool:
@@ -84,6 +80,5 @@ class SignInThrottle:
         """Count one password check from `address`; the seconds to wait past its limit."""
         for item in self._checks_per_address:
             if not self._limiter.hit(item, "check", address):
-                stats = self._limiter.get_window_stats(item, "check", address)
-                return max(1, math.ceil(stats.reset_time - time.time()))
+                return seconds_to_reset(self._limiter, item, "check", address)
         return None

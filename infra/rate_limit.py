@@ -33,6 +33,14 @@ def parse_limits(text: str) -> list[RateLimitItem]:
     return parse_many(text) if text.strip() else []
 
 
+def seconds_to_reset(
+    limiter: MovingWindowRateLimiter, item: RateLimitItem, *identifiers: str
+) -> int:
+    """Seconds (1 at least) until `item`'s window for `identifiers` lets one more through."""
+    stats = limiter.get_window_stats(item, *identifiers)
+    return max(1, math.ceil(stats.reset_time - time.time()))
+
+
 class WriteLimiter:
     """Called by the HTTP dependency of every limited route, on the event loop: never blocks
     (memory only), raises nothing but KeyError for a kind of write it was not configured with."""
@@ -52,8 +60,7 @@ class WriteLimiter:
         # Test all before counting any: a refused write uses up none of the windows.
         for item, identifiers in checks:
             if not self._limiter.test(item, *identifiers):
-                stats = self._limiter.get_window_stats(item, *identifiers)
-                return max(1.0, math.ceil(stats.reset_time - time.time()))
+                return float(seconds_to_reset(self._limiter, item, *identifiers))
         for item, identifiers in checks:
             self._limiter.hit(item, *identifiers)
         return None

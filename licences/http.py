@@ -85,6 +85,16 @@ _KINDS = {
 }
 
 
+async def _resolve(
+    licences: LicenceStore, sessions: Sessions, token: str, licence: str | None
+) -> Principal | None:
+    """The caller of `token`: a person's session acting in `licence` (raising as
+    Sessions.principal does), or a key's licence; None for an unknown key."""
+    if token.startswith(SESSION_PREFIX):
+        return await sessions.principal(token, licence)
+    return await licences.authenticate(token)
+
+
 def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
     wanted_fr, wanted_en, _ = _KINDS[kind]
 
@@ -102,19 +112,18 @@ def _principal_of(kind: PrincipalKind):  # type: ignore[no-untyped-def]
                 f"missing credentials: send 'Authorization: Bearer <{wanted_en}>'",
             )
         token = credentials.credentials
-        if token.startswith(SESSION_PREFIX):
-            if kind is not PrincipalKind.READER:
-                raise Forbidden(
-                    "wrong_credentials",
-                    f"Ce point d’accès demande {wanted_fr} ; vous avez envoyé une session.",
-                    f"this endpoint needs {wanted_en}; you sent a session token",
-                )
-            person = await sessions.principal(token, licence)
-            structlog.contextvars.bind_contextvars(
-                licence_id=person.licence_id, user_id=person.user_id
+        if token.startswith(SESSION_PREFIX) and kind is not PrincipalKind.READER:
+            raise Forbidden(
+                "wrong_credentials",
+                f"Ce point d’accès demande {wanted_fr} ; vous avez envoyé une session.",
+                f"this endpoint needs {wanted_en}; you sent a session token",
             )
-            return person
-        principal = await licences.authenticate(token)
+        principal = await _resolve(licences, sessions, token, licence)
+        if principal is not None and principal.kind is PrincipalKind.SESSION:
+            structlog.contextvars.bind_contextvars(
+                licence_id=principal.licence_id, user_id=principal.user_id
+            )
+            return principal  # the resolver checked the session, the licence and its status
         if principal is None:
             raise Unauthorized(
                 "unknown_key",
@@ -218,10 +227,7 @@ def rate_limited(kind: str) -> Any:
     ) -> None:
         if credentials is None:
             return
-        if credentials.credentials.startswith(SESSION_PREFIX):
-            principal: Principal | None = await sessions.principal(credentials.credentials, licence)
-        else:
-            principal = await licences.authenticate(credentials.credentials)
+        principal = await _resolve(licences, sessions, credentials.credentials, licence)
         if principal is None:
             return
         wait = limiter.hit(kind, principal.licence_id, hash_key(credentials.credentials))
