@@ -45,8 +45,8 @@ def asset_version() -> str:
 
 
 @cache
-def _page() -> bytes:
-    html = (Path(__file__).parent / "index.html").read_text(encoding="utf-8")
+def _page(name: str) -> bytes:
+    html = (Path(__file__).parent / name).read_text(encoding="utf-8")
     return html.replace(ASSET_ROOT_MARK, f"/assets/{asset_version()}").encode()
 
 
@@ -62,7 +62,16 @@ class ImmutableAssets(StaticFiles):
 def mount_web(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     async def index() -> Response:
-        return Response(_page(), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+        return Response(
+            _page("index.html"), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
+        )
+
+    # The vendor's console: the same assets and session, pages of its own.
+    @app.get("/console", include_in_schema=False)
+    async def console() -> Response:
+        return Response(
+            _page("console.html"), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
+        )
 
     # Compressed here only: the JSON API and its streamed exports keep their own encoding.
     assets = GZipMiddleware(ImmutableAssets(directory=STATIC), minimum_size=1024)

@@ -115,3 +115,13 @@ def session_client(pipeline: Pipeline, who: Person, licence_id: str | None = Non
     if licence_id is not None:
         headers["X-ERO-Licence"] = licence_id
     return httpx.Client(base_url=pipeline.url, headers=headers, timeout=30)
+
+
+def operator_person(pipeline: Pipeline, smtp: SmtpServer) -> Person:
+    """An account with a password and the operator role (POST /v1/admin/operators), holding no
+    licence: one of the vendor's support team."""
+    who = person(pipeline, smtp, None)
+    with operator(pipeline) as client:
+        made = client.post("/v1/admin/operators", json={"email": who.email})
+    assert made.status_code == 201, made.text
+    return who

@@ -165,7 +165,9 @@ function noLicencePage(detail) {
     h("div", { class: "signin-lang" }, languageButton()),
     h("h1", { tabindex: "-1" }, t("no_licence")),
     detail && detail.fr ? h("p", { class: "muted" }, api.bilingual(detail)) : null,
-    contact,
+    me?.user.operator
+      ? h("p", {}, h("a", { href: "/console", id: "console-link" }, t("console_open")))
+      : contact,
     h("p", {}, h("button", { type: "button", class: "primary", onclick: signOut }, t("sign_out"))));
 }
 

@@ -36,7 +36,7 @@ function showProblem(message, error, button) {
   }, 1000);
 }
 
-export function render({ publicPage }) {
+export function render({ params, publicPage }) {
   const told = session.takeMessage();
   const message = h("p", { id: "signin-message", class: told?.kind === "done" ? "done" : "problem",
     role: "alert", dataset: { kind: told?.kind || "problem" } }, told?.text || "");
@@ -101,7 +101,9 @@ export function render({ publicPage }) {
       return;
     }
     session.signIn(answer);
-    location.hash = HOME;
+    // Signing in from the vendor's console goes back there.
+    if (params.get("suite") === "console") location.assign("/console");
+    else location.hash = HOME;
   }
 
   return publicPage(
