@@ -27,6 +27,7 @@ from infra.topics import Topics
 from ingest.event_log import KafkaEventLog
 from ingest.http import IngestLimits
 from ingest.parsing import TimeBounds
+from knowledge.links import KnowledgeLinks
 from pipeline.replay import ReplayLog
 from schemas.records import RecordSeal
 from streaming.batch_consumer import BatchLimits
@@ -179,7 +180,14 @@ class Deployment:
 
     @cached_property
     def replay_log(self) -> ReplayLog:
-        return ReplayLog(self.bootstrap, self.topics, self.settings.topic_prefix)
+        return ReplayLog(
+            self.bootstrap, self.topics, self.settings.topic_prefix, self.knowledge_links
+        )
+
+    @cached_property
+    def knowledge_links(self) -> KnowledgeLinks:
+        s = self.settings
+        return KnowledgeLinks.resolve(s.public_url or s.resolved_api_url, s.kb_base_url)
 
     def event_log(self, producer: LogProducer) -> KafkaEventLog:
         """The gateway's appender (accepted events and dead letters), sealing what it writes."""

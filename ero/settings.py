@@ -179,6 +179,12 @@ class Settings(BaseSettings):
         description="Where merchants open the web interface (the base of e-mailed links); "
         "unset: the API's own URL.",
     )
+    kb_base_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="The vendor's own knowledge base: remediations link to <this>/<slug>. "
+        "Unset: to ERO's articles, <ERO_PUBLIC_URL>/aide/<slug>.",
+    )
     vendor_contact_url: str = Field(
         "https://www.vaisonet.com/contact",
         description="The vendor's contact page, shown to a person who holds no licence.",

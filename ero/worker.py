@@ -100,11 +100,14 @@ class WorkerWiring:
 
     def _live_rules(self) -> LiveRules:
         if self._clickhouse is None:  # classify-only: the bundled catalog, then the topic's
-            return LiveRules(load_catalog(), rules_table(self.app))
+            links = self._deployment.knowledge_links
+            return LiveRules(load_catalog(), rules_table(self.app), links)
         store = CatalogStore(self._clickhouse)
         topic = self._topic(self._deployment.topics.rules)
         rules = register_rules(self.app, topic, store, on_done=self._on_done)
-        return LiveRules(initial_catalog(store, load_catalog()), rules)
+        return LiveRules(
+            initial_catalog(store, load_catalog()), rules, self._deployment.knowledge_links
+        )
 
     def _sinks(self, clickhouse: ClickHouse) -> _Sinks:
         """The low-volume agents that project into ClickHouse, and the hot stages' sinks."""

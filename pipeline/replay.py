@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError, model_validator
 
 from infra.clickhouse import ClickHouse
 from infra.topics import Topics
+from knowledge.links import OWN_LINKS, KnowledgeLinks
 from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
 from processors.classifier import Classifier
@@ -88,11 +89,13 @@ class ReplayStatus(BaseModel):
 
 @dataclass(frozen=True)
 class ReplayLog:
-    """Where a topic replay reads: the broker, the pipeline's topics, its groups' prefix."""
+    """Where a topic replay reads: the broker, the pipeline's topics, its groups' prefix; and
+    where the events it classifies again link to their articles."""
 
     bootstrap: str
     topics: Topics
     group_prefix: str
+    links: KnowledgeLinks
 
 
 class RecordSource(Protocol):
@@ -165,12 +168,12 @@ class ArchiveSource:
 Decoder = Callable[[bytes], list[Row]]
 
 
-def decoder(source: Source, clickhouse: ClickHouse) -> Decoder:
+def decoder(source: Source, clickhouse: ClickHouse, links: KnowledgeLinks) -> Decoder:
     """Raw records are classified with the newest catalog ClickHouse knows (the one the running
     workers apply); classified records are projected as they are."""
     if source is Source.CLASSIFIED:
         return lambda value: rows_of(ClassifiedBatch.model_validate_json(value))
-    explain = Classifier(initial_catalog(CatalogStore(clickhouse), load_catalog())).explain
+    explain = Classifier(initial_catalog(CatalogStore(clickhouse), load_catalog()), links).explain
 
     def reclassified(value: bytes) -> list[Row]:
         raw = RawBatch.model_validate_json(value)
@@ -191,8 +194,10 @@ class ReplayJob:
         clickhouse: ClickHouse,
         records: RecordSource,
         gate: WriteGate = PROJECTION_GATE,
+        links: KnowledgeLinks = OWN_LINKS,
     ) -> None:
         self.job_id = job_id
+        self._links = links
         self.request = request
         self._clickhouse = clickhouse
         self._records = records
@@ -267,7 +272,9 @@ class ReplayJob:
         return self.status()
 
     async def _replay(self, writer: SyncEventsWriter) -> None:
-        decode = await asyncio.to_thread(decoder, self.request.source, self._clickhouse)
+        decode = await asyncio.to_thread(
+            decoder, self.request.source, self._clickhouse, self._links
+        )
         try:
             self._records_total = await self._records.total()
             self._started = time.monotonic()
@@ -292,9 +299,8 @@ def record_source(
 
 def new_job(request: ReplayRequest, log_of: ReplayLog, clickhouse: ClickHouse) -> ReplayJob:
     job_id = uuid.uuid4().hex[:12]
-    return ReplayJob(
-        job_id, request, clickhouse, record_source(request, log_of, clickhouse, job_id)
-    )
+    records = record_source(request, log_of, clickhouse, job_id)
+    return ReplayJob(job_id, request, clickhouse, records, links=log_of.links)
 
 
 class JobRunning(RuntimeError):

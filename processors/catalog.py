@@ -67,7 +67,11 @@ class Catalog(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: int = Field(ge=1)
-    kb_base_url: str = Field(pattern=r"^https?://")
+    kb_base_url: str | None = Field(
+        None,
+        description="Not read: catalogs published before ERO served its own articles named "
+        "their links' base here; ERO_KB_BASE_URL says where links point now.",
+    )
     rules: tuple[Rule, ...]
     fallbacks: dict[Origin, Fallback] = Field(min_length=len(Origin))
 
@@ -80,8 +84,15 @@ class Catalog(BaseModel):
             seen.add(rule.id)
         return self
 
-    def kb_url(self, slug: str) -> str:
-        return f"{self.kb_base_url.rstrip('/')}/{slug}"
+    def slugs(self) -> dict[str, list[str]]:
+        """Each knowledge-base slug the catalog names, with the rules (and `fallback.<origin>`)
+        that name it."""
+        named: dict[str, list[str]] = {}
+        for rule in self.rules:
+            named.setdefault(rule.kb, []).append(rule.id)
+        for origin, fallback in self.fallbacks.items():
+            named.setdefault(fallback.kb, []).append(f"fallback.{origin.value}")
+        return named
 
 
 class CatalogError(ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.links import OWN_LINKS, KnowledgeLinks
 from processors.catalog import Catalog, Rule
 from processors.fingerprint import fingerprint, template
 from schemas import Classification, ClassifiedEvent, Level, Origin, Remediation, SyncEvent
@@ -135,8 +136,11 @@ def infer_level(code: str, folded: str) -> Level:
 class Classifier:
     """One catalog, compiled: patterns combined per rule, remediations built once."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, links: KnowledgeLinks = OWN_LINKS) -> None:
+        """`links`: where the remediations' articles are (ERO's own /aide pages, relative,
+        unless the deployment resolved them; see ero/deployment.py)."""
         self.catalog = catalog
+        self.links = links
         ordered = sorted(catalog.rules, key=lambda rule: -rule.priority)
         self._rules = tuple(
             _CompiledRule(
@@ -160,7 +164,7 @@ class Classifier:
         return Remediation(
             hint=hint_fr,
             hint_en=hint_en,
-            url=self.catalog.kb_url(kb),
+            url=self.links.url(kb),
             action=action,
         )
 

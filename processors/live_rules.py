@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from knowledge.links import KnowledgeLinks
 from processors.catalog import Catalog
 from processors.catalog_store import CatalogStore
 from processors.classifier import Classifier
@@ -22,8 +23,9 @@ CATALOG_KEY = b"catalog"
 class LiveRules:
     """The classifier of the newest catalog this worker has seen."""
 
-    def __init__(self, initial: Catalog, table: Any) -> None:
-        self._classifier = Classifier(initial)
+    def __init__(self, initial: Catalog, table: Any, links: KnowledgeLinks) -> None:
+        self._links = links
+        self._classifier = Classifier(initial, links)
         self._table = table
         self._seen: bytes | None = None
 
@@ -33,7 +35,7 @@ class LiveRules:
             self._seen = published
             catalog = Catalog.model_validate_json(published)
             if catalog.version > self._classifier.catalog.version:
-                self._classifier = Classifier(catalog)
+                self._classifier = Classifier(catalog, self._links)
                 log.info("rules_applied", version=catalog.version, rules=len(catalog.rules))
         return self._classifier
 

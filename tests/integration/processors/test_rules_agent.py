@@ -8,6 +8,7 @@ import faust
 from faust.types import Message
 
 from infra.clickhouse import ClickHouse
+from knowledge.links import OWN_LINKS
 from processors.catalog import load_catalog
 from processors.catalog_store import CatalogStore
 from processors.live_rules import LiveRules, initial_catalog, register_rules
@@ -41,7 +42,7 @@ async def test_a_catalog_record_reaches_the_table_the_store_and_the_classifier(
     store = CatalogStore(clickhouse)
     bundled = load_catalog()
     app, table = _rules_app("test-rules", store)
-    live = LiveRules(initial_catalog(store, bundled), table)
+    live = LiveRules(initial_catalog(store, bundled), table, OWN_LINKS)
     assert live.classifier().classify(_event()).rule_id == "fallback.cms"
 
     rule = bundled.rules[0].model_copy(
@@ -61,7 +62,7 @@ async def test_a_catalog_record_reaches_the_table_the_store_and_the_classifier(
         assert live.classifier().catalog.version == newer.version
 
     assert store.latest_version() == newer.version
-    restarted = LiveRules(initial_catalog(store, bundled), table={})
+    restarted = LiveRules(initial_catalog(store, bundled), table={}, links=OWN_LINKS)
     assert restarted.classifier().catalog.version == newer.version, "ClickHouse keeps the newest"
 
 
@@ -100,4 +101,4 @@ async def test_the_catalog_comes_back_from_the_changelog_as_the_table_wrote_it(
     event = await table.changelog_topic.decode(message, propagate=True)
     table.apply_changelog_batch([event])
     assert table.get(b"catalog") == catalog
-    assert LiveRules(load_catalog(), table).classifier().catalog == load_catalog()
+    assert LiveRules(load_catalog(), table, OWN_LINKS).classifier().catalog == load_catalog()

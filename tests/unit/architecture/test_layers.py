@@ -15,6 +15,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("schemas",),  # the contracts
     ("infra",),  # ClickHouse client, Kafka producer and topics, retry, metrics, logs
     ("streaming",),  # batch consumers, Faust batch helpers, the drain
+    ("knowledge",),  # the knowledge base's articles, their rendering and search, its links
     ("licences", "projections", "web"),  # the domain: who may do what, the tables, the pages
     ("ingest", "processors", "query_api"),  # the domain that authenticates through licences
     ("control_plane", "dead_letters"),  # the domain that composes the above
