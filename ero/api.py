@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -23,12 +24,14 @@ from accounts.throttle import SignInThrottle
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
+from control_plane.help import ViewCounter
 from control_plane.http.account import router as account_router
 from control_plane.http.actions import ActionPolicy
 from control_plane.http.actions import router as actions_router
 from control_plane.http.agent import router as agent_router
 from control_plane.http.audit import router as audit_router
 from control_plane.http.configurations import router as configurations_router
+from control_plane.http.help import router as help_router
 from control_plane.http.licence_status import router as licence_status_router
 from control_plane.http.notifications import router as notifications_router
 from control_plane.http.tickets import router as tickets_router
@@ -65,6 +68,7 @@ from query_api.health import router as health_router
 from query_api.reports import router as reports_router
 from query_api.trends import router as trends_router
 from web.api_docs import mount_api_docs
+from web.help import mount_help
 from web.serve import mount_web
 
 
@@ -90,6 +94,8 @@ class ApiState:
     pc_key_fingerprint: KeyFingerprint
     accounts: Accounts
     sessions: SessionResolver
+    help_views: ViewCounter
+    help_limiter: WriteLimiter
 
 
 def app_state(
@@ -133,6 +139,8 @@ def app_state(
         pc_key_fingerprint=deployment.pc_key_fingerprint,
         accounts=accounts,
         sessions=SessionResolver(accounts, licences),
+        help_views=ViewCounter(control),
+        help_limiter=WriteLimiter(deployment.help_feedback_limits),
     )
 
 
@@ -154,7 +162,12 @@ class RequestContext:
 def create_api(state: ApiState) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        counting = asyncio.create_task(state.help_views.run())
         yield
+        counting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await counting
+        await state.help_views.flush()
         await state.producer.stop()
 
     app = FastAPI(
@@ -196,11 +209,13 @@ def create_api(state: ApiState) -> FastAPI:
         audit_router,
         licence_status_router,
         dead_letters_router,
+        help_router,
         metrics_router,
         replay_router,
     ):
         app.include_router(document_errors(router))
     mount_web(app)
+    mount_help(app)
     mount_api_docs(app)
     return app
 

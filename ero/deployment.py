@@ -16,6 +16,7 @@ from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
 from control_plane.http.actions import ActionPolicy
 from control_plane.http.common import COMMANDS, TICKETS
+from control_plane.http.help import FEEDBACK
 from ero.secrets import pc_key_fingerprint, record_seal
 from ero.settings import Settings
 from infra.consumer_group import GroupTiming
@@ -147,6 +148,11 @@ class Deployment:
         s = self.settings
         per_key = {COMMANDS: s.rate_limit_commands, TICKETS: s.rate_limit_tickets}
         return RateLimits(per_key, s.rate_limit_licence)
+
+    @cached_property
+    def help_feedback_limits(self) -> RateLimits:
+        """Anonymous answers to « Cet article a-t-il été utile ? », per client address."""
+        return RateLimits({FEEDBACK: self.settings.help_feedback_limit_address}, "")
 
     @cached_property
     def pc_key_fingerprint(self) -> KeyFingerprint:

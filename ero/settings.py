@@ -211,6 +211,10 @@ class Settings(BaseSettings):
     password_check_limit_address: str = Field(
         "120/minute", description="Password checks (as a merchant types) per client address."
     )
+    help_feedback_limit_address: str = Field(
+        "10/minute;200/day",
+        description="Answers to « Cet article a-t-il été utile ? » per client address.",
+    )
     mail_limit_email: str = Field(
         "5/hour", description="Sign-up and reset e-mails sent to one address."
     )
@@ -253,6 +257,7 @@ class Settings(BaseSettings):
         "mail_limit_address",
         "mail_limit_email",
         "password_check_limit_address",
+        "help_feedback_limit_address",
     )
     @classmethod
     def _rate_limits(cls, value: str) -> str:

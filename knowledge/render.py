@@ -13,7 +13,7 @@ _MARKS = re.compile(r"\]\([^)]*\)|[*_`#>\[\]]")
 
 
 def to_html(markdown: str) -> str:
-    return _MARKDOWN.render(markdown)
+    return str(_MARKDOWN.render(markdown))
 
 
 def summary(markdown: str, limit: int = 240) -> str:

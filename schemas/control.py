@@ -64,6 +64,9 @@ class Entity(StrEnum):
     SESSION = "session"
     SESSION_SEEN = "session_seen"
     MEMBER = "member"
+    # The knowledge base (schemas/help.py): under the KNOWLEDGE_BASE licence id.
+    HELP_FEEDBACK = "help_feedback"
+    HELP_VIEWS = "help_views"
 
 
 ControlKind = Literal[
@@ -97,6 +100,8 @@ ControlKind = Literal[
     "member.added",
     "member.updated",
     "member.removed",
+    "help.feedback",
+    "help.viewed",
 ]
 
 

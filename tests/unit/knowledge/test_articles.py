@@ -42,7 +42,7 @@ def test_an_article_missing_a_section_or_a_language_is_refused(tmp_path: Path) -
     fr = "# fr\n## Cause\n\nx\n\n## Est-ce bloquant pour la synchronisation ?\n\nx\n\n"
     no_todo = tmp_path / "sans-que-faire.md"
     no_todo.write_text(head + fr + "# en\n## Cause\n\nx\n", encoding="utf-8")
-    with pytest.raises(ArticleError, match="sans-que-faire.md: the fr sections"):
+    with pytest.raises(ArticleError, match=r"sans-que-faire\.md: the fr sections"):
         parse_article(no_todo)
     french_only = tmp_path / "francais.md"
     french_only.write_text(head + fr + "## Que faire\n\nx\n", encoding="utf-8")

@@ -2,7 +2,7 @@
 
 import { anonymous, ApiError, bilingual } from "./api.js";
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 export const LEVELS = ["success", "alert", "error"];
 export const ORIGINS = ["cms", "erp", "connector"];
@@ -53,11 +53,24 @@ export function field(id, label, control, wide = false) {
   return h("div", { class: wide ? "field wide" : "field" }, h("label", { for: id }, label), control);
 }
 
-// The knowledge-base article of a remediation; only web addresses become links.
+// The knowledge-base article of a remediation. ERO's own articles (/aide/<slug>, relative or
+// on this origin) open here, in the reader's language; another knowledge base (ERO_KB_BASE_URL)
+// in a new tab. Only web addresses become links.
 export function kbLink(remediation) {
-  const url = remediation.url;
-  if (!url || !/^https?:\/\//i.test(url)) return null;
-  return h("a", { href: url, target: "_blank", rel: "noopener" }, t("kb_link"));
+  if (!remediation.url) return null;
+  let url;
+  try {
+    url = new URL(remediation.url, location.origin);
+  } catch {
+    return null;
+  }
+  if (url.origin === location.origin && url.pathname.startsWith("/aide/")) {
+    url.searchParams.set("lang", lang());
+    return h("a", { href: url.pathname + url.search, class: "kb-link" }, t("kb_link"));
+  }
+  if (!/^https?:$/.test(url.protocol) || !/^https?:\/\//i.test(remediation.url)) return null;
+  return h("a", { href: url.href, target: "_blank", rel: "noopener", class: "kb-link" },
+    t("kb_link"));
 }
 
 // A confirmation before a write that cannot be undone; `ask()` opens it. Cancelling gives the

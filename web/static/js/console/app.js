@@ -10,11 +10,13 @@ import { h, mount } from "../dom.js";
 import { lang, setLang, t } from "../i18n.js";
 import * as session from "../session.js";
 import { pageHead, problem } from "../widgets.js";
+import * as help from "./pages/help.js";
 import * as licences from "./pages/licences.js";
 
 // The console's pages, in its menu.
 const PAGES = {
   licences: { nav: "console_nav_licences", page: licences },
+  aide: { nav: "console_nav_help", page: help },
 };
 const HOME = "licences";
 const SIGN_IN = "/#/connexion?suite=console";
