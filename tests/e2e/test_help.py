@@ -41,7 +41,8 @@ def test_articles_are_pages_anyone_reads_in_french_or_english(pipeline: Pipeline
     assert "Est-ce bloquant pour la synchronisation ?" in french.text
     assert "Cet article a-t-il été utile ?" in french.text
     english = httpx.get(f"{pipeline.url}/aide/tva", headers={"Accept-Language": "en-GB,fr;q=0.5"})
-    assert '<html lang="en">' in english.text and "Was this article helpful?" in english.text
+    assert '<html lang="en">' in english.text
+    assert "Was this article helpful?" in english.text
     assert '<html lang="fr">' in httpx.get(f"{pipeline.url}/aide/tva?lang=fr").text
     stylesheet = french.text.split('<link rel="stylesheet" href="')[1].split('"')[0]
     assert httpx.get(f"{pipeline.url}{stylesheet}").status_code == 200
@@ -54,14 +55,16 @@ def test_the_index_searches_titles_and_text_without_accents(pipeline: Pipeline) 
     assert '<a href="/aide/mode-securite?lang=fr">' in found.text
     assert found.text.count('<li><a href="/aide/') < len(load_articles())
     nothing = httpx.get(f"{pipeline.url}/aide", params={"q": "<script>zzz</script>"})
-    assert "<script>zzz" not in nothing.text and "&lt;script&gt;zzz" in nothing.text
+    assert "<script>zzz" not in nothing.text
+    assert "&lt;script&gt;zzz" in nothing.text
     assert "Aucun article ne correspond" in nothing.text
 
 
 def test_an_unknown_article_is_a_404_page_in_both_languages(pipeline: Pipeline) -> None:
     missing = httpx.get(f"{pipeline.url}/aide/n-existe-pas")
     assert missing.status_code == 404
-    assert "Article introuvable" in missing.text and "Article not found" in missing.text
+    assert "Article introuvable" in missing.text
+    assert "Article not found" in missing.text
     assert 'role="search"' in missing.text
     answer = httpx.post(
         f"{pipeline.url}/v1/help/n-existe-pas/feedback", json={"helpful": True}, headers=_address()
@@ -94,7 +97,8 @@ def test_a_no_with_reasons_and_a_comment_is_stored_and_counted_for_the_vendor(
     assert after["helpful"] == before["helpful"] + 1
     counts = {r["code"]: r["count"] for r in after["reasons"]}
     was = {r["code"]: r["count"] for r in before["reasons"]}
-    assert counts["unclear"] == was["unclear"] + 1 and counts["incorrect"] == was["incorrect"]
+    assert counts["unclear"] == was["unclear"] + 1
+    assert counts["incorrect"] == was["incorrect"]
     assert after["comments"][0]["comment"] == comment
     assert after["comments"][0]["reasons"] == ["unclear", "unsolved"]
     assert [r["rule_id"] for r in after["rules"]] == load_catalog().slugs()[slug]
