@@ -48,6 +48,9 @@ if (form) {
       }
     });
   });
+  more.addEventListener("change", () => {
+    if (outcome.textContent === form.dataset.pick) outcome.textContent = "";
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
