@@ -45,6 +45,17 @@ def read_catalog(path: str) -> Catalog:
 def check(args: argparse.Namespace) -> None:
     catalog = read_catalog(args.file)
     print(f"{args.file}: valid, version {catalog.version}, {len(catalog.rules)} rules")
+    for slug, rule_ids in _without_article(catalog).items():
+        print(f"warning: no article knowledge/articles/{slug}.md for {', '.join(rule_ids)}")
+
+
+def _without_article(catalog: Catalog) -> dict[str, list[str]]:
+    """The slugs ERO has no article for: their links open /aide's not-found page (unless the
+    links point at the vendor's own knowledge base, ERO_KB_BASE_URL)."""
+    from knowledge.articles import load_articles
+
+    articles = load_articles()
+    return {slug: ids for slug, ids in catalog.slugs().items() if slug not in articles}
 
 
 def publish(args: argparse.Namespace) -> None:

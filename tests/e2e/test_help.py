@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -163,3 +164,33 @@ def test_report_lines_groups_and_dashboard_problems_link_to_the_article(
         top = reader.get("/v1/dashboard").json()["top_error_groups"]
         assert top[0]["remediation"]["url"] == article
     assert httpx.get(article).status_code == 200
+
+
+def test_views_outlive_a_restart_and_links_may_point_at_the_vendors_base(tmp_path: Path) -> None:
+    """The views still in memory are stored when the API stops; ERO_KB_BASE_URL makes the
+    links the vendor's own knowledge base's, while /aide keeps serving ERO's articles."""
+    own = Pipeline(tmp_path / "var", ERO_KB_BASE_URL="https://aide.vendor.example/kb")
+    try:
+        own.start()
+        for _ in range(3):
+            assert httpx.get(f"{own.url}/aide/licence").status_code == 200
+        demo = own.demo_licence
+        line = {
+            "connector_id": "c1",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "operation": "sync",
+            "status": "error",
+            "code": "LICENSE_EXPIRED",
+            "message": "Licence expirée",
+        }
+        with own.client(demo.connector_key) as connector:
+            assert connector.post("/v1/events", json=[line]).json()["accepted"] == 1
+        with own.client(demo.reader_token) as reader:
+            items = wait_until(lambda: reader.get("/v1/reports").json()["items"])
+        assert items[0]["remediation"]["url"] == "https://aide.vendor.example/kb/licence"
+        assert own.stop() == 0
+        own.start()
+        assert _article(own, "licence")["views"] == 3
+        assert own.stop() == 0
+    finally:
+        own.ensure_stopped()

@@ -68,7 +68,7 @@ def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(
         "operation": "order.import",
         "status": "error",
         "reference": reference,
-        "message": f"Commande {reference} : le dossier Sage est verrouillé par un autre utilisateur",
+        "message": f"Commande {reference} : dossier Sage verrouillé par un autre utilisateur",
     }
     with pipeline.client(licence.connector_key) as connector:
         assert connector.post("/v1/events", json=[line]).json()["accepted"] == 1
