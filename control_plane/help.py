@@ -23,7 +23,9 @@ from control_plane.bus import ControlBus, new_event
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogUnavailable
 from knowledge.articles import Article
-from processors.catalog import Catalog
+from knowledge.links import OWN_LINKS
+from processors.catalog import Catalog, Fallback, Rule
+from schemas import Origin
 from schemas.control import ControlEvent, Entity
 from schemas.help import KNOWLEDGE_BASE, REASON_LABELS, FeedbackDoc, Reason, ViewsDoc
 
@@ -142,40 +144,12 @@ class FeedbackReader:
     async def per_article(
         self, articles: dict[str, Article], catalog: Catalog, pending_views: Counter[str]
     ) -> list[ArticleFeedback]:
-        views = Counter(pending_views)
-        for slug, count in await self._rows(
-            """
-            SELECT kv.1, sum(kv.2) FROM control_entities FINAL
-            ARRAY JOIN JSONExtractKeysAndValues(body, 'views', 'UInt64') AS kv
-            WHERE licence_id = {licence:String} AND entity = {views:String}
-            GROUP BY kv.1
-            """
-        ):
-            views[slug] += int(count)
-        votes = {
-            slug: (int(n), int(yes))
-            for slug, n, yes in await self._rows(
-                f"SELECT slug, count(), countIf(helpful) FROM ({_FEEDBACK}) GROUP BY slug"
-            )
-        }
-        reasons: dict[str, Counter[str]] = {}
-        for slug, reason, n in await self._rows(
-            f"SELECT slug, reason, count() FROM ({_FEEDBACK}) ARRAY JOIN reasons AS reason "
-            "GROUP BY slug, reason"
-        ):
-            reasons.setdefault(slug, Counter())[reason] = int(n)
-        comments: dict[str, list[Comment]] = {}
-        for slug, text, given, why, lang in await self._rows(
-            f"SELECT slug, comment, updated_at, reasons, lang FROM ({_FEEDBACK}) "
-            "WHERE comment != '' ORDER BY updated_at DESC LIMIT {n:UInt32} BY slug",
-            n=RECENT_COMMENTS,
-        ):
-            known = [Reason(r) for r in why if r in _REASONS]
-            comments.setdefault(slug, []).append(
-                Comment(given_at=given, comment=text, reasons=known, lang=lang)
-            )
+        views = await self._views() + pending_views
+        votes = await self._votes()
+        reasons = await self._reasons()
+        comments = await self._comments()
         fleet = await self._fleet(catalog)
-        rules = {rule.id: rule for rule in catalog.rules}
+        linking = catalog.slugs()
         out = []
         for slug, article in sorted(articles.items()):
             n, yes = votes.get(slug, (0, 0))
@@ -186,7 +160,7 @@ class FeedbackReader:
                     slug=slug,
                     title_fr=article.title("fr"),
                     title_en=article.title("en"),
-                    url=f"/aide/{slug}",
+                    url=OWN_LINKS.url(slug),
                     views=views[slug],
                     votes=n,
                     helpful=yes,
@@ -196,18 +170,53 @@ class FeedbackReader:
                         for r, (fr, en) in REASON_LABELS.items()
                     ],
                     comments=comments.get(slug, []),
-                    rules=[
-                        LinkingRule(rule_id=r, hint_fr=rules[r].hint_fr, hint_en=rules[r].hint_en)
-                        if r in rules
-                        else _fallback(catalog, r)
-                        for r in catalog.slugs().get(slug, [])
-                    ],
+                    rules=[_linking(catalog, rule_id) for rule_id in linking.get(slug, [])],
                     fleet_groups=groups,
                     fleet_licences=licences,
                     fleet_events=events,
                 )
             )
         return out
+
+    async def _views(self) -> Counter[str]:
+        rows = await self._rows(
+            """
+            SELECT kv.1, sum(kv.2) FROM control_entities FINAL
+            ARRAY JOIN JSONExtractKeysAndValues(body, 'views', 'UInt64') AS kv
+            WHERE licence_id = {licence:String} AND entity = {views:String}
+            GROUP BY kv.1
+            """
+        )
+        return Counter({slug: int(count) for slug, count in rows})
+
+    async def _votes(self) -> dict[str, tuple[int, int]]:
+        """Per slug: (votes, helpful votes)."""
+        rows = await self._rows(
+            f"SELECT slug, count(), countIf(helpful) FROM ({_FEEDBACK}) GROUP BY slug"
+        )
+        return {slug: (int(n), int(yes)) for slug, n, yes in rows}
+
+    async def _reasons(self) -> dict[str, Counter[str]]:
+        reasons: dict[str, Counter[str]] = {}
+        for slug, reason, n in await self._rows(
+            f"SELECT slug, reason, count() FROM ({_FEEDBACK}) ARRAY JOIN reasons AS reason "
+            "GROUP BY slug, reason"
+        ):
+            reasons.setdefault(slug, Counter())[reason] = int(n)
+        return reasons
+
+    async def _comments(self) -> dict[str, list[Comment]]:
+        comments: dict[str, list[Comment]] = {}
+        for slug, text, given, why, lang in await self._rows(
+            f"SELECT slug, comment, updated_at, reasons, lang FROM ({_FEEDBACK}) "
+            "WHERE comment != '' ORDER BY updated_at DESC LIMIT {n:UInt32} BY slug",
+            n=RECENT_COMMENTS,
+        ):
+            known = [Reason(r) for r in why if r in _REASONS]
+            comments.setdefault(slug, []).append(
+                Comment(given_at=given, comment=text, reasons=known, lang=lang)
+            )
+        return comments
 
     async def _fleet(self, catalog: Catalog) -> dict[str, tuple[int, int, int]]:
         """Per slug: the fleet's error groups, licences and events of the last FLEET_DAYS whose
@@ -228,10 +237,12 @@ class FeedbackReader:
         return {slug: (int(g), int(li), int(e)) for slug, g, li, e in rows}
 
 
-def _fallback(catalog: Catalog, rule_id: str) -> LinkingRule:
-    origin = rule_id.removeprefix("fallback.")
-    fallback = next(f for o, f in catalog.fallbacks.items() if o.value == origin)
-    return LinkingRule(rule_id=rule_id, hint_fr=fallback.hint_fr, hint_en=fallback.hint_en)
+def _linking(catalog: Catalog, rule_id: str) -> LinkingRule:
+    """A rule of the catalog, or its `fallback.<origin>` (Catalog.slugs names both)."""
+    found: Rule | Fallback | None = next((r for r in catalog.rules if r.id == rule_id), None)
+    if found is None:
+        found = catalog.fallbacks[Origin(rule_id.removeprefix("fallback."))]
+    return LinkingRule(rule_id=rule_id, hint_fr=found.hint_fr, hint_en=found.hint_en)
 
 
 def feedback_event(doc: FeedbackDoc) -> ControlEvent:
