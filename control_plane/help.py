@@ -31,7 +31,7 @@ from schemas.help import KNOWLEDGE_BASE, REASON_LABELS, FeedbackDoc, Reason, Vie
 
 log = structlog.get_logger(__name__)
 
-FLUSH_SECONDS = 10.0
+FLUSH_SECONDS = 60.0
 RECENT_COMMENTS = 10
 FLEET_DAYS = 7
 _REASONS = frozenset(reason.value for reason in Reason)

@@ -111,6 +111,10 @@ def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The ERP company file is locked")
     expect(page.get_by_role("heading", name="Was this article helpful?")).to_be_visible()
+    page.get_by_label("Search the knowledge base").fill("Safety MODE")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#help-results a").first).to_have_text("Safety mode stopped a sync")
+    _both_widths(page, "aide-recherche")
 
     operator = operator_person(pipeline, smtp_server)
     console.goto(f"{pipeline.url}/console")
