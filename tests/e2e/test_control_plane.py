@@ -571,14 +571,16 @@ def _replay_licence_commands(bootstrap: str, topic: str, licence_id: str) -> int
 
 def test_replayed_commands_change_nothing(pipeline: Pipeline, shop: Shop) -> None:
     config_id = shop.reader.post(
-        "/v1/configurations", json={"name": "v", "document": CONFIG}
+        "/v1/configurations", json={"name": "v", "connector_id": "shop-r", "document": CONFIG}
     ).json()["configuration_id"]
     shop.reader.put(
         f"/v1/configurations/{config_id}",
-        json={"name": "v", "document": {**CONFIG, "safety_mode": False}},
+        json={"name": "v", "connector_id": "shop-r", "document": {**CONFIG, "safety_mode": False}},
     )
+    shop.reader.post(f"/v1/configurations/{config_id}/activate")
+    shop.reader.post(f"/v1/configurations/{config_id}/versions/1/restore")
     shop.reader.post("/v1/actions", json={"action": "clear_cache"})
-    shop.sync()
+    shop.sync(connector_id="shop-r")
 
     def state() -> list[Any]:
         return [
@@ -602,6 +604,8 @@ def test_replayed_commands_change_nothing(pipeline: Pipeline, shop: Shop) -> Non
     after = state()
     assert after[:3] == before[:3]
     assert after[3]["items"][1:] == before[3]["items"]
+    assert [v["version"] for v in after[2]] == [1, 2, 3]
+    assert shop.sync(connector_id="shop-r").json()["configuration"]["version"] == 3
 
 
 def test_control_state_survives_a_restart(tmp_path: Path) -> None:

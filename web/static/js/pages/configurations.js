@@ -26,6 +26,8 @@ export function who(actor) {
   if (actor === "reader") return t("cfg_by_token");
   if (actor.startsWith("reader:")) return t("cfg_by_named_token", { name: actor.slice(7) });
   if (actor === "connector") return t("cfg_by_connector");
+  if (actor === "operator") return t("cfg_by_operator");
+  if (actor === "system") return t("cfg_by_system");
   return actor;
 }
 
