@@ -185,6 +185,13 @@ def test_a_viewer_reads_the_configurations_and_changes_nothing(
         expect(row.get_by_role("link", name=name)).to_have_count(0)
     expect(page.get_by_role("link", name="Nouvelle configuration")).to_have_count(0)
 
+    page.get_by_role("button", name="Switch to English").click()
+    expect(row).to_contain_text("Every connector")
+    expect(row).to_contain_text("a reader token")
+    row.get_by_role("link", name="Versions").click()
+    expect(page.locator("#versions tbody tr")).to_have_count(1)
+    expect(page.locator("#versions tbody tr").get_by_role("button")).to_have_count(0)
+
 
 def _configurations(pipeline: Pipeline, reader_token: str) -> list[dict[str, Any]]:
     with pipeline.client(reader_token) as reader:

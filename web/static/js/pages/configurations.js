@@ -162,13 +162,12 @@ function risksOf(schema, before, after) {
     && f.value === f.node.risk_when && was.get(f.path.join("/")) !== f.node.risk_when);
 }
 
-function editorView(schema, source, copy, configurations) {
+function editorView(schema, source, copy, known) {
   const editing = source && !copy;
   let documentBase = source ? source.document : {};
   const nameInput = h("input", { id: fieldId(["name"]), name: "name", type: "text", maxlength: 200,
     required: true, value: source ? (copy ? t("cfg_copy_of", { name: source.name }) : source.name) : "",
     "aria-describedby": `${fieldId(["name"])}-error` });
-  const known = [...new Set(configurations.map((c) => c.connector_id).filter(Boolean))];
   const connectorInput = h("input", { id: fieldId(["connector_id"]), name: "connector_id",
     type: "text", maxlength: 128, list: "cfg-connectors", value: source?.connector_id || "",
     "aria-describedby": `${fieldId(["connector_id"])}-help ${fieldId(["connector_id"])}-error` });
@@ -300,8 +299,12 @@ export async function render({ params, rerender, role }) {
     member ? h("a", { class: "button", href: here({ new: 1 }) }, t("cfg_new")) : null);
   const editId = params.get("edit") || params.get("copy");
   if (member && (editId || params.has("new"))) {
-    const [schema, source] = await Promise.all([schemaOf(), editId ? get(path(editId)) : null]);
-    return [head, editorView(schema, source, params.has("copy"), configurations)];
+    // The connectors to pick from: those heard from lately, and those configured already.
+    const [schema, source, board] = await Promise.all([schemaOf(),
+      editId ? get(path(editId)) : null, get("/v1/dashboard")]);
+    const known = [...new Set([...board.connectors.map((c) => c.connector_id),
+      ...configurations.map((c) => c.connector_id).filter(Boolean)])].sort();
+    return [head, editorView(schema, source, params.has("copy"), known)];
   }
   return [
     head,
