@@ -156,6 +156,11 @@ const KNOWN = {
   missing: "cfg_err_missing",
   extra_forbidden: "cfg_err_unknown",
   json_invalid: "cfg_err_json",
+  model_type: "cfg_err_object",
+  dict_type: "cfg_err_object",
+  bool_type: "cfg_err_bool",
+  bool_parsing: "cfg_err_bool",
+  string_type: "cfg_err_text",
 };
 
 export function errorText(entry) {

@@ -179,7 +179,8 @@ function editorView(schema, source, copy, known) {
   const rawPanel = h("div", { class: "field wide raw-json", hidden: true },
     h("label", { for: "cfg-json" }, t("cfg_raw_label")),
     h("p", { class: "help" }, t("cfg_raw_help")), raw);
-  const summary = h("div", { id: "cfg-json-errors", class: "form-errors", role: "alert" });
+  const summary = h("div", { id: "cfg-json-errors", class: "form-errors", role: "alert",
+    tabindex: "-1" });
   const dialogs = h("div");
   const modeButton = (mode, label) => h("button", { type: "button", class: "secondary",
     dataset: { mode }, "aria-pressed": String(mode === "form"), onclick: () => switchTo(mode) },
@@ -197,11 +198,14 @@ function editorView(schema, source, copy, known) {
     const apart = inJson() ? entries.filter(inDocument) : [];
     const unplaced = placeErrors(form, inJson() ? entries.filter((e) => !inDocument(e)) : entries);
     const named = [...apart, ...unplaced];
-    if (!named.length) return;
-    summary.append(problem(t("cfg_fix")), h("ul", {}, named.map((e) => {
-      const loc = (e.loc || []).filter((part) => part !== "body" && part !== "document");
-      return h("li", {}, loc.length ? `${pathLabel(schema, loc)} : ` : "", errorText(e));
-    })));
+    if (named.length) {
+      summary.append(problem(t("cfg_fix")), h("ul", {}, named.map((e) => {
+        const loc = (e.loc || []).filter((part) => part !== "body" && part !== "document");
+        return h("li", {}, loc.length ? `${pathLabel(schema, loc)} : ` : "", errorText(e));
+      })));
+    }
+    if (apart.length) raw.setAttribute("aria-invalid", "true");
+    (form.querySelector("[aria-invalid='true']") || summary).focus();
   }
 
   // The document as the current mode holds it; throws the problems it finds itself.

@@ -67,6 +67,9 @@ export default {
     cfg_err_missing: "Obligatoire.",
     cfg_err_unknown: "Ce paramètre n'existe pas.",
     cfg_err_json: "Ce JSON n'est pas lisible.",
+    cfg_err_object: "Un objet JSON est attendu ({ … }).",
+    cfg_err_bool: "true ou false est attendu.",
+    cfg_err_text: "Un texte est attendu.",
   },
   en: {
     configurations_title: "Configurations",
@@ -133,5 +136,8 @@ export default {
     cfg_err_missing: "Required.",
     cfg_err_unknown: "This setting does not exist.",
     cfg_err_json: "This JSON cannot be read.",
+    cfg_err_object: "A JSON object is expected ({ … }).",
+    cfg_err_bool: "true or false is expected.",
+    cfg_err_text: "A text is expected.",
   },
 };
