@@ -33,12 +33,15 @@ from control_plane.http.common import (
     not_found,
 )
 from control_plane.store import Revision
-from infra.http_errors import NotFound, errors, invalid
+from infra.http_errors import Conflict, NotFound, errors, invalid
 from licences.http import MemberPrincipal, ReaderPrincipal
 from schemas.configuration import ConfigurationRequest, ConnectorConfiguration
 from schemas.control import ActiveConfigurationDoc, ConfigurationDoc, Entity
 
 router = APIRouter(tags=["configurations"], dependencies=[StorableBody])
+
+MAX_CONFIGURATIONS = 200
+"""A licence's configurations at most (deleted ones not counted): the list is read whole."""
 
 
 class ConfigurationOut(BaseModel):
@@ -107,7 +110,7 @@ async def list_configurations(principal: ReaderPrincipal, bus: Bus) -> list[Conf
     "/v1/configurations",
     status_code=status.HTTP_201_CREATED,
     response_model=ConfigurationOut,
-    responses=COMMAND,
+    responses={**COMMAND, **errors(Conflict)},
     dependencies=[CommandLimit],
 )
 async def create_configuration(
@@ -118,6 +121,15 @@ async def create_configuration(
 ) -> ConfigurationOut:
     configuration_id = str(uuid.uuid4())
     async with command(bus, principal.licence_id, principal.actor, response) as cmd:
+        held = await bus.store.current([principal.licence_id], Entity.CONFIGURATION)
+        if sum(not revision.deleted for revision in held) >= MAX_CONFIGURATIONS:
+            raise Conflict(
+                "too_many_configurations",
+                f"Cette licence a déjà {MAX_CONFIGURATIONS} configurations : supprimez-en une "
+                "avant d’en créer une autre.",
+                f"this licence has {MAX_CONFIGURATIONS} configurations already: delete one "
+                "before creating another",
+            )
         event = await cmd.apply(
             "configuration.created",
             Entity.CONFIGURATION,
