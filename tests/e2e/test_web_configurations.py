@@ -145,6 +145,12 @@ def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
     page.locator("#versions tr[data-version='1']").get_by_role("button", name="Restaurer").click()
     page.locator("#restore-version").get_by_role("button", name="Restaurer").click()
     expect(page.locator("#versions tbody tr")).to_have_count(4)
+    # Restoring is saving: a version with the safety mode off says so before, and can be left.
+    page.locator("#versions tr[data-version='2']").get_by_role("button", name="Restaurer").click()
+    restoring = page.locator("#restore-version")
+    expect(restoring).to_contain_text("Mode de sécurité : Sans le mode de sécurité")
+    restoring.get_by_role("button", name="Annuler").click()
+    expect(restoring).to_be_hidden()
     row.get_by_role("button", name="Activer").click()
     expect(row.locator(".badge")).to_have_text("Active")
 

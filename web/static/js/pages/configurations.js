@@ -130,8 +130,11 @@ async function versionsOf(params, member, rerender, dialogs) {
   const diff = from !== to
     ? await get(path(id, "/diff"), { from_version: from, to_version: to })
     : { changes: [] };
+  const schema = member ? await schemaOf() : null;
+  // Restoring is saving: what the version turns risky is said too.
   const restore = (v) => ask(dialogs, "restore-version", t("cfg_restore_title", { version: v.version }),
-    t("cfg_restore_text", { version: v.version, next: last.version + 1 }), t("cfg_restore"),
+    [t("cfg_restore_text", { version: v.version, next: last.version + 1 }),
+      riskText(schema, last.document, v.document)].filter(Boolean).join(" "), t("cfg_restore"),
     () => act(() => post(path(id, `/versions/${v.version}/restore`)),
       (answer) => t("cfg_restored", { version: v.version, next: answer.version }), async () => {
         location.hash = here({ id });
@@ -154,12 +157,13 @@ async function versionsOf(params, member, rerender, dialogs) {
   ];
 }
 
-// The settings `after` turns risky that `before` were not (a new configuration starts from the
-// schema's defaults, which are never risky).
-function risksOf(schema, before, after) {
+// What the settings `after` turns risky that `before` were not do, said (a new configuration
+// starts from the schema's defaults, which are never risky); "" when none.
+function riskText(schema, before, after) {
   const was = new Map(fields(schema, before).map((f) => [f.path.join("/"), f.value]));
   return fields(schema, after).filter((f) => words(f.node, "risk")
-    && f.value === f.node.risk_when && was.get(f.path.join("/")) !== f.node.risk_when);
+    && f.value === f.node.risk_when && was.get(f.path.join("/")) !== f.node.risk_when)
+    .map((f) => `${pathLabel(schema, f.path)} : ${words(f.node, "risk")}`).join(" ");
 }
 
 function editorView(schema, source, copy, known) {
@@ -266,14 +270,10 @@ function editorView(schema, source, copy, known) {
     }
     const body = { name: nameInput.value, connector_id: connectorInput.value.trim() || null,
       document };
-    const risks = risksOf(schema, editing ? source.document : {}, document);
-    if (!risks.length) {
-      send(body);
-      return;
-    }
-    ask(dialogs, "risky-settings", t("cfg_risk_title"),
-      risks.map((f) => `${pathLabel(schema, f.path)} : ${words(f.node, "risk")}`).join(" "),
-      t("cfg_risk_confirm"), () => send(body));
+    const risks = riskText(schema, editing ? source.document : {}, document);
+    if (risks) ask(dialogs, "risky-settings", t("cfg_risk_title"), risks, t("cfg_risk_confirm"),
+      () => send(body));
+    else send(body);
   }
 
   const form = h("form", { id: "configuration-form", class: "configuration-form", novalidate: true,
