@@ -42,6 +42,8 @@ router = APIRouter(tags=["configurations"], dependencies=[StorableBody])
 
 MAX_CONFIGURATIONS = 200
 """A licence's configurations at most (deleted ones not counted): the list is read whole."""
+MAX_VERSIONS = 100
+"""Versions one answer lists at most (`before` pages back)."""
 
 
 class ConfigurationOut(BaseModel):
@@ -230,21 +232,45 @@ async def activate_configuration(
     return _out(found, {key: configuration_id})
 
 
+async def _latest(bus: ControlBus, licence_id: str, configuration_id: str) -> Revision:
+    """Its newest revision, a deletion included (its history outlives it)."""
+    found = await bus.store.one(licence_id, Entity.CONFIGURATION, configuration_id)
+    if found is None:
+        raise not_found("configuration", configuration_id)
+    return found
+
+
 @router.get(
     "/v1/configurations/{configuration_id}/versions",
     response_model=list[ConfigurationOut],
     responses=errors(NotFound),
 )
 async def configuration_versions(
-    configuration_id: str, principal: ReaderPrincipal, bus: Bus
+    configuration_id: str,
+    principal: ReaderPrincipal,
+    bus: Bus,
+    limit: Annotated[int, Query(ge=1, le=MAX_VERSIONS)] = MAX_VERSIONS,
+    before: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=2**32 - 1,
+            description="Only the versions before this one: the first version of a page is "
+            "the next page's `before`.",
+        ),
+    ] = None,
 ) -> list[ConfigurationOut]:
-    """Every version, oldest first, with who changed it and when (a deletion included)."""
-    history = await bus.store.history(principal.licence_id, Entity.CONFIGURATION, configuration_id)
-    if not history:
-        raise not_found("configuration", configuration_id)
+    """The `limit` newest versions (before `before`), oldest first, with who changed them and
+    when (a deletion included)."""
+    latest = await _latest(bus, principal.licence_id, configuration_id)
+    history = await bus.store.history(
+        principal.licence_id, Entity.CONFIGURATION, configuration_id, before=before, limit=limit
+    )
     active = await active_ids(bus, principal.licence_id)
-    latest = history[-1].revision
-    return [_out(revision, active if revision.revision == latest else {}) for revision in history]
+    return [
+        _out(revision, active if revision.revision == latest.revision else {})
+        for revision in history
+    ]
 
 
 def _missing_version(configuration_id: str, version: int, latest: int) -> NotFound:
@@ -266,21 +292,24 @@ async def configuration_diff(
     configuration_id: str,
     principal: ReaderPrincipal,
     bus: Bus,
-    from_version: Annotated[int, Query(ge=1)],
-    to_version: Annotated[int, Query(ge=1)],
+    from_version: Annotated[int, Query(ge=1, le=2**32 - 1)],
+    to_version: Annotated[int, Query(ge=1, le=2**32 - 1)],
 ) -> ConfigurationDiff:
     """What changed, field by field, each named for people (`label_fr`, `label_en`)."""
-    history = await bus.store.history(principal.licence_id, Entity.CONFIGURATION, configuration_id)
-    if not history:
-        raise not_found("configuration", configuration_id)
+    latest = await _latest(bus, principal.licence_id, configuration_id)
+    history = await bus.store.history(
+        principal.licence_id,
+        Entity.CONFIGURATION,
+        configuration_id,
+        revisions=[from_version, to_version],
+    )
     by_version = {revision.revision: revision for revision in history}
     for name, version in (("from_version", from_version), ("to_version", to_version)):
         if version not in by_version:
             raise invalid(
                 "query",
                 name,
-                f"no version {version}; this configuration has versions 1 to "
-                f"{history[-1].revision}",
+                f"no version {version}; this configuration has versions 1 to {latest.revision}",
             )
     # Documents read as today's schema: a field added since is no change.
     before, after = (
@@ -312,16 +341,15 @@ async def restore_configuration(
     history keeps every version in between."""
     async with command(bus, principal.licence_id, principal.actor, response) as cmd:
         before = await _existing(bus, principal.licence_id, configuration_id)
-        history = await bus.store.history(
-            principal.licence_id, Entity.CONFIGURATION, configuration_id
+        restored = await bus.store.history(
+            principal.licence_id, Entity.CONFIGURATION, configuration_id, revisions=[version]
         )
-        restored = next((r for r in history if r.revision == version), None)
-        if restored is None:
+        if not restored:
             raise _missing_version(configuration_id, version, before.revision)
         event = await cmd.apply(
             "configuration.restored",
             Entity.CONFIGURATION,
-            restored.doc(ConfigurationDoc),
+            restored[0].doc(ConfigurationDoc),
             entity_id=configuration_id,
             before=before,
         )

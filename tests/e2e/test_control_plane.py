@@ -337,6 +337,12 @@ def test_a_restored_version_becomes_the_newest_and_the_history_keeps_all(shop: S
     assert restored.json()["document"]["safety_mode"] is True
     versions = shop.reader.get(f"/v1/configurations/{config_id}/versions").json()
     assert [(v["version"], v["name"]) for v in versions] == [(1, "v1"), (2, "v2"), (3, "v1")]
+    page = shop.reader.get(f"/v1/configurations/{config_id}/versions", params={"limit": 2})
+    assert [(v["version"], v["active"]) for v in page.json()] == [(2, False), (3, True)]
+    older = shop.reader.get(
+        f"/v1/configurations/{config_id}/versions", params={"limit": 2, "before": 2}
+    )
+    assert [v["version"] for v in older.json()] == [1]
     diff = shop.reader.get(
         f"/v1/configurations/{config_id}/diff", params={"from_version": 2, "to_version": 3}
     ).json()["changes"]

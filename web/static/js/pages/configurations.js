@@ -93,7 +93,7 @@ function list(configurations, rerender, member, dialogs) {
   );
 }
 
-function compareForm(id, versions, from, to) {
+function compareForm(id, versions, from, to, before) {
   const select = (name, label, chosen) =>
     field(`d-${name}`, label, h("select", { id: `d-${name}`, name },
       versions.map((v) => h("option", { value: v.version, selected: v.version === chosen },
@@ -103,7 +103,8 @@ function compareForm(id, versions, from, to) {
     { class: "row", onsubmit: (event) => {
       event.preventDefault();
       const data = new FormData(event.target);
-      location.hash = here({ id, from: data.get("from"), to: data.get("to") });
+      const page = before ? { before } : {};
+      location.hash = here({ id, ...page, from: data.get("from"), to: data.get("to") });
     } },
     select("from", t("from_version"), from),
     select("to", t("to_version"), to),
@@ -123,9 +124,12 @@ function diffTable(changes) {
 
 async function versionsOf(params, member, rerender, dialogs) {
   const id = params.get("id");
-  const versions = await get(path(id, "/versions"));
-  const last = versions[versions.length - 1];
-  const to = Number(params.get("to")) || last.version;
+  const before = params.get("before");
+  // A page of versions (the API's newest 100, `before` pages back), and the newest of all.
+  const [versions, newest] = await Promise.all([get(path(id, "/versions"), { before }),
+    before ? get(path(id, "/versions"), { limit: 1 }) : null]);
+  const last = newest ? newest[0] : versions[versions.length - 1];
+  const to = Number(params.get("to")) || versions[versions.length - 1]?.version || last.version;
   const from = Number(params.get("from")) || Math.max(1, to - 1);
   const diff = from !== to
     ? await get(path(id, "/diff"), { from_version: from, to_version: to })
@@ -152,7 +156,12 @@ async function versionsOf(params, member, rerender, dialogs) {
         cell(t("cfg_connector"), connectorOf(v)),
         cell("", restorable(v) ? h("button", { type: "button", class: "secondary",
           onclick: () => restore(v) }, t("cfg_restore")) : null))), { id: "versions" }),
-    compareForm(id, versions, from, to),
+    before || versions[0]?.version > 1 ? h("p", { class: "pager" },
+      before ? h("a", { href: here({ id }) }, t("cfg_newest_versions")) : null,
+      versions[0]?.version > 1
+        ? h("a", { href: here({ id, before: versions[0].version }) }, t("cfg_older_versions"))
+        : null) : null,
+    compareForm(id, versions, from, to, before),
     diffTable(diff.changes),
   ];
 }
