@@ -168,6 +168,22 @@ def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
         assert other.json()["configuration"] is None  # its own or one for every connector
     _both_widths(page, "configurations")
 
+    # A duplicate starts from the original, is a configuration of its own, and goes away alone.
+    row.get_by_role("link", name="Dupliquer").click()
+    expect(form.get_by_label("Nom", exact=True)).to_have_value("Sage vers PrestaShop (copie)")
+    expect(form.get_by_label("Intervalle de synchronisation (minutes)")).to_have_value("30")
+    form.get_by_role("button", name="Créer la configuration").click()
+    rows = page.locator("tr[data-configuration]")
+    expect(rows).to_have_count(2)
+    copy = rows.filter(has_text="(copie)")
+    expect(copy.locator(".badge")).to_have_count(0)  # activation stays the original's
+    copy.get_by_role("button", name="Supprimer").click()
+    page.locator("#delete-configuration").get_by_role("button", name="Supprimer").click()
+    expect(rows).to_have_count(1)
+    assert [c["configuration_id"] for c in _configurations(pipeline, licence.reader_token)] == [
+        config_id
+    ]
+
 
 def test_a_viewer_reads_the_configurations_and_changes_nothing(
     pipeline: Pipeline, smtp_server: SmtpServer, page: Page
