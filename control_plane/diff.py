@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Change(BaseModel):
@@ -12,6 +12,8 @@ class Change(BaseModel):
     op: Literal["added", "removed", "changed"]
     before: Any = None
     after: Any = None
+    label_fr: str = Field("", description="The field's name for people, in French.")
+    label_en: str = Field("", description="The field's name for people, in English.")
 
 
 def json_diff(before: Any, after: Any, path: str = "") -> list[Change]:

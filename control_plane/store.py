@@ -89,17 +89,44 @@ class ControlStore:
         found = await self.current([licence_id], entity, entity_id)
         return found[0] if found else None
 
-    async def history(self, licence_id: str, entity: Entity, entity_id: str) -> list[Revision]:
+    async def history(
+        self,
+        licence_id: str,
+        entity: Entity,
+        entity_id: str,
+        *,
+        revisions: Sequence[int] | None = None,
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> list[Revision]:
+        """An entity's revisions, oldest first: all of them, or only `revisions`, or the `limit`
+        newest below revision `before`."""
+        parameters: dict[str, Any] = {
+            "licence_id": licence_id,
+            "entity": entity.value,
+            "entity_id": entity_id,
+        }
+        narrower = ""
+        if revisions is not None:
+            narrower += " AND revision IN {revisions:Array(UInt32)}"
+            parameters["revisions"] = list(revisions)
+        if before is not None:
+            narrower += " AND revision < {before:UInt32}"
+            parameters["before"] = before
+        bounded = ""
+        if limit is not None:
+            bounded = "LIMIT {limit:UInt32}"
+            parameters["limit"] = limit
         rows = await self.clickhouse.arows(
             f"""
             SELECT {_COLUMNS} FROM control_entities FINAL
             WHERE licence_id = {{licence_id:String}} AND entity = {{entity:String}}
-                AND entity_id = {{entity_id:String}}
-            ORDER BY revision
+                AND entity_id = {{entity_id:String}} {narrower}
+            ORDER BY revision DESC {bounded}
             """,
-            {"licence_id": licence_id, "entity": entity.value, "entity_id": entity_id},
+            parameters,
         )
-        return [_revision(row) for row in rows]
+        return [_revision(row) for row in reversed(rows)]
 
     async def applied(self, licence_id: str, command_ids: Sequence[uuid.UUID]) -> bool:
         rows = await self.clickhouse.arows(

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from schemas.actions import ActionName
 from schemas.configuration import ConnectorConfiguration
+from schemas.sync_event import Identifier
 
 EVERY_LICENCE = "*"  # licence_id of vendor-wide entities (a notification to all licences)
 
@@ -74,6 +75,7 @@ ControlKind = Literal[
     "configuration.updated",
     "configuration.deleted",
     "configuration.activated",
+    "configuration.restored",
     "action.enqueued",
     "action.cancelled",
     "action.dispatched",
@@ -140,6 +142,8 @@ class Document(BaseModel):
 class ConfigurationDoc(Document):
     configuration_id: str
     name: str
+    connector_id: str | None = None
+    """The connector it is for; None: any connector without one of its own."""
     document: ConnectorConfiguration
 
 
@@ -254,6 +258,11 @@ class ActionRequest(Request):
 
 class SyncRequest(Request):
     pc_key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=512)]
+    connector_id: Identifier | None = Field(
+        None,
+        description="The connector syncing (the connector_id of its reports): it receives its "
+        "own active configuration, else the one for every connector.",
+    )
     connector_version: Annotated[str, StringConstraints(max_length=64)] | None = None
     erp_version: Annotated[str, StringConstraints(max_length=64)] | None = None
     shop_version: Annotated[str, StringConstraints(max_length=64)] | None = None

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from control_plane.actions import action_event, visible_status
 from control_plane.configurations import active_configuration
@@ -48,6 +48,9 @@ PC_KEY_MISMATCH_EN = (
 class ActiveConfiguration(BaseModel):
     configuration_id: str
     name: str
+    connector_id: str | None = Field(
+        description="The connector it is for; null: the one for every connector without its own."
+    )
     version: int
     document: ConnectorConfiguration
 
@@ -76,7 +79,7 @@ async def sync(
             raise Conflict("pc_key_mismatch", PC_KEY_MISMATCH_FR, PC_KEY_MISMATCH_EN) from exc
         dispatched = found.dispatched
         await commit(bus, found.events, response)
-        active = await active_configuration(bus, licence_id)
+        active = await active_configuration(bus, licence_id, body.connector_id)
     log.info(
         "agent_synced",
         dispatched=[doc.action_id for doc in dispatched],
@@ -90,6 +93,7 @@ async def sync(
         configuration = ActiveConfiguration(
             configuration_id=current.configuration_id,
             name=current.name,
+            connector_id=current.connector_id,
             version=active.revision,
             document=current.document,
         )

@@ -264,6 +264,102 @@ def test_configurations_versions_diff_and_the_one_a_sync_fetches(
     assert [v["deleted"] for v in history] == [False, False, True]
 
 
+def test_each_connector_loads_its_own_active_configuration_else_the_one_for_all(
+    shop: Shop,
+) -> None:
+    def create(name: str, connector_id: str | None, minutes: int) -> str:
+        created = shop.reader.post(
+            "/v1/configurations",
+            json={
+                "name": name,
+                "connector_id": connector_id,
+                "document": {**CONFIG, "schedule_minutes": minutes},
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["connector_id"] == connector_id
+        return str(created.json()["configuration_id"])
+
+    def loaded(connector_id: str | None) -> tuple[str, int] | None:
+        answer = shop.sync(**({"connector_id": connector_id} if connector_id else {}))
+        assert answer.status_code == 200, answer.text
+        found = answer.json()["configuration"]
+        return (found["configuration_id"], found["document"]["schedule_minutes"]) if found else None
+
+    every = create("Toutes", None, 60)
+    north, north_night = create("Nord", "shop-north", 20), create("Nord nuit", "shop-north", 240)
+    south = create("Sud", "shop-south", 30)
+    for configuration_id in (every, north, south):
+        activated = shop.reader.post(f"/v1/configurations/{configuration_id}/activate")
+        assert activated.json()["active"] is True
+    assert loaded("shop-north") == (north, 20)
+    assert loaded("shop-south") == (south, 30)
+    assert loaded("shop-west") == (every, 60)  # no configuration of its own
+    assert loaded(None) == (every, 60)  # a connector that does not say which it is
+
+    shop.reader.post(f"/v1/configurations/{north_night}/activate")
+    active = {c["configuration_id"] for c in shop.reader.get("/v1/configurations").json()
+              if c["active"]}  # fmt: skip
+    assert active == {every, north_night, south}  # one per connector
+    assert loaded("shop-north") == (north_night, 240)
+
+    moved = shop.reader.put(
+        f"/v1/configurations/{south}",
+        json={"name": "Sud", "connector_id": "shop-east", "document": CONFIG},
+    )
+    assert moved.json()["active"] is False  # activated for shop-south, not for shop-east
+    assert loaded("shop-south") == (every, 60)
+    assert shop.reader.delete(f"/v1/configurations/{every}").status_code == 200
+    assert loaded("shop-west") is None
+
+    refused = shop.reader.post(
+        "/v1/configurations",
+        json={"name": "x", "connector_id": "  ", "document": CONFIG},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "connector_id"]
+
+
+def test_a_restored_version_becomes_the_newest_and_the_history_keeps_all(shop: Shop) -> None:
+    config_id = shop.reader.post(
+        "/v1/configurations", json={"name": "v1", "connector_id": "shop-1", "document": CONFIG}
+    ).json()["configuration_id"]
+    shop.reader.put(
+        f"/v1/configurations/{config_id}",
+        json={"name": "v2", "connector_id": "shop-1", "document": {**CONFIG, "safety_mode": False}},
+    )
+    shop.reader.post(f"/v1/configurations/{config_id}/activate")
+
+    restored = shop.reader.post(f"/v1/configurations/{config_id}/versions/1/restore")
+    assert restored.status_code == 200, restored.text
+    assert (restored.json()["version"], restored.json()["name"]) == (3, "v1")
+    assert restored.json()["connector_id"] == "shop-1"
+    assert restored.json()["document"]["safety_mode"] is True
+    versions = shop.reader.get(f"/v1/configurations/{config_id}/versions").json()
+    assert [(v["version"], v["name"]) for v in versions] == [(1, "v1"), (2, "v2"), (3, "v1")]
+    page = shop.reader.get(f"/v1/configurations/{config_id}/versions", params={"limit": 2})
+    assert [(v["version"], v["active"]) for v in page.json()] == [(2, False), (3, True)]
+    older = shop.reader.get(
+        f"/v1/configurations/{config_id}/versions", params={"limit": 2, "before": 2}
+    )
+    assert [v["version"] for v in older.json()] == [1]
+    diff = shop.reader.get(
+        f"/v1/configurations/{config_id}/diff", params={"from_version": 2, "to_version": 3}
+    ).json()["changes"]
+    assert {(c["label_fr"], c["label_en"], c["before"], c["after"]) for c in diff} == {
+        ("Nom", "Name", "v2", "v1"),
+        ("Mode de sécurité", "Safety mode", False, True),
+    }
+    fetched = shop.sync(connector_id="shop-1").json()["configuration"]
+    assert (fetched["version"], fetched["document"]["safety_mode"]) == (3, True)
+
+    missing = shop.reader.post(f"/v1/configurations/{config_id}/versions/9/restore")
+    assert missing.status_code == 404
+    assert missing.json()["detail"]["code"] == "version_not_found"
+    unknown = shop.reader.post(f"/v1/configurations/{uuid.uuid4()}/versions/1/restore")
+    assert unknown.status_code == 404
+
+
 def test_one_licence_never_sees_or_touches_anothers_control_state(
     pipeline: Pipeline, shop: Shop, operator: httpx.Client
 ) -> None:
@@ -481,14 +577,16 @@ def _replay_licence_commands(bootstrap: str, topic: str, licence_id: str) -> int
 
 def test_replayed_commands_change_nothing(pipeline: Pipeline, shop: Shop) -> None:
     config_id = shop.reader.post(
-        "/v1/configurations", json={"name": "v", "document": CONFIG}
+        "/v1/configurations", json={"name": "v", "connector_id": "shop-r", "document": CONFIG}
     ).json()["configuration_id"]
     shop.reader.put(
         f"/v1/configurations/{config_id}",
-        json={"name": "v", "document": {**CONFIG, "safety_mode": False}},
+        json={"name": "v", "connector_id": "shop-r", "document": {**CONFIG, "safety_mode": False}},
     )
+    shop.reader.post(f"/v1/configurations/{config_id}/activate")
+    shop.reader.post(f"/v1/configurations/{config_id}/versions/1/restore")
     shop.reader.post("/v1/actions", json={"action": "clear_cache"})
-    shop.sync()
+    shop.sync(connector_id="shop-r")
 
     def state() -> list[Any]:
         return [
@@ -512,6 +610,8 @@ def test_replayed_commands_change_nothing(pipeline: Pipeline, shop: Shop) -> Non
     after = state()
     assert after[:3] == before[:3]
     assert after[3]["items"][1:] == before[3]["items"]
+    assert [v["version"] for v in after[2]] == [1, 2, 3]
+    assert shop.sync(connector_id="shop-r").json()["configuration"]["version"] == 3
 
 
 def test_control_state_survives_a_restart(tmp_path: Path) -> None:

@@ -324,7 +324,7 @@ def test_configurations_list_versions_and_diff(page: Page, shop: Shop) -> None:
     expect(page.locator("#versions tbody tr")).to_have_count(2)
     change = page.locator("#diff tbody tr")
     expect(change).to_have_count(1)
-    expect(change).to_contain_text("/schedule_minutes")
+    expect(change).to_contain_text("Intervalle de synchronisation (minutes)")
     expect(change).to_contain_text("30")
     shot(page, "configurations")
 

@@ -24,6 +24,7 @@ FLAGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "web"
 LAPTOP = ViewportSize(width=1280, height=900)
+WIDE = ViewportSize(width=1366, height=900)  # the laptop most merchants have
 PHONE = ViewportSize(width=375, height=812)
 
 
@@ -45,7 +46,7 @@ def chromium() -> Iterator[Browser]:
 def opened(browser: Browser, **context: Any) -> Iterator[Page]:
     """A page in a fresh context (its own sessionStorage); fails if the page's JavaScript
     threw."""
-    made = browser.new_context(viewport=LAPTOP, locale="fr-FR", **context)
+    made = browser.new_context(**{"viewport": LAPTOP, "locale": "fr-FR", **context})
     page = made.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

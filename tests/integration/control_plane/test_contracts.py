@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from control_plane.configurations import labelled_changes
 from control_plane.delivery import WebhookChannel, deliver, render_email
 from control_plane.diff import json_diff
 from infra.broker import free_port
 from schemas.actions import ACTIONS, RESET_PC_KEY, ActionName
-from schemas.control import AgentDoc, TicketDoc
+from schemas.configuration import ConnectorConfiguration, OrderSettings
+from schemas.control import AgentDoc, ConfigurationDoc, TicketDoc
 
 RULES = Path(__file__).resolve().parents[3] / "processors" / "rules.toml"
 
@@ -82,3 +84,33 @@ def test_an_e_mail_header_stays_one_line_whatever_the_ticket_holds() -> None:
     assert received["Bcc"] is None
     assert received["Subject"] == "[ERO ticket t-2] Aide Bcc: everyone@example.com faux corps"
     assert b"\r\n" in sent  # the SMTP policy's line ends
+
+
+def test_a_configurations_diff_names_its_fields_for_people() -> None:
+    before = ConfigurationDoc(
+        configuration_id="c", name="a", document=ConnectorConfiguration(erp="ebp", shop="other")
+    )
+    after = before.model_copy(
+        update={
+            "connector_id": "shop-1",
+            "document": ConnectorConfiguration(
+                erp="ebp",
+                shop="other",
+                safety_mode=False,
+                orders=OrderSettings(lookback_days=30),
+                options={"tva/mode": "ht"},
+            ),
+        }
+    )
+    changes = labelled_changes(
+        json_diff(before.model_dump(mode="json"), after.model_dump(mode="json"))
+    )
+    assert {c.path: (c.label_fr, c.label_en) for c in changes} == {
+        "/connector_id": ("Connecteur", "Connector"),
+        "/document/safety_mode": ("Mode de sécurité", "Safety mode"),
+        "/document/orders/lookback_days": ("Commandes › Jours repris", "Orders › Days looked back"),
+        "/document/options/tva~1mode": (
+            "Options avancées › tva/mode",
+            "Advanced options › tva/mode",
+        ),
+    }

@@ -26,6 +26,7 @@ MEMBER_WRITES = {
     ("PUT", "/v1/configurations/{configuration_id}"),
     ("DELETE", "/v1/configurations/{configuration_id}"),
     ("POST", "/v1/configurations/{configuration_id}/activate"),
+    ("POST", "/v1/configurations/{configuration_id}/versions/{version}/restore"),
     ("POST", "/v1/actions"),
     ("POST", "/v1/actions/{action_id}/cancel"),
     ("POST", "/v1/tickets"),

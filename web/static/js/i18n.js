@@ -4,13 +4,19 @@
 // gives hints and action labels in both languages (hint / hint_en, label_fr / label_en).
 
 import base from "./words/base.js";
+import configurationWords from "./words/configurations.js";
 import consoleWords from "./words/console.js";
 import help from "./words/help.js";
 
 const LANG = "ero.lang";
 
 // Every area's words; a new area adds its file here.
-const AREAS = [base, consoleWords, help];
+const AREAS = [
+  base,
+  configurationWords,
+  consoleWords,
+  help,
+];
 
 const WORDS = { fr: {}, en: {} };
 for (const area of AREAS) {
