@@ -70,6 +70,11 @@ class Catalog(BaseModel):
     kb_base_url: str = Field(pattern=r"^https?://")
     rules: tuple[Rule, ...]
     fallbacks: dict[Origin, Fallback] = Field(min_length=len(Origin))
+    summary: Fallback | None = Field(
+        None,
+        description="the next step of a run's summary that counts problems; the connector's "
+        "fallback when absent (catalogs published before it)",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalog:
