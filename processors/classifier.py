@@ -75,9 +75,13 @@ _DONE = (
 _NONE = r"(?:\b0+\s+(?:[\w'-]+\s+){0,3}?|\b(?:zero|aucune?|sans|no|none|without)\s+|\bpas d'\s*)"
 _PROBLEMS = re.compile(
     rf"(?P<none>{_NONE}(?:{_FAILED}|{_WARNED}))"
-    rf"|(?P<some>{_COUNT}(?:{_FAILED}|{_WARNED})|\b(?:avec|with) (?:des |some )?(?:erreurs|errors)\b)"
+    rf"|(?P<some>{_COUNT}(?:{_FAILED}|{_WARNED})"
+    r"|\b(?:avec|with) (?:des |some )?(?:erreurs|errors)\b)"
     rf"|\b(?:{_FAILED}|{_WARNED})\s*[:=]\s*(?:(?P<zero>0+)|\d+)\b"
 )
+# What every summary that counts problems holds: a cheap test that spares other lines the
+# counts' patterns, which try every digit.
+_PROBLEM_WORDS = re.compile(r"erreur|error|echec|fail|rejet|refus|alert|warn|avertis|non |not ")
 _DONE_COUNT = re.compile(
     rf"{_COUNT}(?<!non )(?<!not ){_DONE}|\b{_DONE}\s+(?:[\w'-]+\s+){{0,3}}?\d"
     r"|\b(?:terminee?|finished|completed|done|fin de|bilan|summary|recapitulatif)\b"
@@ -161,6 +165,8 @@ def summary_level(folded: str) -> Level | None:
     """The level of a run's summary, from its counts: an alert when it counts problems, a
     success when every count is zero, an error when the run itself failed ("interrompue",
     "failed after"); None for a line that is no summary."""
+    if _PROBLEM_WORDS.search(folded) is None:
+        return None
     some = none = False
     for found in _PROBLEMS.finditer(folded):
         if found["none"] or found["zero"]:

@@ -65,7 +65,7 @@ def evaluate(classifier: Classifier, name: str, lines: Iterable[bytes]) -> Score
             "origin": result.origin.value,
             "action": result.remediation.action if result.level.value != "success" else None,
         }
-        scored = FIELDS
+        scored: tuple[str, ...] = FIELDS
         if RULE in expected:
             got[RULE] = result.rule_id
             scored = (*FIELDS, RULE)
@@ -81,7 +81,5 @@ def evaluate(classifier: Classifier, name: str, lines: Iterable[bytes]) -> Score
 
 
 def table(all_scores: Iterable[Scores]) -> str:
-    header = (
-        f"{'corpus':<40} {'lines':>6}  {'level':>8}  {'origin':>8}  {'action':>8}  {'rule':>8}"
-    )
+    header = f"{'corpus':<40} {'lines':>6}  {'level':>8}  {'origin':>8}  {'action':>8}  {'rule':>8}"
     return "\n".join([header, *(scores.row() for scores in all_scores)])
