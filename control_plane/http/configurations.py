@@ -246,6 +246,8 @@ async def configuration_diff(
                 name,
                 f"no version {version}; this configuration has versions 1 to "
                 f"{history[-1].revision}",
+                fr=f"pas de version {version} : cette configuration a les versions 1 à "
+                f"{history[-1].revision}",
             )
     return ConfigurationDiff(
         configuration_id=configuration_id,
