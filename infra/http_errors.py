@@ -3,9 +3,12 @@ handler of every 422.
 
 An error answers `{"detail": {"code", "fr", "en"}}`: a stable code for programs, the text in
 French and English (a few errors add fields of their own, such as the pending action's id). A
-422 keeps FastAPI's shape, `{"detail": [{"loc", "msg", "type", "input"}]}`, naming each invalid
-field and quoting at most a short excerpt of what was sent: a 30 MB body answered by a 30 MB echo
-would cost both sides for nothing, and would copy back whatever secret the body held.
+422 keeps FastAPI's shape, `{"detail": [{"loc", "msg", "type", "input", "ctx"}]}`, naming each
+invalid field: its `type` is the stable code, `ctx.fr` and `ctx.en` its text in French and
+English (pydantic's own `msg` is English only), and it quotes at most a short excerpt of what was
+sent: a 30 MB body answered by a 30 MB echo would cost both sides for nothing, and would copy
+back whatever secret the body held. An error nobody raised on purpose (a bug) answers 500 with
+the same body as the others, and is logged.
 
 An error class fixes its status and says, once, what that status means (`ApiError`). Whatever
 can raise one declares it: a dependency with `@raises(...)`, a route with
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any, ClassVar, TypeVar
 
+import structlog
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
@@ -29,6 +34,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute, APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schemas.line_errors import french
+
+log = structlog.get_logger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _DECLARED = "__ero_errors__"
@@ -145,10 +154,41 @@ class _Excerpts(reprlib.Repr):
 _EXCERPT = _Excerpts()
 
 
-def invalid(where: str, field: str | Sequence[str | int], message: str) -> RequestValidationError:
-    """A 422 naming the field (or its JSON path), shaped like FastAPI's own validation errors."""
+def invalid(
+    where: str,
+    field: str | Sequence[str | int],
+    message: str,
+    *,
+    fr: str | None = None,
+    code: str = "value_error",
+) -> RequestValidationError:
+    """A 422 naming the field (or its JSON path), shaped like FastAPI's own validation errors:
+    `message` in English and `fr` in French, or `message` alone written "français / English"."""
     path = (field,) if isinstance(field, str) else tuple(field)
-    return RequestValidationError([{"loc": (where, *path), "msg": message, "type": "value_error"}])
+    error: dict[str, Any] = {"loc": (where, *path), "msg": message, "type": code}
+    if fr is not None:
+        error["ctx"] = {"fr": fr, "en": message}
+    return RequestValidationError([error])
+
+
+_VALUE_ERROR = "Value error, "
+"""What pydantic puts before the text of a ValueError raised by a validator."""
+
+
+def bilingual(error: Mapping[str, Any]) -> tuple[str, str]:
+    """(French, English) of one validation error: its own `ctx.fr` / `ctx.en` when it carries
+    them, its two halves when its text is written "français / English", else the French of its
+    pydantic type and pydantic's English."""
+    ctx = error.get("ctx") or {}
+    if isinstance(ctx.get("fr"), str) and isinstance(ctx.get("en"), str):
+        return ctx["fr"], ctx["en"]
+    message = str(error.get("msg", ""))
+    message = message.removeprefix(_VALUE_ERROR)
+    if " / " in message:
+        fr, en = message.split(" / ", 1)
+        return fr, en
+    fr = french(str(error.get("type", "")), ctx)
+    return fr[:1].upper() + fr[1:], message
 
 
 def excerpt(value: Any, chars: int = EXCERPT_CHARS) -> Any:
@@ -170,8 +210,9 @@ def _shown(error: Mapping[str, Any]) -> dict[str, Any]:
     }
     if "input" in error:
         shown["input"] = excerpt(error["input"])
-    if error.get("ctx"):
-        shown["ctx"] = {str(k): excerpt(v) for k, v in error["ctx"].items()}
+    ctx = {str(k): excerpt(v) for k, v in (error.get("ctx") or {}).items()}
+    ctx["fr"], ctx["en"] = (excerpt(text, MESSAGE_CHARS) for text in bilingual(error))
+    shown["ctx"] = ctx
     return shown
 
 
@@ -182,7 +223,15 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     shown = [_shown(error) for error in errors[:MAX_ERRORS]]
     if len(errors) > MAX_ERRORS:
         more = len(errors) - MAX_ERRORS
-        shown.append({"type": "too_many_errors", "loc": [], "msg": f"{more} more not shown"})
+        en = f"{more} more not shown"
+        shown.append(
+            {
+                "type": "too_many_errors",
+                "loc": [],
+                "msg": en,
+                "ctx": {"fr": f"{more} autres erreurs non montrées", "en": en},
+            }
+        )
     return JSONResponse(status_code=422, content={"detail": jsonable_encoder(shown)})
 
 
@@ -246,34 +295,67 @@ def document_errors(
     return router
 
 
-_GENERIC: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "Requête illisible."),
-    401: ("unauthorized", "Identifiants manquants ou inconnus."),
-    403: ("forbidden", "Accès refusé."),
-    404: ("not_found", "Introuvable."),
-    405: ("method_not_allowed", "Méthode non permise ici."),
-    409: ("conflict", "Conflit avec l’état actuel."),
-    410: ("gone", "Ce lien n’est plus valable."),
-    413: ("content_too_large", "Requête trop volumineuse."),
-    429: ("too_many_requests", "Trop de requêtes : réessayez plus tard."),
-    503: ("unavailable", "Service momentanément indisponible : réessayez plus tard."),
+_GENERIC: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "Requête illisible.", "The request cannot be read."),
+    401: ("unauthorized", "Identifiants manquants ou inconnus.", "Missing or unknown credentials."),
+    403: ("forbidden", "Accès refusé.", "Access denied."),
+    404: ("not_found", "Introuvable : cette adresse n’existe pas.", "Not found: no such path."),
+    405: (
+        "method_not_allowed",
+        "Méthode non permise à cette adresse.",
+        "Method not allowed at this path.",
+    ),
+    409: ("conflict", "Conflit avec l’état actuel.", "Conflicts with the current state."),
+    410: ("gone", "Ce lien n’est plus valable.", "This link is no longer valid."),
+    413: ("content_too_large", "Requête trop volumineuse.", "Request too large."),
+    429: (
+        "too_many_requests",
+        "Trop de requêtes : réessayez plus tard.",
+        "Too many requests: retry later.",
+    ),
+    503: (
+        "unavailable",
+        "Service momentanément indisponible : réessayez plus tard.",
+        "Service unavailable for a moment: retry later.",
+    ),
 }
 
 
 async def bare_http_error(request: Request, exc: Exception) -> Response:
     """An HTTP error raised with a bare text (FastAPI's 400 for an unreadable body, Starlette's
     404 and 405, a plain HTTPException) answers the same body as an ApiError: a code and a
-    French sentence for its status, its own text in English."""
+    sentence in French and English for its status (its own English text when it says more
+    than the status' name)."""
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc.detail, str) and exc.status_code >= 400:
-        code, fr = _GENERIC.get(exc.status_code, (f"http_{exc.status_code}", "Erreur."))
+        code, fr, en = _GENERIC.get(
+            exc.status_code, (f"http_{exc.status_code}", "Erreur.", "Error.")
+        )
+        if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase:
+            en = exc.detail
         exc = HTTPException(
-            exc.status_code, detail={"code": code, "fr": fr, "en": exc.detail}, headers=exc.headers
+            exc.status_code, detail={"code": code, "fr": fr, "en": en}, headers=exc.headers
         )
     return await http_exception_handler(request, exc)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """A bug answers 500 with the body every error has (Starlette then logs the traceback)."""
+    log.error("unhandled_error", path=request.url.path, error=type(exc).__name__)
+    return JSONResponse(
+        status_code=500,
+        content={
+            "detail": {
+                "code": "internal_error",
+                "fr": "Erreur interne du service : réessayez ; si elle persiste, ouvrez un ticket.",
+                "en": "Internal error of the service: retry; if it persists, open a ticket.",
+            }
+        },
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Every error the app answers has the body the OpenAPI documents."""
     app.add_exception_handler(StarletteHTTPException, bare_http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, internal_error)

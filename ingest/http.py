@@ -110,10 +110,16 @@ async def post_events(
         )
     except TooManyEvents as exc:
         raise ContentTooLarge(
-            "too_many_events", f"Trop d’événements dans une requête : {exc}", str(exc)
+            "too_many_events",
+            f"Une requête porte au plus {exc.limit} événements : découpez le lot.",
+            str(exc),
         ) from exc
     except MalformedBody as exc:
-        raise BadRequest("malformed_body", f"Corps illisible : {exc}", str(exc)) from exc
+        raise BadRequest(
+            "malformed_body",
+            "Corps illisible : un tableau JSON d’objets SyncEvent (ou du NDJSON) est attendu.",
+            str(exc),
+        ) from exc
 
     received_at = datetime.now(UTC)
     events, duplicates = identified(parsed, principal.licence_id)

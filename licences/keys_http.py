@@ -41,7 +41,12 @@ async def list_keys(principal: OwnerPrincipal, licences: Licences) -> list[KeyIn
 async def create_key(body: KeyRequest, principal: OwnerPrincipal, licences: Licences) -> NewKey:
     """A new connector key or reader token; the answer is the only time the key is shown."""
     if body.kind == "connector" and body.role is not None:
-        raise invalid("body", "role", "a connector key takes no role: it sends events")
+        raise invalid(
+            "body",
+            "role",
+            "a connector key takes no role: it sends events",
+            fr="une clé de connecteur n’a pas de rôle : elle envoie des événements",
+        )
     role = Role(body.role) if body.role is not None else Role.VIEWER
     created = await licences.create_key(principal.licence_id, body.kind, body.name, role)
     log.info(

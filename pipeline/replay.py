@@ -37,6 +37,7 @@ from projections.sync_events import Accepted, Row, SyncEventsWriter, row, rows_o
 from projections.write_gate import PROJECTION_GATE, WriteGate
 from query_api.instants import Instant
 from schemas import ClassifiedBatch, RawBatch
+from schemas.line_errors import line_error
 
 log = structlog.get_logger(__name__)
 
@@ -55,9 +56,17 @@ class ReplayRequest(BaseModel):
     @model_validator(mode="after")
     def _one_start(self) -> Self:
         if self.source is not Source.ARCHIVE and self.from_beginning == (self.since is not None):
-            raise ValueError("a topic replay needs exactly one of from_beginning or since")
+            raise line_error(
+                "replay_start",
+                "a topic replay needs exactly one of from_beginning or since",
+                "un rejeu de topic demande from_beginning ou since, l’un des deux",
+            )
         if self.from_beginning and self.since is not None:
-            raise ValueError("give from_beginning or since, not both")
+            raise line_error(
+                "replay_start",
+                "give from_beginning or since, not both",
+                "donnez from_beginning ou since, pas les deux",
+            )
         return self
 
 

@@ -74,6 +74,11 @@ class Catalog(BaseModel):
     )
     rules: tuple[Rule, ...]
     fallbacks: dict[Origin, Fallback] = Field(min_length=len(Origin))
+    summary: Fallback | None = Field(
+        None,
+        description="the next step of a run's summary that counts problems; the connector's "
+        "fallback when absent (catalogs published before it)",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalog:
@@ -92,6 +97,8 @@ class Catalog(BaseModel):
             named.setdefault(rule.kb, []).append(rule.id)
         for origin, fallback in self.fallbacks.items():
             named.setdefault(fallback.kb, []).append(f"fallback.{origin.value}")
+        if self.summary is not None:
+            named.setdefault(self.summary.kb, []).append("summary")
         return named
 
 

@@ -1,8 +1,9 @@
 """Classify one line of a sync run: level, origin, remediation, error group. Pure, no I/O.
 
 Cost: lines of a fleet repeat the same few hundred shapes with different numbers, so results
-are cached by the message's *shape* (digit runs masked, HTTP statuses kept). Rules and the
-template never depend on other number values, so every line of one shape classifies alike.
+are cached by the message's *shape* (digit runs masked, HTTP statuses and zeros kept). Rules
+and the template never depend on other number values, so every line of one shape classifies
+alike.
 """
 
 from __future__ import annotations
@@ -54,6 +55,39 @@ _ALERT_HINTS = re.compile(
     r"|\b(introuvables?|manquante?s?|not found|missing|ignoree?s? car|skipped because)\b"
 )
 
+# A run's summary counts what it did and what failed ("84 nouvelles commandes importées,
+# 3 erreurs", "Sync run finished: 311 stock updates, 0 errors"). Each problem it counts is a
+# line of its own, so the summary is at most an alert, and its level follows its counts, not
+# the status the connector's logger gave it. `_COUNT` reaches a count's noun past at most
+# three words ("3 commandes en erreur", "1 284 items updated").
+_COUNT = r"\b\d+(?:[  ]\d{3})*\s+(?:[\w'-]+\s+){0,3}?"
+_FAILED = (
+    r"(?:erreurs?|errors?|echecs?|failures?|failed|en erreur|in error|rejetee?s?|rejected"
+    r"|refusee?s?|non (?:importee?s?|exportee?s?|traitee?s?|envoyee?s?|mise?s? a jour)"
+    r"|not (?:imported|exported|processed|sent|updated))\b"
+)
+_WARNED = r"(?:alertes?|warnings?|avertissements?)\b"
+_DONE = (
+    r"(?:nouvel(?:le)?s?|nouveaux?|new|importee?s?|imported|exportee?s?|exported|mise?s? a jour"
+    r"|updated|updates|synchronisee?s?|synced|synchronized|creee?s?|created|publiee?s?"
+    r"|published|integree?s?|integrated|envoyee?s?|sent|modifiee?s?|changed|modified"
+    r"|verifiee?s?|checked|traitee?s?|processed)\b"
+)
+_NONE = r"(?:\b0+\s+(?:[\w'-]+\s+){0,3}?|\b(?:zero|aucune?|sans|no|none|without)\s+|\bpas d'\s*)"
+_PROBLEMS = re.compile(
+    rf"(?P<none>{_NONE}(?:{_FAILED}|{_WARNED}))"
+    rf"|(?P<some>{_COUNT}(?:{_FAILED}|{_WARNED})"
+    r"|\b(?:avec|with) (?:des |some )?(?:erreurs|errors)\b)"
+    rf"|\b(?:{_FAILED}|{_WARNED})\s*[:=]\s*(?:(?P<zero>0+)|\d+)\b"
+)
+# What every summary that counts problems holds: a cheap test that spares other lines the
+# counts' patterns, which try every digit.
+_PROBLEM_WORDS = re.compile(r"erreur|error|echec|fail|rejet|refus|alert|warn|avertis|non |not ")
+_DONE_COUNT = re.compile(
+    rf"{_COUNT}(?<!non )(?<!not ){_DONE}|\b{_DONE}\s+(?:[\w'-]+\s+){{0,3}}?\d"
+    r"|\b(?:terminee?|finished|completed|done|fin de|bilan|summary|recapitulatif)\b"
+)
+
 # When no rule matches: which system the message talks about.
 _CMS_WORDS = re.compile(
     r"\b(prestashop|woocommerce|magento|shopify|wordpress|webservice|site|boutique|shop|api)\b"
@@ -70,7 +104,10 @@ _DIGIT_RUNS = re.compile(r"\d+")
 
 def _mask(run: re.Match[str]) -> str:
     digits = run[0]
-    return digits if len(digits) == 3 and digits[0] in "45" else "#"
+    if len(digits) == 3 and digits[0] in "45":
+        return digits
+    # "0 erreur" is a success and "3 erreurs" not: a zero count is a shape of its own.
+    return "0" if digits.strip("0") == "" else "#"
 
 
 def shape(message: str) -> str:
@@ -85,6 +122,8 @@ its start, and a connector posting megabytes of stack trace must cost no more pe
 any other (the rules' patterns scan the whole text they are given)."""
 
 _NO_REMEDIATION = Remediation()
+SUMMARY_RULE = "summary"
+"""The rule id of a run's summary that counts problems (the catalog's `[summary]` next step)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +162,25 @@ def normalise_status(status: str | None) -> Level | None:
     return level
 
 
+def summary_level(folded: str) -> Level | None:
+    """The level of a run's summary, from its counts: an alert when it counts problems, a
+    success when every count is zero, an error when the run itself failed ("interrompue",
+    "failed after"); None for a line that is no summary."""
+    if _PROBLEM_WORDS.search(folded) is None:
+        return None
+    some = none = False
+    for found in _PROBLEMS.finditer(folded):
+        if found["none"] or found["zero"]:
+            none = True
+        else:
+            some = True
+    if not (some or none) or _DONE_COUNT.search(folded) is None:
+        return None
+    if _ERROR_HINTS.search(_PROBLEMS.sub(" ", folded)):
+        return Level.ERROR
+    return Level.ALERT if some else Level.SUCCESS
+
+
 def infer_level(code: str, folded: str) -> Level:
     """The level of a line whose connector gave no (known) status."""
     folded = _NO_ERRORS.sub("", folded)
@@ -156,6 +214,10 @@ class Classifier:
             origin: self._remediation(f.kb, f.hint_fr, f.hint_en, f.action)
             for origin, f in catalog.fallbacks.items()
         }
+        summary = catalog.summary or catalog.fallbacks[Origin.CONNECTOR]
+        self._summary = self._remediation(
+            summary.kb, summary.hint_fr, summary.hint_en, summary.action
+        )
         self._cache: dict[tuple[str, str | None, str | None, str], Classification] = {}
 
     def _remediation(
@@ -190,8 +252,12 @@ class Classifier:
     ) -> Classification:
         folded = fold(message)
         code = (code or "").strip().upper()
-        level = normalise_status(status) or infer_level(code, folded)
-        origin, rule_id, remediation = self._explain(code, folded, operation, level)
+        summary = summary_level(folded)
+        level = summary or normalise_status(status) or infer_level(code, folded)
+        if summary is Level.ALERT:
+            origin, rule_id, remediation = Origin.CONNECTOR, SUMMARY_RULE, self._summary
+        else:
+            origin, rule_id, remediation = self._explain(code, folded, operation, level)
         message_template = template(message)
         return Classification(
             level=level,

@@ -3,7 +3,9 @@
 Every figure carries the `report_url` listing exactly the events it counts. The answer is
 bounded whatever the window asked: at most MAX_WINDOW (its hourly series at most
 MAX_HOURLY_POINTS a level; longer spans are /v1/trends' job, at a coarser interval), the
-MAX_CONNECTORS most recently active connectors, the TOP_GROUPS largest error groups.
+MAX_CONNECTORS most recently active connectors, the TOP_GROUPS most frequent problems: errors
+first, then alerts, each with its next step (hint in both languages, the knowledge base, the
+suggested action's button).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from query_api.series import (
 )
 from query_api.windows import Window, window_params
 from schemas import Level, Remediation
+from schemas.actions import Suggestion, suggestion
 
 router = APIRouter(tags=["dashboard"])
 
@@ -64,6 +67,10 @@ class ErrorGroup(BaseModel):
     message: str
     rule_id: str
     remediation: Remediation
+    suggested_action: Suggestion | None = Field(
+        description="the button of `remediation.action`, labelled in both languages; null "
+        "when the rule suggests none"
+    )
 
 
 class Dashboard(BaseModel):
@@ -76,7 +83,11 @@ class Dashboard(BaseModel):
         "by connector_id",
     )
     connectors_total: int = Field(description="connectors heard from in the window")
-    top_error_groups: list[ErrorGroup] = Field(max_length=TOP_GROUPS)
+    top_error_groups: list[ErrorGroup] = Field(
+        max_length=TOP_GROUPS,
+        description=f"the {TOP_GROUPS} most frequent problems: errors first, then alerts, each "
+        "level by events (most first), then by fingerprint",
+    )
     hourly: dict[Level, Annotated[list[Point], Field(max_length=MAX_HOURLY_POINTS)]]
 
 
@@ -99,16 +110,18 @@ GROUP BY connector_id, level
 ORDER BY connector_id, level
 """
 
-# The message shown for a group is its latest one.
+# The message shown for a group is its latest one, and its next step that line's: one argMax
+# of the tuple, so that hint, hint_en, url and action come from the same row. `level` is an
+# Enum8 whose error (3) sorts above alert (2).
 _GROUPS = """
 SELECT fingerprint, level, sum(events) AS n, max(last_event_at),
-       argMax(message, last_event_at), argMax(rule_id, last_event_at),
-       argMax(remediation_hint, last_event_at), argMax(remediation_url, last_event_at),
-       argMax(remediation_action, last_event_at)
+       argMax(message, last_event_at),
+       argMax((rule_id, remediation_hint, remediation_hint_en, remediation_url, remediation_action),
+              last_event_at)
 FROM fingerprint_minutes
 WHERE {where}
 GROUP BY fingerprint, level
-ORDER BY n DESC, fingerprint
+ORDER BY level DESC, n DESC, fingerprint
 LIMIT {top}
 """
 
@@ -172,9 +185,12 @@ def _groups(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ErrorGro
             last_event_at=last_at,
             message=message,
             rule_id=rule_id,
-            remediation=Remediation(hint=hint or None, url=url or None, action=action or None),
+            remediation=Remediation(
+                hint=hint or None, hint_en=hint_en or None, url=url or None, action=action or None
+            ),
+            suggested_action=suggestion(action or None),
         )
-        for fingerprint, level, n, last_at, message, rule_id, hint, url, action in rows
+        for fingerprint, level, n, last_at, message, (rule_id, hint, hint_en, url, action) in rows
     ]
 
 
@@ -198,7 +214,9 @@ def dashboard_window(window: Annotated[Window, Depends(window_params)]) -> Windo
     description=f"The window is at most {MAX_WINDOW.days} days (422 naming `since` past it; "
     f"/v1/trends covers longer spans): the hourly series hold at most {MAX_HOURLY_POINTS} "
     f"points a level, `connectors` the {MAX_CONNECTORS} last heard from, "
-    f"`top_error_groups` {TOP_GROUPS}.",
+    f"`top_error_groups` {TOP_GROUPS}: errors first, then alerts, each with its hint in French "
+    "and English (`remediation.hint`, `hint_en`) and the button of its suggested action "
+    "(`suggested_action`, labelled in both languages).",
 )
 async def dashboard(
     principal: ReaderPrincipal,

@@ -21,6 +21,7 @@ from query_api.instants import Instant, instant_query
 from query_api.scope import Conditions
 from query_api.windows import window_of
 from schemas import Level, Origin, Remediation
+from schemas.actions import Suggestion, suggestion
 
 router = APIRouter(tags=["error groups"])
 operator_router = APIRouter(tags=["operators"], dependencies=[Operator])
@@ -46,6 +47,10 @@ class ErrorGroup(BaseModel):
     sample_message: str
     rule_id: str
     remediation: Remediation
+    suggested_action: Suggestion | None = Field(
+        description="the button of `remediation.action`, labelled in both languages; null "
+        "when the rule suggests none"
+    )
     report_url: str | None = None
 
 
@@ -100,6 +105,7 @@ def _group(row: tuple[Any, ...]) -> dict[str, Any]:
         "remediation": Remediation(
             hint=hint or None, hint_en=hint_en or None, url=url or None, action=action or None
         ),
+        "suggested_action": suggestion(action or None),
     }
 
 

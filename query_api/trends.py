@@ -65,6 +65,8 @@ async def trends(
             "interval",
             f"more than {MAX_POINTS} points over this window: "
             + (f"use one of {', '.join(coarse)}" if coarse else "narrow since..until"),
+            fr=f"plus de {MAX_POINTS} points sur cette période : "
+            + (f"choisissez {', '.join(coarse)}" if coarse else "raccourcissez la période"),
         )
     filters = ReportFilters(
         level=level, origin=origin, connector_id=connector_id, operation=operation

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Final
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, Field
 
 
 class ActionName(StrEnum):
@@ -76,3 +76,40 @@ ACTIONS: dict[ActionName, ActionSpec] = {
         "Désactiver le mode sécurité", "Disable the safety mode"
     ),
 }
+
+
+RESET_PC_KEY_SPEC: Final = ActionSpec("Réinitialiser la clé PC", "Reset the PC key")
+
+
+class Suggestion(BaseModel):
+    """A remediation's action, as a page offers it: a button with its label in both languages."""
+
+    action: str = Field(description="the remediation's `action`")
+    label_fr: str
+    label_en: str
+    queued: bool = Field(
+        description="true: a remote action to queue (POST /v1/actions), the connector runs it "
+        "at its next sync; false: `reset_pc_key`, done at once by an owner "
+        "(POST /v1/pc-key/reset)"
+    )
+    needs_order_reference: bool = Field(
+        description="the queued action needs `order_reference` (the order to reimport)"
+    )
+
+
+def suggestion(name: str | None) -> Suggestion | None:
+    """The button of a remediation's `action` (None: nothing to suggest, or a name this version
+    does not know, as an old stored row may hold)."""
+    if name == RESET_PC_KEY:
+        spec, queued = RESET_PC_KEY_SPEC, False
+    elif name in ACTIONS:
+        spec, queued = ACTIONS[ActionName(name)], True
+    else:
+        return None
+    return Suggestion(
+        action=name,
+        label_fr=spec.label_fr,
+        label_en=spec.label_en,
+        queued=queued,
+        needs_order_reference=spec.needs_order_reference,
+    )

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from schemas.actions import ActionName
 from schemas.configuration import ConnectorConfiguration
+from schemas.line_errors import line_error
 from schemas.sync_event import Identifier
 
 EVERY_LICENCE = "*"  # licence_id of vendor-wide entities (a notification to all licences)
@@ -26,7 +27,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 def _one_line(text: str) -> str:
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
-        raise ValueError("one line only: no line break (CR, LF) or other control character")
+        raise line_error(
+            "one_line",
+            "one line only: no line break (CR, LF) or other control character",
+            "une seule ligne : pas de saut de ligne ni d’autre caractère de contrôle",
+        )
     return text
 
 

@@ -1,5 +1,5 @@
-"""What a refused line is told, field by field: a stable code for programs, English and French
-text for people.
+"""What a refused line (or any refused field of an API call) is told, field by field: a stable
+code for programs, English and French text for people.
 
 A pydantic error names its own stable type (`missing`, `string_too_long`...): that is the code,
 and this module gives its French text. Our own checks raise `line_error` with both texts.
@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-# French for the errors SyncEvent can raise; `{name}` is filled from the error's context.
+# French for the errors a SyncEvent line or an API call can raise; `{name}` is filled from the
+# error's context.
 _FRENCH: Mapping[str, str] = {
     "missing": "champ obligatoire absent",
-    "extra_forbidden": "champ inconnu du contrat SyncEvent",
+    "extra_forbidden": "champ inconnu du contrat de l’API",
     "string_type": "doit être une chaîne de caractères",
     "string_too_short": "doit contenir au moins {min_length} caractère(s)",
     "string_too_long": "doit contenir au plus {max_length} caractères",
@@ -35,6 +36,29 @@ _FRENCH: Mapping[str, str] = {
     "model_type": "la ligne doit être un objet JSON",
     "model_attributes_type": "la ligne doit être un objet JSON",
     "too_long": "au plus {max_length} éléments",
+    "too_short": "au moins {min_length} élément(s)",
+    "list_type": "doit être une liste JSON",
+    "greater_than": "doit être supérieur à {gt}",
+    "less_than": "doit être inférieur à {lt}",
+    "float_parsing": "doit être un nombre",
+    "float_type": "doit être un nombre",
+    "finite_number": "doit être un nombre fini",
+    "bool_parsing": "doit être vrai ou faux (true / false)",
+    "bool_type": "doit être vrai ou faux (true / false)",
+    "enum": "doit être l’une des valeurs : {expected}",
+    "literal_error": "doit être l’une des valeurs : {expected}",
+    "string_pattern_mismatch": "ne respecte pas le format attendu",
+    "string_unicode": "doit être du texte Unicode",
+    "date_parsing": "doit être une date AAAA-MM-JJ",
+    "date_type": "doit être une date AAAA-MM-JJ",
+    "url_parsing": "doit être une adresse web (URL)",
+    "url_type": "doit être une adresse web (URL)",
+    "url_scheme": "doit être une adresse web en http ou https",
+    "json_invalid": "le corps n’est pas du JSON valide",
+    "json_type": "doit être du JSON",
+    "union_tag_invalid": "type inconnu ; attendu : {expected_tags}",
+    "union_tag_not_found": "le champ {discriminator} manque",
+    "too_many_errors": "d’autres erreurs ne sont pas montrées",
 }
 _FALLBACK = "valeur refusée"
 

@@ -128,14 +128,27 @@ async def enqueue_action(
 ) -> ActionOut:
     spec = ACTIONS[body.action]
     if spec.needs_order_reference and not body.order_reference:
-        raise invalid("body", "order_reference", f"{body.action.value} needs the order's reference")
+        raise invalid(
+            "body",
+            "order_reference",
+            f"« {spec.label_en} » needs the order's reference",
+            fr=f"« {spec.label_fr} » demande la référence de la commande",
+        )
     if not spec.needs_order_reference and body.order_reference:
-        raise invalid("body", "order_reference", f"{body.action.value} takes no order reference")
+        raise invalid(
+            "body",
+            "order_reference",
+            f"« {spec.label_en} » takes no order reference",
+            fr=f"« {spec.label_fr} » ne prend pas de référence de commande",
+        )
     if body.source_event_id is not None and not await _event_exists(
         bus, principal.licence_id, body.source_event_id
     ):
         raise invalid(
-            "body", "source_event_id", "no report line with this event_id in this licence"
+            "body",
+            "source_event_id",
+            "no report line with this event_id in this licence",
+            fr="aucune ligne de rapport de cette licence n’a cet event_id",
         )
     key = dedup_key(body.action, body.order_reference)
     now = datetime.now(UTC)

@@ -310,6 +310,8 @@ async def configuration_diff(
                 "query",
                 name,
                 f"no version {version}; this configuration has versions 1 to {latest.revision}",
+                fr=f"pas de version {version} : cette configuration a les versions 1 à "
+                f"{latest.revision}",
             )
     # Documents read as today's schema: a field added since is no change.
     before, after = (

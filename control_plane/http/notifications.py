@@ -101,7 +101,12 @@ async def publish(
     audience = body.licence_ids or [EVERY_LICENCE]
     for licence_id in set(body.licence_ids or ()):
         if await licences.record(licence_id) is None:
-            raise invalid("body", "licence_ids", f"unknown licence {licence_id!r}")
+            raise invalid(
+                "body",
+                "licence_ids",
+                f"unknown licence {licence_id!r}",
+                fr=f"licence inconnue : {licence_id!r}",
+            )
     doc = NotificationDoc(
         notification_id=str(uuid.uuid4()),
         title=body.title,

@@ -112,7 +112,9 @@ async def create_ticket(
         raise invalid(
             "body",
             "email",
-            "no account e-mail on file: send `email`, or set it with PUT /v1/account",
+            "no account e-mail on file: send `email`, or set it on the account page",
+            fr="aucune adresse e-mail sur le compte : indiquez-en une, ou renseignez-la sur la "
+            "page Compte",
         )
     ticket = TicketDoc(
         ticket_id=str(uuid.uuid4()),

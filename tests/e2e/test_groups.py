@@ -93,3 +93,78 @@ def test_groups_count_each_event_once_and_rank_the_fleet_by_licences(pipeline: P
 
     with pipeline.client(first.reader_token) as reader:
         assert reader.get("/v1/admin/groups").status_code == 401
+
+
+def _line(connector: str, status: str | None, message: str, minutes_ago: int = 1) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "connector_id": connector,
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(),
+        "operation": "sync.run",
+        "status": status,
+        "message": message,
+    }
+
+
+def test_the_dashboard_lists_errors_first_each_with_its_hints_and_its_action_button(
+    pipeline: Pipeline,
+) -> None:
+    """A summary counting errors is an alert (however often it comes, it never tops the errors)
+    and one counting none a success; an incomplete address has a next step of its own; every
+    problem has its hint in both languages and its rule's action as a labelled button."""
+    licence = pipeline.create_licence("dashboard problems")
+    summaries = [
+        _line("shop-a", "success", f"Sync run finished in {10 + i} s: {i + 4} orders, 3 errors", i)
+        for i in range(6)
+    ]
+    clean = [_line("shop-a", "error", "[OrderImport] 84 nouvelles commandes importées, 0 erreur")]
+    missing = [_missing_item("shop-a", f"SKU-{i}", f"{2000 + i}", minutes_ago=i) for i in range(2)]
+    pc_key = [_line("shop-b", "error", "La clé PC ne correspond pas à ce poste", 2)]
+    address = [
+        _line(
+            "shop-b",
+            "alerte",
+            "Adresse de facturation incomplete sur le site pour la commande WC-3388 "
+            "(code postal vide), client cree sans CP",
+        )
+    ]
+    posted = summaries + clean + missing + pc_key + address
+    with pipeline.client(licence.connector_key) as connector:
+        assert connector.post("/v1/events", json=posted).status_code == 202
+
+    with pipeline.client(licence.reader_token) as reader:
+        board = wait_until(
+            lambda: (
+                (b := reader.get("/v1/dashboard").json())
+                and sum(c["count"] for c in b["levels"].values()) == len(posted)
+                and b
+            )
+        )
+    assert board["levels"]["success"]["count"] == 1, "a summary counting no error is a success"
+    groups = board["top_error_groups"]
+    assert [(g["level"], g["rule_id"], g["events"]["count"]) for g in groups] == [
+        ("error", "erp.missing_item", 2),
+        ("error", "connector.pc_key", 1),
+        ("alert", "summary", 6),
+        ("alert", "cms.address_incomplete", 1),
+    ]
+    for group in groups:
+        remediation = group["remediation"]
+        assert remediation["hint"], group
+        assert remediation["hint_en"], group
+        assert remediation["hint_en"] != remediation["hint"]
+    by_rule = {group["rule_id"]: group for group in groups}
+    assert by_rule["erp.missing_item"]["suggested_action"] == {
+        "action": "diagnose_missing_products",
+        "label_fr": "Effectuer un diagnostic Produits absents",
+        "label_en": "Diagnose missing products",
+        "queued": True,
+        "needs_order_reference": False,
+    }
+    assert by_rule["connector.pc_key"]["suggested_action"]["queued"] is False
+    assert by_rule["connector.pc_key"]["suggested_action"]["label_en"] == "Reset the PC key"
+    assert by_rule["summary"]["suggested_action"] is None
+    address_fix = by_rule["cms.address_incomplete"]["remediation"]
+    assert address_fix["url"].endswith("/adresse-incomplete")
+    assert "adresse" in address_fix["hint"].lower()
+    assert "address" in address_fix["hint_en"].lower()

@@ -77,6 +77,7 @@ class Generator:
             origin=origin,
             remediation=Remediation(
                 hint=None if level is Level.SUCCESS else "Vérifiez la fiche",
+                hint_en=None if level is Level.SUCCESS else "Check the record",
                 url=None if level is Level.SUCCESS else "https://kb.example/fix",
                 action=None,
             ),

@@ -192,9 +192,12 @@ def test_top_error_groups_count_and_link_their_events(world: World) -> None:
     window = [e for e in world.events() if since <= e.occurred_at < until]
     expected = Counter((str(e.fingerprint), e.level.value) for e in window if e.level != "success")
     groups = body["top_error_groups"]
+    # Errors first, then alerts; in each level the most frequent first.
     assert [(g["fingerprint"], g["level"], g["events"]["count"]) for g in groups] == sorted(
-        ((f, lvl, n) for (f, lvl), n in expected.items()), key=lambda t: (-t[2], int(t[0]))
+        ((f, lvl, n) for (f, lvl), n in expected.items()),
+        key=lambda t: (t[1] != "error", -t[2], int(t[0])),
     )
+    assert {g["level"] for g in groups} == {"error", "alert"}
     for group in groups:
         members = [
             e
@@ -207,6 +210,10 @@ def test_top_error_groups_count_and_link_their_events(world: World) -> None:
             latest.message,
         )
         assert group["remediation"]["url"] == "https://kb.example/fix"
+        assert (group["remediation"]["hint"], group["remediation"]["hint_en"]) == (
+            "Vérifiez la fiche",
+            "Check the record",
+        )
         assert ids(linked(world, group["events"]["report_url"])) == event_ids(members)
 
 
