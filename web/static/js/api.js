@@ -16,12 +16,12 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
   }
 
-  // The password rules a 422 says are not met: [{code, fr, en}] (its entries that carry
-  // their own words, `type` being the rule's code).
+  // The password rules a 422 says are not met: [{code, fr, en}] (its entries at the new
+  // password, `type` being the rule's code; every entry carries its own words).
   failedRules() {
     if (Array.isArray(this.detail?.rules)) return this.detail.rules;
     return this.invalid
-      .filter((e) => typeof e.ctx?.fr === "string")
+      .filter((e) => e.loc?.at(-1) === "password" && typeof e.ctx?.fr === "string")
       .map((e) => ({ code: e.type, fr: e.ctx.fr, en: e.ctx.en }));
   }
 }
