@@ -24,8 +24,7 @@ from infra.clickhouse import ClickHouse
 from infra.log_producer import LogUnavailable
 from knowledge.articles import Article
 from knowledge.links import OWN_LINKS
-from processors.catalog import Catalog, Fallback, Rule
-from schemas import Origin
+from processors.catalog import Catalog
 from schemas.control import ControlEvent, Entity
 from schemas.help import KNOWLEDGE_BASE, REASON_LABELS, FeedbackDoc, Reason, ViewsDoc
 
@@ -238,10 +237,9 @@ class FeedbackReader:
 
 
 def _linking(catalog: Catalog, rule_id: str) -> LinkingRule:
-    """A rule of the catalog, or its `fallback.<origin>` (Catalog.slugs names both)."""
-    found: Rule | Fallback | None = next((r for r in catalog.rules if r.id == rule_id), None)
-    if found is None:
-        found = catalog.fallbacks[Origin(rule_id.removeprefix("fallback."))]
+    """A rule of the catalog, its `fallback.<origin>` or its `summary` (Catalog.slugs names
+    them)."""
+    found = catalog.named(rule_id)
     return LinkingRule(rule_id=rule_id, hint_fr=found.hint_fr, hint_en=found.hint_en)
 
 

@@ -101,6 +101,18 @@ class Catalog(BaseModel):
             named.setdefault(self.summary.kb, []).append("summary")
         return named
 
+    def named(self, rule_id: str) -> Rule | Fallback:
+        """What `slugs` names `rule_id`: a rule, `fallback.<origin>` or `summary`; KeyError when
+        the catalog has none of them."""
+        if rule_id == "summary" and self.summary is not None:
+            return self.summary
+        if rule_id.startswith("fallback."):
+            return self.fallbacks[Origin(rule_id.removeprefix("fallback."))]
+        found = next((rule for rule in self.rules if rule.id == rule_id), None)
+        if found is None:
+            raise KeyError(rule_id)
+        return found
+
 
 class CatalogError(ValueError):
     """A catalog that cannot be used; each line of the message names where and why."""

@@ -44,3 +44,13 @@ def test_an_unknown_action_a_bad_regex_and_a_duplicate_id_are_all_named() -> Non
 def test_toml_syntax_errors_name_the_line() -> None:
     with pytest.raises(CatalogError, match=r"rules.toml: not valid TOML: .*line 2"):
         parse_catalog("version = 2\nkb_base_url = \n[x]\n", "rules.toml")
+
+
+def test_every_name_a_slug_lists_is_found_with_its_own_article() -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    for slug, names in catalog.slugs().items():
+        for name in names:
+            assert catalog.named(name).kb == slug
+    assert "summary" in catalog.slugs()["bilan-synchronisation"]
+    with pytest.raises(KeyError):
+        catalog.named("no.such.rule")
