@@ -39,6 +39,7 @@ from ero.deployment import Deployment
 from ero.metrics_http import router as metrics_router
 from ero.prometheus import install as install_metrics
 from ero.prometheus import watch_dead_letters
+from ero.replay_audit import ControlReplayAudit
 from ero.settings import Settings
 from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
@@ -90,6 +91,7 @@ class ApiState:
     pc_key_fingerprint: KeyFingerprint
     accounts: Accounts
     sessions: SessionResolver
+    replay_audit: ControlReplayAudit
 
 
 def app_state(
@@ -133,6 +135,7 @@ def app_state(
         pc_key_fingerprint=deployment.pc_key_fingerprint,
         accounts=accounts,
         sessions=SessionResolver(accounts, licences),
+        replay_audit=ControlReplayAudit(control),
     )
 
 

@@ -38,7 +38,8 @@ class Sessions(Protocol):
         ...
 
     async def operator(self, token: str) -> OperatorCaller | None:
-        """The operator a session token belongs to; None if it is no operator's session."""
+        """The operator a session token belongs to; None if its person is no operator. Raises
+        Unauthorized for an unknown, expired or revoked session."""
         ...
 
 
@@ -183,7 +184,7 @@ OwnerPrincipal = Annotated[Principal, Depends(_at_least(Role.OWNER))]
 """Who may change a licence's team, keys and settings."""
 
 
-@raises(Unauthorized)
+@raises(Unauthorized, Forbidden)
 async def _operator(
     operator_token: OperatorToken,
     sessions: SessionsState,
@@ -195,7 +196,12 @@ async def _operator(
             caller = await sessions.operator(token)
             if caller is not None:
                 return caller
-        elif hmac.compare_digest(token.encode(), operator_token.encode()):
+            raise Forbidden(
+                "operator_required",
+                "Réservé à l’équipe de l’éditeur : votre compte n’a pas le rôle d’opérateur.",
+                "For the vendor's team only: your account does not have the operator role.",
+            )
+        if hmac.compare_digest(token.encode(), operator_token.encode()):
             return OperatorCaller("operator")
     raise Unauthorized(
         "operator_token_required",
