@@ -33,7 +33,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouse) -> Q
 
 @pytest.fixture(scope="module")
 def operator(store: QueryStore) -> Iterator[TestClient]:
-    token = store.api.app.state.operator_token
+    token = store.state.operator_token
     with TestClient(store.api.app, headers={"Authorization": f"Bearer {token}"}) as client:
         yield client
 
