@@ -140,6 +140,7 @@ document.querySelector(".skip").addEventListener("click", (event) => {
 });
 
 window.addEventListener("hashchange", async () => {
+  document.getElementById("status").classList.remove("shown"); // said of the page left
   await route();
   main.focus();
 });

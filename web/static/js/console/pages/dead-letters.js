@@ -87,7 +87,7 @@ async function one(letterId, rerender) {
     pageHead(t("console_letter_title")),
     h("p", {}, h("a", { href: "#/lettres-mortes" }, t("console_back_to_letters"))),
     h("section", { class: "card", id: "letter" },
-      h("dl", { class: "facts" },
+      h("dl", { class: "facts console-facts" },
         h("dt", {}, t("console_licence")),
         h("dd", {}, letter.licence_id ? licenceLink(letter.licence_id, letter.licence_name) : "—"),
         h("dt", {}, t("connector")), h("dd", {}, letter.connector_id || "—"),

@@ -85,7 +85,7 @@ async function detail(fingerprint, period) {
     h("section", { class: "card", id: "group-detail" },
       h("p", { class: "message group-message" }, levelBadge(g.level), " ", g.sample_message),
       hint ? h("p", { class: "hint" }, hint) : null,
-      h("dl", { class: "facts" },
+      h("dl", { class: "facts console-facts" },
         h("dt", {}, t("console_licences_affected")),
         h("dd", { id: "group-licences" }, number(g.licences_affected)),
         h("dt", {}, t("count")), h("dd", {}, number(g.count)),

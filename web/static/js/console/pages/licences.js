@@ -228,7 +228,7 @@ async function one(licenceId, rerender) {
     h("div", { class: "account-grid" },
       h("section", { class: "card", id: "licence-detail" },
         h("h2", {}, t("console_licence_facts")),
-        h("dl", { class: "facts" },
+        h("dl", { class: "facts console-facts" },
           h("dt", {}, t("status")), h("dd", { id: "licence-status-now" }, statusBadge(licence.status)),
           h("dt", {}, t("console_created")), h("dd", {}, dateTime(licence.created_at)),
           h("dt", {}, t("last_sync")), h("dd", {}, when(licence.last_sync_at)),
