@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accounts.admin_http import router as account_admin_router
 from accounts.http import router as auth_router
+from accounts.operator_journal import router as operator_journal_router
 from accounts.service import Accounts
 from accounts.sessions import SessionResolver
 from accounts.store import AccountStore
@@ -180,6 +181,7 @@ def create_api(state: ApiState) -> FastAPI:
         ingest_router,
         auth_router,
         account_admin_router,
+        operator_journal_router,
         dashboard_router,
         export_router,  # before reports: /v1/reports/export is not a report id
         reports_router,

@@ -19,6 +19,10 @@ SESSION_PREFIX = "ers_"
 """What a session token (accounts/) starts with: the other keys are looked up here."""
 
 
+OPERATOR_TOKEN_ACTOR = "operator"
+"""Who the audit names for a script holding the shared operator token."""
+
+
 @dataclass(frozen=True, slots=True)
 class OperatorCaller:
     """The vendor's operator calling: a person signed in with the operator role, or a script
@@ -202,7 +206,7 @@ async def _operator(
                 "For the vendor's team only: your account does not have the operator role.",
             )
         if hmac.compare_digest(token.encode(), operator_token.encode()):
-            return OperatorCaller("operator")
+            return OperatorCaller(OPERATOR_TOKEN_ACTOR)
     raise Unauthorized(
         "operator_token_required",
         "Session d’opérateur ou jeton d’opérateur requis : connectez-vous avec un compte "

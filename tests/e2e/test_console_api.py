@@ -100,6 +100,12 @@ def test_every_operator_action_is_audited_under_their_name(
         ]
         assert statuses == ["revoked", "active"]
 
+        journal = console.get("/v1/admin/audit")
+        assert journal.status_code == 200, journal.text
+        mine = [e for e in journal.json()["items"] if e["licence_id"] == licence_id]
+        assert sorted(e["kind"] for e in mine) == [kind for kind, _ in done]
+        assert {(e["actor"], e["licence_name"]) for e in mine} == {(operator.email, name)}
+
         listed = console.get("/v1/admin/notifications").json()
         mine = next(
             n for n in listed if n["notification_id"] == published.json()["notification_id"]
@@ -124,6 +130,7 @@ ROUTES = [
     ("GET", "/v1/admin/groups"),
     ("GET", "/v1/admin/groups/42"),
     ("GET", "/v1/admin/notifications"),
+    ("GET", "/v1/admin/audit"),
     ("GET", "/v1/admin/dead-letters"),
     ("POST", "/v1/admin/notifications"),
     ("POST", f"/v1/admin/licences/{uuid.uuid4()}/status"),

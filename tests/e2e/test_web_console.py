@@ -318,6 +318,14 @@ def test_an_operator_replays_a_line_and_publishes_a_notification_a_merchant_read
     expect(published).to_contain_text(name)
     expect(published).to_contain_text(operator_account.email)
     shots(page, "console-notifications")
+    go_to(page, "Journal", "journal")
+    expect(
+        page.locator("#journal tbody tr", has_text=f"Notification publiée : {title}")
+    ).to_contain_text(operator_account.email)
+    expect(page.locator("#journal tbody tr", has_text="Ligne rejetée rejouée")).to_contain_text(
+        name
+    )
+    shots(page, "console-journal")
 
     merchant: Person = fleet["merchant"]
     with web.opened(browser) as shop_page:

@@ -12,6 +12,7 @@ import * as session from "../session.js";
 import { pageHead, problem } from "../widgets.js";
 import * as deadLetters from "./pages/dead-letters.js";
 import * as groups from "./pages/groups.js";
+import * as journal from "./pages/journal.js";
 import * as licences from "./pages/licences.js";
 import * as notifications from "./pages/notifications.js";
 
@@ -21,6 +22,7 @@ const PAGES = {
   groupes: { nav: "console_nav_groups", page: groups },
   "lettres-mortes": { nav: "console_nav_dead_letters", page: deadLetters },
   notifications: { nav: "console_nav_notifications", page: notifications },
+  journal: { nav: "console_nav_journal", page: journal },
 };
 const HOME = "licences";
 const SIGN_IN = "/#/connexion?suite=console";

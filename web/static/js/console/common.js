@@ -47,3 +47,19 @@ export function periodOf(params) {
 export function sinceOf(period) {
   return new Date(Date.now() - PERIODS[period] * 3600 * 1000).toISOString();
 }
+
+// An audit entry in words: what changed, to what.
+export function changeText(entry) {
+  const after = entry.after || {};
+  const what = t(`console_kind_${entry.kind.replace(".", "_")}`);
+  const to = (value) => t("console_change_to", { what, value });
+  if (entry.kind === "licence.status_set" && after.status) {
+    return to(t(`console_status_${after.status}`));
+  }
+  if (entry.kind.startsWith("member.") && after.role) return to(t(`role_${after.role}`));
+  if (entry.kind === "notification.published" && after.title) return to(after.title);
+  if (entry.kind === "dead_letter.replayed" && after.replayed === false) {
+    return to(t("console_replay_refused"));
+  }
+  return what;
+}

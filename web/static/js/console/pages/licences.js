@@ -7,7 +7,7 @@ import { ApiError, get, post } from "../../api.js";
 import { announce, h } from "../../dom.js";
 import { dateTime, t } from "../../i18n.js";
 import { cell, confirmDialog, field, pageHead, problem, table } from "../../widgets.js";
-import { licenceLink, STATUSES, statusBadge, versions, when } from "../common.js";
+import { changeText, licenceLink, STATUSES, statusBadge, versions, when } from "../common.js";
 
 const ROLES = ["owner", "member", "viewer"];
 const PAGE = 25;
@@ -186,23 +186,11 @@ function inviteForm(licence, rerender) {
     outcome);
 }
 
-// An audit entry in words: what changed, to what.
-function change(entry) {
-  const after = entry.after || {};
-  const words = t(`console_kind_${entry.kind.replace(".", "_")}`);
-  if (entry.kind === "licence.status_set" && after.status) {
-    return [words, " : ", t(`console_status_${after.status}`)];
-  }
-  if (entry.kind.startsWith("member.") && after.role) return [words, " : ", t(`role_${after.role}`)];
-  if (entry.kind === "notification.published" && after.title) return [words, " : ", after.title];
-  return words;
-}
-
 function auditRow(entry) {
   return h("tr", { dataset: { kind: entry.kind } },
     cell(t("date"), dateTime(entry.issued_at)),
     cell(t("console_who"), h("span", { class: "actor" }, entry.actor)),
-    cell(t("console_what"), change(entry)));
+    cell(t("console_what"), changeText(entry)));
 }
 
 // The kinds of change a person makes to a licence (not what its connector reports).
