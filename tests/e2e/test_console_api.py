@@ -102,9 +102,9 @@ def test_every_operator_action_is_audited_under_their_name(
 
         journal = console.get("/v1/admin/audit")
         assert journal.status_code == 200, journal.text
-        mine = [e for e in journal.json()["items"] if e["licence_id"] == licence_id]
-        assert sorted(e["kind"] for e in mine) == [kind for kind, _ in done]
-        assert {(e["actor"], e["licence_name"]) for e in mine} == {(operator.email, name)}
+        logged = [e for e in journal.json()["items"] if e["licence_id"] == licence_id]
+        assert sorted(e["kind"] for e in logged) == [kind for kind, _ in done]
+        assert {(e["actor"], e["licence_name"]) for e in logged} == {(operator.email, name)}
 
         listed = console.get("/v1/admin/notifications").json()
         mine = next(
