@@ -30,7 +30,8 @@ export function versions(agent) {
   ].filter(([, value]) => value);
   if (!parts.length) return h("span", { class: "muted" }, t("console_never_synced"));
   return h("ul", { class: "plain versions" },
-    parts.map(([label, value]) => h("li", {}, h("span", { class: "muted" }, `${t(label)} : `), value)));
+    parts.map(([label, value]) => h("li", {}, h("span", { class: "muted" },
+      t("console_labelled", { label: t(label) })), value)));
 }
 
 export function when(iso) {

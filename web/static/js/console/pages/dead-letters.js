@@ -36,7 +36,8 @@ async function replay(letterId, outcome, rerender) {
   }
   outcome.replaceChildren(h("div", { class: "problem", role: "alert" },
     h("p", {}, t("console_still_refused")),
-    h("ul", {}, (done?.reasons || []).map((r) => h("li", {}, `${r.field} : ${r.reason}`)))));
+    h("ul", {}, (done?.reasons || []).map((r) => h("li", {},
+      t("console_labelled", { label: r.field }), r.reason)))));
 }
 
 function listRow(letter) {
@@ -97,7 +98,8 @@ async function one(letterId, rerender) {
           letter.replayed_at ? ` — ${dateTime(letter.replayed_at)}` : ""),
         h("dt", {}, t("console_reasons")),
         h("dd", {}, h("ul", { class: "plain", id: "letter-reasons" },
-          letter.reasons.map((r) => h("li", {}, h("code", {}, r.field), ` : ${r.reason}`))))),
+          letter.reasons.map((r) => h("li", {}, h("code", {}, r.field),
+            t("console_labelled", { label: "" }), r.reason))))),
       h("h2", {}, t("console_letter_text")),
       h("pre", { class: "raw", id: "letter-raw", tabindex: "0" }, letter.raw),
       letter.status === "pending"

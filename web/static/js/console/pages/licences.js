@@ -23,11 +23,18 @@ function people(owners) {
   return owners.map((o) => o.name ? `${o.name} (${o.email})` : o.email).join(", ");
 }
 
+// Lines sent without a sync run (no sync_id) still say the connector is alive.
+function lastSync(licence) {
+  if (licence.last_sync_at || !licence.last_event_at) return when(licence.last_sync_at);
+  return [dateTime(licence.last_event_at), " ",
+    h("span", { class: "muted" }, t("console_last_line_note"))];
+}
+
 function listRow(licence) {
   return h("tr", { dataset: { licenceId: licence.licence_id, status: licence.status } },
     cell(t("name"), licenceLink(licence.licence_id, licence.name)),
     cell(t("status"), statusBadge(licence.status)),
-    cell(t("last_sync"), when(licence.last_sync_at ?? licence.last_event_at)),
+    cell(t("last_sync"), lastSync(licence)),
     cell(t("console_versions"), versions(licence.agent)),
     cell(t("console_owners"), people(licence.owners)));
 }
