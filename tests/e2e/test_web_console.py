@@ -7,10 +7,12 @@ replays a rejected line and publishes a notification a merchant then reads."""
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -339,3 +341,47 @@ def test_an_operator_replays_a_line_and_publishes_a_notification_a_merchant_read
         shop_page.locator(".notification-toggle").click()
         english = shop_page.locator("#notification-panel li", has_text="Maintenance window")
         expect(english).to_contain_text("down on Sunday")
+
+
+WORDS = Path(__file__).parents[2] / "web" / "static" / "js" / "words" / "console.js"
+ENTRY = re.compile(r'^    (\w+): "(.*)",$', re.M)
+
+
+def french_only() -> set[str]:
+    """The console's French texts that English says otherwise (placeholders cut off)."""
+    text = WORDS.read_text(encoding="utf-8")
+    fr = dict(ENTRY.findall(text[: text.index("\n  en: {")]))
+    en = dict(ENTRY.findall(text[text.index("\n  en: {") :]))
+    parts = {
+        part.strip()
+        for key, value in fr.items()
+        if value != en[key]
+        for part in re.split(r"\{\w+\}", value)
+    }
+    return {part for part in parts if len(part) >= 8}
+
+
+def test_the_console_in_english(
+    pipeline: Pipeline, smtp_server: SmtpServer, page: Page, fleet: dict[str, Any]
+) -> None:
+    operator_account = operator_person(pipeline, smtp_server)
+    sign_in_to_console(page, pipeline.url, operator_account.email, operator_account.password)
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.locator("#top nav")).to_contain_text("Fleet errors")
+    wide = fleet["groups"]["wide"]["fingerprint"]
+    routes = {
+        "licences": "Licences",
+        f"licences?licence={fleet['shops'][0].licence_id}": f"Boutique {fleet['tag']} 0",
+        "groupes": "Fleet errors",
+        f"groupes?groupe={wide}": "Fleet problem",
+        "lettres-mortes": "Rejected lines",
+        "notifications": "Notifications",
+        "journal": "Journal",
+    }
+    french = french_only()
+    for route, heading in routes.items():
+        web.visit(page, route)
+        expect(page.locator("main h1")).to_have_text(heading)
+        shown = page.locator("main").inner_text()
+        assert not [words for words in french if words in shown], route
+    shots(page, "console-journal-en")
