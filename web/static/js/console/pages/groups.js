@@ -5,7 +5,7 @@
 import { get } from "../../api.js";
 import { h } from "../../dom.js";
 import { dateTime, hintOf, number, t } from "../../i18n.js";
-import { cell, levelBadge, originLabel, pageHead, table } from "../../widgets.js";
+import { cell, kbLink, levelBadge, originLabel, pageHead, table } from "../../widgets.js";
 import { PERIODS, licenceLink, periodOf, sinceOf, statusBadge, versions } from "../common.js";
 
 function periodPicker(period, extra = {}) {
@@ -85,6 +85,7 @@ async function detail(fingerprint, period) {
     h("section", { class: "card", id: "group-detail" },
       h("p", { class: "message group-message" }, levelBadge(g.level), " ", g.sample_message),
       hint ? h("p", { class: "hint" }, hint) : null,
+      kbLink(g.remediation),
       h("dl", { class: "facts console-facts" },
         h("dt", {}, t("console_licences_affected")),
         h("dd", { id: "group-licences" }, number(g.licences_affected)),
