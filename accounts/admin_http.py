@@ -100,8 +100,8 @@ async def create_licence(
     response: Response,
 ) -> CreatedLicence:
     """A new licence and its first keys, in its audit as created by the operator; with `owner`,
-    that person is invited as its owner. If the invitation fails (503), the licence exists:
-    invite its owner with POST /v1/admin/licences/{licence_id}/members."""
+    that person is invited as its owner. If recording it or the invitation fails (503), the
+    licence exists: invite its owner with POST /v1/admin/licences/{licence_id}/members."""
     credentials = await asyncio.to_thread(licences.create, body.name)
     log.info("licence_created", licence_id=credentials.licence_id, name=body.name)
     licence = await licences.record(credentials.licence_id)
