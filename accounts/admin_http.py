@@ -1,6 +1,6 @@
-"""Operator endpoints over people: a licence created with its owner (what `ero licence create`
-calls on a running pipeline), a licence's team, and the vendor's operators (`ero operator
-create`).
+"""Operator endpoints over people: the vendor's list of licences (with their owners), a licence
+created with its owner (what `ero licence create` calls on a running pipeline), a licence's
+team, and the vendor's operators (`ero operator create`).
 
 Here, not in licences/, because a licence's owner is an account: the licences layer cannot
 reach accounts.
@@ -9,20 +9,23 @@ reach accounts.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Literal
 
 import structlog
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from accounts.http import AccountsState, log_available
+from accounts.licence_directory import MAX_PAGE, LicenceDirectory, LicencePage, LicenceSummary
 from accounts.team_http import InviteRequest, TeamMember, add_member, team_of
-from control_plane.http.common import StorableBody, licence_not_found
+from control_plane.bus import new_event
+from control_plane.http.common import COMMAND, Bus, StorableBody, commit, licence_not_found
 from infra.http_errors import Conflict, NotFound, Unavailable, errors
+from infra.http_state import ClickHouseDep
 from licences.http import Licences, OperatorPrincipal
 from licences.store import Credentials
 from schemas.accounts import Request
-from schemas.control import Email, OneLine
+from schemas.control import Email, Entity, OneLine
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operators"], dependencies=[StorableBody])
@@ -42,27 +45,79 @@ class CreatedLicence(Credentials):
     owner: TeamMember | None = Field(description="The owner invited, if `owner` was given.")
 
 
+@router.get(
+    "/v1/admin/licences",
+    response_model=LicencePage,
+    summary="The fleet's licences, by name",
+    description=f"At most `limit` (1 to {MAX_PAGE}) licences ordered by name, each with its "
+    "status, last sync, the versions its connector reported and its owners; `next_cursor` "
+    "gives the next page.",
+)
+async def list_licences(
+    _: OperatorPrincipal,
+    clickhouse: ClickHouseDep,
+    q: Annotated[
+        str, Query(max_length=200, description="part of the name, or the start of the id")
+    ] = "",
+    licence_status: Annotated[
+        Literal["active", "expired", "revoked"] | None, Query(alias="status")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=1000, description="next_cursor of the previous page")
+    ] = None,
+) -> LicencePage:
+    return await LicenceDirectory(clickhouse).page(q.strip(), licence_status or "", limit, cursor)
+
+
+@router.get(
+    "/v1/admin/licences/{licence_id}",
+    response_model=LicenceSummary,
+    responses=errors(NotFound),
+    summary="One licence: status, last sync, versions, owners",
+)
+async def show_licence(
+    licence_id: str, _: OperatorPrincipal, clickhouse: ClickHouseDep
+) -> LicenceSummary:
+    found = await LicenceDirectory(clickhouse).one(licence_id)
+    if found is None:
+        raise licence_not_found(licence_id)
+    return found
+
+
 @router.post(
     "/v1/admin/licences",
     status_code=status.HTTP_201_CREATED,
     response_model=CreatedLicence,
-    responses=errors(Unavailable),
+    responses=COMMAND,
 )
 async def create_licence(
     body: LicenceRequest,
     operator: OperatorPrincipal,
     licences: Licences,
     accounts: AccountsState,
+    bus: Bus,
+    response: Response,
 ) -> CreatedLicence:
-    """A new licence and its first keys; with `owner`, that person is invited as its owner. If
-    the invitation fails (503), the licence exists: invite its owner with
-    POST /v1/admin/licences/{licence_id}/members."""
+    """A new licence and its first keys, in its audit as created by the operator; with `owner`,
+    that person is invited as its owner. If recording it or the invitation fails (503), the
+    licence exists: invite its owner with POST /v1/admin/licences/{licence_id}/members."""
     credentials = await asyncio.to_thread(licences.create, body.name)
     log.info("licence_created", licence_id=credentials.licence_id, name=body.name)
+    licence = await licences.record(credentials.licence_id)
+    assert licence is not None, "just created"
+    created = new_event(
+        licence_id=licence.licence_id,
+        kind="licence.created",
+        actor=operator.actor,
+        entity=Entity.LICENCE,
+        entity_id=licence.licence_id,
+        after=licence,
+        status=licence.status,
+    )
+    await commit(bus, [created], response)
     owner = None
     if body.owner is not None:
-        licence = await licences.record(credentials.licence_id)
-        assert licence is not None, "just created"
         invitation = InviteRequest(email=body.owner, role="owner")
         owner = await add_member(accounts, licence, invitation, operator.actor, inviter=None)
     return CreatedLicence(**credentials.model_dump(), owner=owner)

@@ -145,8 +145,5 @@ class SessionResolver:
         )
 
     async def operator(self, token: str) -> OperatorCaller | None:
-        try:
-            signed = await self.signed(token)
-        except Unauthorized:
-            return None
+        signed = await self.signed(token)
         return OperatorCaller(person_actor(signed.user)) if signed.user.operator else None

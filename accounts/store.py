@@ -51,6 +51,17 @@ LIMIT {MAX_LICENCES}
 """
 
 
+_OPERATORS = """
+SELECT body FROM (
+    SELECT argMax(body, revision) AS body, argMax(deleted, revision) AS gone
+    FROM control_entities FINAL
+    WHERE licence_id = {accounts:String} AND entity = 'user'
+    GROUP BY entity_id
+)
+WHERE NOT gone AND JSONExtractBool(body, 'operator')
+"""
+
+
 class AccountStore:
     def __init__(self, control: ControlStore) -> None:
         self.control = control
@@ -95,6 +106,11 @@ class AccountStore:
         docs = [row.doc(MemberDoc) for row in rows[:MAX_MEMBERS]]
         users = await asyncio.gather(*(self.user(doc.user_id) for doc in docs))
         return [Member(doc, user) for doc, user in zip(docs, users, strict=True) if user]
+
+    async def operators(self) -> list[UserDoc]:
+        """Every account with the operator role (the vendor's team: a few people)."""
+        rows = await self.control.clickhouse.arows(_OPERATORS, {"accounts": ACCOUNTS})
+        return [UserDoc.model_validate_json(body) for (body,) in rows]
 
     async def licences_of(self, user_id: str) -> list[LicenceHeld]:
         rows = await self.control.clickhouse.arows(_LICENCES_OF, {"user_id": user_id})

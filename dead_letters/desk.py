@@ -37,6 +37,7 @@ MAX_REPLAY = 500  # letters per call: the CLI replays more in chunks, with progr
 
 class LetterReplayOutcome(BaseModel):
     letter_id: uuid.UUID
+    licence_id: str
     replayed: bool
     event_ids: list[uuid.UUID]
     reasons: list[FieldError]  # why it is still refused, when it is
@@ -138,6 +139,7 @@ class DeadLetterDesk:
             # A command, not an event: its reader re-issues it once the cause is fixed.
             outcome = LetterReplayOutcome(
                 letter_id=letter.letter_id,
+                licence_id=letter.licence_id,
                 replayed=False,
                 event_ids=[],
                 reasons=[
@@ -152,6 +154,7 @@ class DeadLetterDesk:
         if letter.status is LetterStatus.REPLAYED:
             outcome = LetterReplayOutcome(
                 letter_id=letter.letter_id,
+                licence_id=letter.licence_id,
                 replayed=True,
                 event_ids=letter.replayed_event_ids,
                 reasons=[],
@@ -160,7 +163,11 @@ class DeadLetterDesk:
         checked = revalidate(letter, self._bounds)
         if checked.reasons:
             outcome = LetterReplayOutcome(
-                letter_id=letter.letter_id, replayed=False, event_ids=[], reasons=checked.reasons
+                letter_id=letter.letter_id,
+                licence_id=letter.licence_id,
+                replayed=False,
+                event_ids=[],
+                reasons=checked.reasons,
             )
             return outcome, letter.model_copy(update={"reasons": checked.reasons}), []
         events = [event.with_identity(letter.licence_id) for event in checked.events]
@@ -173,6 +180,10 @@ class DeadLetterDesk:
             }
         )
         outcome = LetterReplayOutcome(
-            letter_id=letter.letter_id, replayed=True, event_ids=event_ids, reasons=[]
+            letter_id=letter.letter_id,
+            licence_id=letter.licence_id,
+            replayed=True,
+            event_ids=event_ids,
+            reasons=[],
         )
         return outcome, revision, events

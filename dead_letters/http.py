@@ -7,20 +7,39 @@ through these; with no API answering it runs the same desk in-process (ero/cli/d
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Query
 
-from dead_letters.desk import MAX_REPLAY, DeadLetterDesk, LetterReplayReport, LetterReplayRequest
+from dead_letters.desk import (
+    MAX_REPLAY,
+    DeadLetterDesk,
+    LetterReplayOutcome,
+    LetterReplayReport,
+    LetterReplayRequest,
+)
 from dead_letters.store import DeadLetterStore, LetterStatus, LetterSummary, StoredLetter
 from infra.http_errors import ContentTooLarge, NotFound, Unavailable, errors
 from infra.http_state import ClickHouseDep, from_state
 from ingest.event_log import LogUnavailable
 from ingest.http import EventLogDep
 from ingest.parsing import TimeBounds
-from licences.http import Operator
+from licences.http import Operator, OperatorPrincipal
 
 router = APIRouter(tags=["operators"], dependencies=[Operator])
+
+
+class ReplayAudit(Protocol):
+    """Records who replayed which letters in their licences' audit (the root sets it: the
+    control log is not this layer's)."""
+
+    async def replayed(self, actor: str, outcomes: Sequence[LetterReplayOutcome]) -> None:
+        """Raises LogUnavailable when the record cannot be appended."""
+        ...
+
+
+Audit = Annotated[ReplayAudit, Depends(from_state("replay_audit", ReplayAudit))]
 
 
 def _desk(
@@ -80,7 +99,11 @@ async def show_letter(letter_id: uuid.UUID, desk: Desk) -> StoredLetter:
     responses=errors(ContentTooLarge, Unavailable),
     summary=f"Re-validate letters with the current schema; append the valid ones (≤ {MAX_REPLAY})",
 )
-async def replay_letters(body: LetterReplayRequest, desk: Desk) -> LetterReplayReport:
+async def replay_letters(
+    body: LetterReplayRequest, desk: Desk, operator: OperatorPrincipal, audit: Audit
+) -> LetterReplayReport:
+    """Each letter asked for is in its licence's audit (`dead_letter.replayed`), naming the
+    operator, replayed or still refused."""
     if len(body.letter_ids) > MAX_REPLAY:
         raise ContentTooLarge(
             "too_many_letters",
@@ -88,7 +111,9 @@ async def replay_letters(body: LetterReplayRequest, desk: Desk) -> LetterReplayR
             f"at most {MAX_REPLAY} letter_ids per call; send the rest in further calls",
         )
     try:
-        return await desk.replay(body.letter_ids)
+        report = await desk.replay(body.letter_ids)
+        await audit.replayed(operator.actor, report.outcomes)
+        return report
     except LogUnavailable as exc:
         raise Unavailable(
             "event_log_unavailable",

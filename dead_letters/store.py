@@ -32,6 +32,7 @@ class LetterSummary(BaseModel):
     letter_id: uuid.UUID
     received_at: datetime
     licence_id: str
+    licence_name: str | None = None  # None: a licence that no longer exists, or none
     connector_id: str
     status: LetterStatus
     reason: str  # the first one, "field: reason"
@@ -40,6 +41,7 @@ class LetterSummary(BaseModel):
 class StoredLetter(BaseModel):
     letter_id: uuid.UUID
     licence_id: str
+    licence_name: str | None = None  # as LetterSummary's, set by the reads
     connector_id: str
     received_at: datetime
     source: str
@@ -114,6 +116,8 @@ _COLUMNS = (
 # Reasons are read as two arrays: the driver returns named tuples as dicts.
 _SELECTED = tuple(c for c in _COLUMNS if c not in ("reasons", "revised_at"))
 _SELECT = f"SELECT {', '.join(_SELECTED)}, reasons.field, reasons.reason FROM dead_letters FINAL"
+# The licence's name beside each letter (its licence_id for a licence not or no longer known).
+_NAMES = "SELECT licence_id, name FROM licences FINAL WHERE licence_id IN {ids:Array(String)}"
 
 
 def _letter(row: tuple[Any, ...]) -> StoredLetter:
@@ -177,11 +181,13 @@ class DeadLetterStore:
             " ORDER BY received_at DESC, letter_id LIMIT {limit:UInt32}",
             parameters,
         )
+        names = self._names({row[2] for row in rows})
         return [
             LetterSummary(
                 letter_id=letter,
                 received_at=received_at,
                 licence_id=licence,
+                licence_name=names.get(licence),
                 connector_id=connector,
                 status=state,
                 reason=first_reason([FieldError(field=field, reason=reason)]) if reason else "",
@@ -189,12 +195,22 @@ class DeadLetterStore:
             for letter, received_at, licence, connector, state, field, reason in rows
         ]
 
+    def _names(self, licence_ids: set[str]) -> dict[str, str]:
+        if not licence_ids:
+            return {}
+        return dict(self._clickhouse.rows(_NAMES, {"ids": sorted(licence_ids)}))
+
     def get(self, letter_ids: Sequence[uuid.UUID]) -> list[StoredLetter]:
         rows = self._clickhouse.rows(
             f"{_SELECT} WHERE letter_id IN {{ids:Array(UUID)}} ORDER BY received_at, letter_id",
             {"ids": list(letter_ids)},
         )
-        return [_letter(row) for row in rows]
+        letters = [_letter(row) for row in rows]
+        names = self._names({letter.licence_id for letter in letters})
+        return [
+            letter.model_copy(update={"licence_name": names.get(letter.licence_id)})
+            for letter in letters
+        ]
 
     def counts(self) -> dict[str, int]:
         found = dict(

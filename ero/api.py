@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accounts.admin_http import router as account_admin_router
 from accounts.http import router as auth_router
+from accounts.operator_journal import router as operator_journal_router
 from accounts.service import Accounts
 from accounts.sessions import SessionResolver
 from accounts.store import AccountStore
@@ -42,6 +43,7 @@ from ero.deployment import Deployment
 from ero.metrics_http import router as metrics_router
 from ero.prometheus import install as install_metrics
 from ero.prometheus import watch_dead_letters
+from ero.replay_audit import ControlReplayAudit
 from ero.settings import Settings
 from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
@@ -96,6 +98,7 @@ class ApiState:
     sessions: SessionResolver
     help_views: ViewCounter
     help_limiter: WriteLimiter
+    replay_audit: ControlReplayAudit
 
 
 def app_state(
@@ -141,6 +144,7 @@ def app_state(
         sessions=SessionResolver(accounts, licences),
         help_views=ViewCounter(control),
         help_limiter=WriteLimiter(deployment.help_feedback_limits),
+        replay_audit=ControlReplayAudit(control),
     )
 
 
@@ -190,6 +194,7 @@ def create_api(state: ApiState) -> FastAPI:
         ingest_router,
         auth_router,
         account_admin_router,
+        operator_journal_router,
         dashboard_router,
         export_router,  # before reports: /v1/reports/export is not a report id
         reports_router,

@@ -19,6 +19,10 @@ SESSION_PREFIX = "ers_"
 """What a session token (accounts/) starts with: the other keys are looked up here."""
 
 
+OPERATOR_TOKEN_ACTOR = "operator"
+"""Who the audit names for a script holding the shared operator token."""
+
+
 @dataclass(frozen=True, slots=True)
 class OperatorCaller:
     """The vendor's operator calling: a person signed in with the operator role, or a script
@@ -38,7 +42,8 @@ class Sessions(Protocol):
         ...
 
     async def operator(self, token: str) -> OperatorCaller | None:
-        """The operator a session token belongs to; None if it is no operator's session."""
+        """The operator a session token belongs to; None if its person is no operator. Raises
+        Unauthorized for an unknown, expired or revoked session."""
         ...
 
 
@@ -183,7 +188,7 @@ OwnerPrincipal = Annotated[Principal, Depends(_at_least(Role.OWNER))]
 """Who may change a licence's team, keys and settings."""
 
 
-@raises(Unauthorized)
+@raises(Unauthorized, Forbidden)
 async def _operator(
     operator_token: OperatorToken,
     sessions: SessionsState,
@@ -195,8 +200,13 @@ async def _operator(
             caller = await sessions.operator(token)
             if caller is not None:
                 return caller
-        elif hmac.compare_digest(token.encode(), operator_token.encode()):
-            return OperatorCaller("operator")
+            raise Forbidden(
+                "operator_required",
+                "Réservé à l’équipe de l’éditeur : votre compte n’a pas le rôle d’opérateur.",
+                "For the vendor's team only: your account does not have the operator role.",
+            )
+        if hmac.compare_digest(token.encode(), operator_token.encode()):
+            return OperatorCaller(OPERATOR_TOKEN_ACTOR)
     raise Unauthorized(
         "operator_token_required",
         "Session d’opérateur ou jeton d’opérateur requis : connectez-vous avec un compte "

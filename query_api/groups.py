@@ -10,24 +10,29 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from infra.clickhouse import ClickHouse
+from infra.http_errors import NotFound, errors
 from infra.http_state import ClickHouseDep
 from licences.http import Operator, ReaderPrincipal
+from query_api.agents import reported
 from query_api.filters import ReportFilters
 from query_api.instants import Instant, instant_query
 from query_api.scope import Conditions
 from query_api.windows import window_of
 from schemas import Level, Origin, Remediation
 from schemas.actions import Suggestion, suggestion
+from schemas.control import AgentDoc
 
 router = APIRouter(tags=["error groups"])
 operator_router = APIRouter(tags=["operators"], dependencies=[Operator])
 
 MAX_GROUPS = 200
 CONNECTOR_SAMPLE = 20
+MAX_AFFECTED = 200
+MAX_VERSIONS = 20
 
 
 class ErrorGroup(BaseModel):
@@ -192,4 +197,135 @@ async def fleet_groups(
         since=window.since,
         until=window.until,
         groups=[FleetErrorGroup(**_group(row), licences_affected=row[12]) for row in rows],
+    )
+
+
+class AffectedLicence(BaseModel):
+    licence_id: str
+    name: str
+    status: str
+    count: int
+    connectors_affected: int
+    first_seen: datetime
+    last_seen: datetime
+    agent: AgentDoc = Field(description="What its connector reported at its last handshake.")
+
+
+class VersionCount(BaseModel):
+    version: str | None = Field(description="None: the connector never reported it.")
+    licences: int = Field(description="Licences with this group on this version.")
+    fleet: int = Field(description="Licences of the whole fleet on this version.")
+
+
+class GroupVersions(BaseModel):
+    connector: list[VersionCount] = Field(max_length=MAX_VERSIONS)
+    erp: list[VersionCount] = Field(max_length=MAX_VERSIONS)
+    shop: list[VersionCount] = Field(max_length=MAX_VERSIONS)
+
+
+class FleetGroupDetail(BaseModel):
+    since: datetime
+    until: datetime
+    group: FleetErrorGroup
+    licences: list[AffectedLicence] = Field(max_length=MAX_AFFECTED)
+    versions: GroupVersions
+
+
+_ONE_GROUP = f"fingerprint = {{fingerprint:UInt64}} AND {_IN_WINDOW}"
+
+_AFFECTED = f"""
+SELECT f.licence_id, l.name, l.status, f.count, f.connectors, f.first, f.last FROM (
+    SELECT licence_id, sum(events) AS count, length(groupUniqArrayMerge(connectors)) AS connectors,
+        min(first_event_at) AS first, max(last_event_at) AS last
+    FROM fingerprint_minutes WHERE {_ONE_GROUP}
+    GROUP BY licence_id ORDER BY count DESC, licence_id LIMIT {{limit:UInt32}}
+) AS f
+LEFT JOIN (SELECT licence_id, name, toString(status) AS status FROM licences FINAL) AS l
+    ON l.licence_id = f.licence_id
+ORDER BY f.count DESC, f.licence_id
+"""
+
+# Every licence of the fleet with its last handshake, those with the group marked: per version,
+# how many have the group against how many run it.
+_VERSIONS = f"""
+SELECT pair.1 AS dimension, pair.2 AS version, countIf(hit) AS affected, count() AS fleet FROM (
+    SELECT l.licence_id IN (SELECT licence_id FROM fingerprint_minutes WHERE {_ONE_GROUP}) AS hit,
+        JSONExtractString(a.body, 'connector_version') AS connector,
+        JSONExtractString(a.body, 'erp_version') AS erp,
+        JSONExtractString(a.body, 'shop_version') AS shop
+    FROM (SELECT licence_id FROM licences FINAL) AS l
+    LEFT JOIN (
+        SELECT licence_id, argMax(body, revision) AS body FROM control_entities FINAL
+        WHERE entity = 'agent' AND entity_id = '' GROUP BY licence_id
+    ) AS a ON a.licence_id = l.licence_id
+)
+ARRAY JOIN [('connector', connector), ('erp', erp), ('shop', shop)] AS pair
+GROUP BY dimension, version
+HAVING affected > 0
+ORDER BY dimension, affected DESC, version
+LIMIT {{versions:UInt32}} BY dimension
+"""
+
+
+def _group_not_found(fingerprint: int) -> NotFound:
+    return NotFound(
+        "group_not_found",
+        f"Aucun groupe d’erreurs {fingerprint} sur cette période : élargissez la période.",
+        f"no error group {fingerprint} in this window: widen the window",
+    )
+
+
+@operator_router.get(
+    "/v1/admin/groups/{fingerprint}",
+    response_model=FleetGroupDetail,
+    responses=errors(NotFound),
+    summary="One fleet error group: the licences it affects and the versions they run",
+    description=f"The {MAX_AFFECTED} licences with the most events of the group (each with the "
+    "versions its connector reported at its last handshake), and per connector, ERP and shop "
+    f"version (the {MAX_VERSIONS} most affected) how many affected licences run it against "
+    "how many licences of the fleet do.",
+)
+async def fleet_group(
+    fingerprint: Annotated[int, Path(ge=0, le=2**64 - 1, description="as /v1/admin/groups")],
+    clickhouse: ClickHouseDep,
+    since: Annotated[
+        Instant | None, instant_query("start, rounded down to the minute; default: until - 24 h")
+    ] = None,
+    until: Until = None,
+) -> FleetGroupDetail:
+    window = window_of(since, until, timedelta(hours=24))
+    bounds = {**_bounds(window.since, window.until), "fingerprint": fingerprint}
+    found = await clickhouse.arows(
+        f"SELECT {_COLUMNS}, uniqExact(licence_id) FROM fingerprint_minutes "
+        f"WHERE {_ONE_GROUP} GROUP BY fingerprint",
+        bounds,
+    )
+    if not found:
+        raise _group_not_found(fingerprint)
+    affected = await clickhouse.arows(_AFFECTED, {**bounds, "limit": MAX_AFFECTED})
+    versions = await clickhouse.arows(_VERSIONS, {**bounds, "versions": MAX_VERSIONS})
+    agents = await reported(clickhouse, [row[0] for row in affected])
+    by_dimension: dict[str, list[VersionCount]] = {"connector": [], "erp": [], "shop": []}
+    for dimension, version, licences, fleet in versions:
+        by_dimension[dimension].append(
+            VersionCount(version=version or None, licences=licences, fleet=fleet)
+        )
+    return FleetGroupDetail(
+        since=window.since,
+        until=window.until,
+        group=FleetErrorGroup(**_group(found[0]), licences_affected=found[0][12]),
+        licences=[
+            AffectedLicence(
+                licence_id=licence_id,
+                name=name,
+                status=status,
+                count=count,
+                connectors_affected=connectors,
+                first_seen=first,
+                last_seen=last,
+                agent=agents.get(licence_id, AgentDoc()),
+            )
+            for licence_id, name, status, count, connectors, first, last in affected
+        ],
+        versions=GroupVersions(**by_dimension),
     )

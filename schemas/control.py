@@ -73,6 +73,8 @@ class Entity(StrEnum):
     # The knowledge base (schemas/help.py): under the KNOWLEDGE_BASE licence id.
     HELP_FEEDBACK = "help_feedback"
     HELP_VIEWS = "help_views"
+    DEAD_LETTER = "dead_letter"
+    """An operator's replay of a rejected line, under the line's licence (its audit names who)."""
 
 
 ControlKind = Literal[
@@ -90,6 +92,7 @@ ControlKind = Literal[
     "pc_key.reset",
     "agent.reported",
     "account.updated",
+    "licence.created",
     "licence.status_set",
     "notification.published",
     "notification.read",
@@ -109,6 +112,7 @@ ControlKind = Literal[
     "member.removed",
     "help.feedback",
     "help.viewed",
+    "dead_letter.replayed",
 ]
 
 
@@ -194,6 +198,9 @@ class NotificationDoc(Document):
     notification_id: str
     title: str
     body: str
+    title_en: str | None = None
+    """The English title, for readers whose pages are in English (None: the French one)."""
+    body_en: str | None = None
     published_at: datetime
 
 
@@ -231,6 +238,15 @@ class TicketDoc(Document):
     created_at: datetime
     created_by: str
     deliveries: list[DeliveryDoc] = []
+
+
+class DeadLetterReplayDoc(Document):
+    """An operator's replay of a dead letter: what came of it."""
+
+    letter_id: str
+    replayed: bool
+    events: int = Field(description="Events appended to the log by this replay.")
+    reason: str = Field(description="Why it is still refused; empty when replayed.")
 
 
 class LicenceDoc(Document):
@@ -292,8 +308,10 @@ class TicketRequest(Request):
 
 
 class NotificationRequest(Request):
-    title: OneLine
-    body: LongText
+    title: OneLine = Field(description="In French.")
+    body: LongText = Field(description="In French.")
+    title_en: OneLine | None = Field(None, description="In English; default: the French one.")
+    body_en: LongText | None = Field(None, description="In English; default: the French one.")
     licence_ids: list[Text] | None = Field(
         None, min_length=1, description="Omit to publish to every licence."
     )

@@ -58,7 +58,8 @@ LIMIT {limit:UInt32}
 Fingerprint = Annotated[KeyFingerprint, Depends(from_state("pc_key_fingerprint", KeyFingerprint))]
 
 
-def _document(text: str, entity: str, fingerprint: KeyFingerprint) -> dict[str, Any] | None:
+def shown_document(text: str, entity: str, fingerprint: KeyFingerprint) -> dict[str, Any] | None:
+    """An audit row's before or after as any audit shows it (no credential, no PC-key hash)."""
     if not text or entity == Entity.CREDENTIAL:
         return None
     return fingerprint.shown(orjson.loads(text))
@@ -85,8 +86,8 @@ async def audit_of(
                 entity=entity,
                 entity_id=entity_id,
                 revision=revision,
-                before=_document(before, entity, fingerprint),
-                after=_document(after, entity, fingerprint),
+                before=shown_document(before, entity, fingerprint),
+                after=shown_document(after, entity, fingerprint),
             )
             for (
                 command_id,

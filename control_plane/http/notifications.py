@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.http.common import (
@@ -24,7 +25,14 @@ from control_plane.http.common import (
     not_found,
 )
 from infra.http_errors import NotFound, errors, invalid
-from licences.http import Licences, MemberPrincipal, OperatorPrincipal, ReaderPrincipal
+from infra.http_state import ClickHouseDep
+from licences.http import (
+    Licences,
+    MemberPrincipal,
+    Operator,
+    OperatorPrincipal,
+    ReaderPrincipal,
+)
 from schemas.control import (
     EVERY_LICENCE,
     Entity,
@@ -111,6 +119,8 @@ async def publish(
         notification_id=str(uuid.uuid4()),
         title=body.title,
         body=body.body,
+        title_en=body.title_en,
+        body_en=body.body_en,
         published_at=datetime.now(UTC),
     )
     events = [
@@ -126,3 +136,54 @@ async def publish(
     ]
     await commit(bus, events, response)
     return doc
+
+
+MAX_PUBLISHED = 200
+
+
+class Audience(BaseModel):
+    licence_id: str
+    name: str
+
+
+class Published(NotificationDoc):
+    published_by: str = Field(description="The operator who published it.")
+    everyone: bool = Field(description="Published to every licence (then `licences` is empty).")
+    licences: list[Audience] = Field(description="The licences it was published to.")
+
+
+# A notification to some licences is one row per licence: one line per notification here.
+_PUBLISHED = """
+SELECT entity_id, any(body), any(actor), arraySort(groupUniqArray(licence_id)),
+    max(updated_at) AS at
+FROM control_entities FINAL WHERE entity = 'notification'
+GROUP BY entity_id ORDER BY at DESC, entity_id LIMIT {limit:UInt32}
+"""
+_NAMES = "SELECT licence_id, name FROM licences FINAL WHERE licence_id IN {ids:Array(String)}"
+
+
+@router.get(
+    "/v1/admin/notifications",
+    response_model=list[Published],
+    dependencies=[Operator],
+    tags=["operators"],
+    summary="Notifications published, newest first",
+)
+async def published(
+    clickhouse: ClickHouseDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PUBLISHED)] = 50,
+) -> list[Published]:
+    rows = await clickhouse.arows(_PUBLISHED, {"limit": limit})
+    ids = sorted({i for row in rows for i in row[3] if i != EVERY_LICENCE})
+    names = dict(await clickhouse.arows(_NAMES, {"ids": ids})) if ids else {}
+    return [
+        Published(
+            **NotificationDoc.model_validate_json(body).model_dump(),
+            published_by=actor,
+            everyone=EVERY_LICENCE in audience,
+            licences=[]
+            if EVERY_LICENCE in audience
+            else [Audience(licence_id=i, name=names.get(i, "")) for i in audience],
+        )
+        for _, body, actor, audience, _ in rows
+    ]

@@ -112,8 +112,9 @@ def test_the_openapi_lists_what_authentication_can_answer(contract_pipeline: Pip
     assert {"200", "401", "403"} <= set(reader_only)
     error = reader_only["401"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/ErrorBody"}
-    assert {"401"} <= set(operations[("POST", "/v1/admin/licences")]["responses"])
-    assert "403" not in operations[("POST", "/v1/admin/licences")]["responses"]
+    # An operator route: 401 without an operator's credential, 403 for a person who is none.
+    assert {"401", "403"} <= set(operations[("POST", "/v1/admin/licences")]["responses"])
+    assert "403" not in operations[("GET", "/v1/auth/me")]["responses"], "only what can happen"
     command = operations[("POST", "/v1/configurations")]["responses"]
     assert {"201", "202", "401", "403", "422", "503"} <= set(command)
     assert "Retry-After" in command["503"]["headers"]

@@ -186,7 +186,9 @@ def test_an_inactive_licence_is_refused_everywhere_until_reactivated(
     assert shop.sync().status_code == 200
     audit = operator.get(f"/v1/admin/licences/{shop.licence.licence_id}/audit").json()["items"]
     statuses = [
-        (e["before"]["status"], e["after"]["status"]) for e in audit if e["entity"] == "licence"
+        (e["before"]["status"], e["after"]["status"])
+        for e in audit
+        if e["kind"] == "licence.status_set"
     ]
     assert statuses == [("expired", "active"), ("active", "expired")]
 
@@ -400,7 +402,7 @@ def test_one_licence_never_sees_or_touches_anothers_control_state(
             n["title"] != "for A" for n in other.reader.get("/v1/notifications").json()["items"]
         )
         audit = other.reader.get("/v1/audit").json()["items"]
-        assert {e["entity"] for e in audit} <= {"pc_key", "agent"}
+        assert {e["entity"] for e in audit} <= {"pc_key", "agent", "licence"}  # its creation
         # A's action is still pending and A's connector gets it.
         assert [a["action_id"] for a in shop.sync().json()["actions"]] == [action_id]
     finally:

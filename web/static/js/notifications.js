@@ -2,7 +2,7 @@
 
 import { get, post } from "./api.js";
 import { announce, h, mount } from "./dom.js";
-import { dateTime, t } from "./i18n.js";
+import { dateTime, lang, t } from "./i18n.js";
 import { allows } from "./session.js";
 
 const corner = document.getElementById("notifications");
@@ -47,12 +47,14 @@ async function markRead(id) {
 }
 
 function item(n) {
+  // The vendor writes French, and English when they can.
+  const english = lang() === "en";
   return h(
     "li",
     { class: n.read ? "read" : "unread" },
-    h("h3", {}, n.title),
+    h("h3", {}, (english && n.title_en) || n.title),
     h("p", { class: "muted" }, dateTime(n.published_at)),
-    h("p", {}, n.body),
+    h("p", {}, (english && n.body_en) || n.body),
     n.read || !member ? null
       : h("button", { type: "button", onclick: () => markRead(n.notification_id) }, t("mark_read")),
   );

@@ -10,13 +10,21 @@ import { h, mount } from "../dom.js";
 import { lang, setLang, t } from "../i18n.js";
 import * as session from "../session.js";
 import { pageHead, problem } from "../widgets.js";
+import * as deadLetters from "./pages/dead-letters.js";
+import * as groups from "./pages/groups.js";
 import * as help from "./pages/help.js";
+import * as journal from "./pages/journal.js";
 import * as licences from "./pages/licences.js";
+import * as notifications from "./pages/notifications.js";
 
 // The console's pages, in its menu.
 const PAGES = {
   licences: { nav: "console_nav_licences", page: licences },
+  groupes: { nav: "console_nav_groups", page: groups },
+  "lettres-mortes": { nav: "console_nav_dead_letters", page: deadLetters },
+  notifications: { nav: "console_nav_notifications", page: notifications },
   aide: { nav: "console_nav_help", page: help },
+  journal: { nav: "console_nav_journal", page: journal },
 };
 const HOME = "licences";
 const SIGN_IN = "/#/connexion?suite=console";
@@ -136,6 +144,7 @@ document.querySelector(".skip").addEventListener("click", (event) => {
 });
 
 window.addEventListener("hashchange", async () => {
+  document.getElementById("status").classList.remove("shown"); // said of the page left
   await route();
   main.focus();
 });

@@ -1,0 +1,175 @@
+"""The vendor's fleet views on the real chdb through the app's routes: error groups ranked by
+licences affected, one group's licences and the versions they run, the licence list paged and
+searched with last sync, versions and owners."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from infra.clickhouse import ClickHouse
+from licences import Credentials
+from schemas import ClassifiedEvent, Level, Origin, Remediation
+from schemas.accounts import ACCOUNTS
+from tests.support.query_store import QueryStore
+
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+ENTITY_COLUMNS = (
+    "licence_id", "entity", "entity_id", "revision", "status", "dedup_key", "deleted", "actor",
+    "updated_at", "body",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouse) -> QueryStore:
+    return QueryStore(clickhouse, tmp_path_factory.mktemp("fleet"))
+
+
+@pytest.fixture(scope="module")
+def operator(store: QueryStore) -> Iterator[TestClient]:
+    token = store.state.operator_token
+    with TestClient(store.api.app, headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+
+
+def _error(fingerprint: int, connector: str, minutes_ago: int, origin: Origin) -> ClassifiedEvent:
+    return ClassifiedEvent(
+        event_id=uuid.uuid4(),
+        connector_id=connector,
+        occurred_at=NOW - timedelta(minutes=minutes_ago),
+        operation="order.import",
+        status="erreur",
+        message=f"Erreur {fingerprint} sur {connector}",
+        level=Level.ERROR,
+        origin=origin,
+        remediation=Remediation(hint="Vérifiez", url=None, action=None),
+        rule_id=f"rule-{fingerprint}",
+        rule_version=1,
+        template=f"Erreur {fingerprint} sur <v>",
+        fingerprint=fingerprint,
+    )
+
+
+def _entity(licence_id: str, entity: str, entity_id: str, body: dict[str, Any]) -> list[Any]:
+    return [
+        licence_id, entity, entity_id, 1, "", "", False, "test", datetime.now(UTC),
+        orjson.dumps(body).decode(),
+    ]  # fmt: skip
+
+
+def _agent(licence: Credentials, connector: str, erp: str, shop: str) -> list[Any]:
+    versions = {"connector_version": connector, "erp_version": erp, "shop_version": shop}
+    return _entity(licence.licence_id, "agent", "", versions)
+
+
+def test_groups_rank_by_licences_and_a_group_names_its_licences_and_versions(
+    store: QueryStore, operator: TestClient, clickhouse: ClickHouse
+) -> None:
+    # Fingerprints of their own: the process's chdb is shared with other tests.
+    wide, deep = 2**40 + uuid.uuid4().int % 2**20, 2**41 + uuid.uuid4().int % 2**20
+    shops = [store.licence(f"Fleet shop {n}") for n in range(4)]
+    for n, shop in enumerate(shops[:3]):  # `wide`: 3 licences, one event each
+        store.write(shop.licence_id, [_error(wide, f"c{n}", 5 + n, Origin.ERP)])
+    # `deep`: one licence, many events (more events, fewer licences: ranked below `wide`).
+    store.write(shops[3].licence_id, [_error(deep, "c9", m, Origin.CMS) for m in range(1, 9)])
+    store.write(shops[0].licence_id, [_error(wide, "c0", 2, Origin.ERP)])  # 2 for shop 0
+    rows = [
+        _agent(shops[0], "4.2.1", "Sage 100 v12", "PrestaShop 8.1"),
+        _agent(shops[1], "4.2.1", "Sage 100 v12", "PrestaShop 8.2"),
+        _agent(shops[2], "4.1.0", "EBP 2025", "PrestaShop 8.2"),
+    ]
+    clickhouse.insert_columns("control_entities", ENTITY_COLUMNS, list(zip(*rows, strict=True)))
+
+    answer = operator.get("/v1/admin/groups", params={"limit": 200})
+    assert answer.status_code == 200, answer.text
+    ranked = [g for g in answer.json()["groups"] if int(g["fingerprint"]) in (wide, deep)]
+    assert [(int(g["fingerprint"]), g["licences_affected"], g["count"]) for g in ranked] == [
+        (wide, 3, 4),
+        (deep, 1, 8),
+    ]
+
+    detail = operator.get(f"/v1/admin/groups/{wide}")
+    assert detail.status_code == 200, detail.text
+    body = detail.json()
+    assert body["group"]["origin"] == "erp"
+    assert body["group"]["licences_affected"] == 3
+    named = [(item["name"], item["count"]) for item in body["licences"]]
+    assert named[0] == ("Fleet shop 0", 2), "most events first"
+    assert sorted(named[1:]) == [("Fleet shop 1", 1), ("Fleet shop 2", 1)]
+    assert body["licences"][0]["agent"]["erp_version"] == "Sage 100 v12"
+    erp = {v["version"]: v["licences"] for v in body["versions"]["erp"]}
+    assert erp == {"Sage 100 v12": 2, "EBP 2025": 1}
+    shop = body["versions"]["shop"]
+    assert [(v["version"], v["licences"]) for v in shop] == [
+        ("PrestaShop 8.2", 2),
+        ("PrestaShop 8.1", 1),
+    ]
+    assert all(v["fleet"] >= v["licences"] for v in shop)
+    # `deep`'s licence never synced: its versions are unknown, not made up.
+    unknown = operator.get(f"/v1/admin/groups/{deep}").json()["versions"]["connector"]
+    assert [(v["version"], v["licences"]) for v in unknown] == [(None, 1)]
+
+    week = {"since": (NOW - timedelta(days=7)).isoformat()}
+    assert operator.get(f"/v1/admin/groups/{wide}", params=week).status_code == 200
+    past = {"until": (NOW - timedelta(days=2)).isoformat()}
+    missing = operator.get(f"/v1/admin/groups/{wide}", params=past)
+    assert missing.status_code == 404
+    assert missing.json()["detail"]["code"] == "group_not_found"
+
+
+def test_the_licence_list_pages_and_searches_by_name(
+    store: QueryStore, operator: TestClient, clickhouse: ClickHouse
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    made = [store.licence(f"Annuaire {tag} {n:02d}") for n in range(7)]
+    store.write(made[2].licence_id, [_error(2**42, "c", 3, Origin.ERP)])
+    user_id = str(uuid.uuid4())
+    rows = [
+        _agent(made[2], "4.3.0", "Sage 100 v13", "WooCommerce 9"),
+        _entity(made[2].licence_id, "member", user_id, {"user_id": user_id, "role": "owner",
+                                                        "added_by": "operator"}),
+        _entity(ACCOUNTS, "user", user_id, {"user_id": user_id, "email": f"{tag}@shop.example",
+                                            "name": "Marie Dupont", "created_at": NOW.isoformat()}),
+    ]  # fmt: skip
+    clickhouse.insert_columns("control_entities", ENTITY_COLUMNS, list(zip(*rows, strict=True)))
+
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {
+            "q": f"annuaire {tag.upper()}",
+            "limit": 3,
+            **({"cursor": cursor} if cursor else {}),
+        }
+        answer = operator.get("/v1/admin/licences", params=params)
+        assert answer.status_code == 200, answer.text
+        seen += answer.json()["items"]
+        cursor = answer.json()["next_cursor"]
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == 3
+    assert [item["name"] for item in seen] == [f"Annuaire {tag} {n:02d}" for n in range(7)]
+    third = seen[2]
+    assert third["agent"]["connector_version"] == "4.3.0"
+    assert third["owners"] == [{"name": "Marie Dupont", "email": f"{tag}@shop.example"}]
+    assert third["members"] == 1
+    assert third["last_event_at"] is not None
+    assert seen[0]["last_event_at"] is None
+    assert seen[0]["owners"] == []
+
+    one = operator.get(f"/v1/admin/licences/{made[2].licence_id}")
+    assert one.status_code == 200
+    assert one.json() == third
+    assert operator.get(f"/v1/admin/licences/{uuid.uuid4()}").status_code == 404
+    none = operator.get("/v1/admin/licences", params={"q": f"{tag}-nobody"}).json()
+    assert none == {"items": [], "next_cursor": None}
+    bad = operator.get("/v1/admin/licences", params={"cursor": "not a cursor"})
+    assert bad.status_code == 422
