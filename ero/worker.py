@@ -15,11 +15,15 @@ from typing import Any
 
 import faust
 
+from control_plane.bus import ControlBus
+from control_plane.delivery import DeliveryDesk, register_delivery_desk
 from control_plane.projection import (
     ControlProjection,
     ControlWriter,
     register_control_projection,
 )
+from control_plane.store import ControlStore
+from control_plane.tickets import TicketStore
 from dead_letters.agent import register_dead_letter_projection
 from dead_letters.store import DeadLetterStore
 from ero.deployment import Deployment
@@ -29,6 +33,7 @@ from ero.settings import CLASSIFY_AND_PROJECT
 from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogProducer
+from infra.mail import mailer
 from infra.metrics import metrics
 from pipeline.classify_and_store import ClassifyAndStore
 from pipeline.project_feed import ProjectFeed
@@ -118,6 +123,7 @@ class WorkerWiring:
         register_control_projection(
             self.app, self._topic(topics.control), projection, self._on_done
         )
+        self._delivery_desk(clickhouse)
         letters = DeadLetterStore(clickhouse)
         register_dead_letter_projection(
             self.app, self._topic(topics.dead_letter), letters, self._on_done
@@ -127,6 +133,23 @@ class WorkerWiring:
             None if self._deployment.settings.archives_raw_apart else ArchiveWriter(clickhouse)
         )
         return _Sinks(GatedSyncEventsWriter(clickhouse, PROJECTION_GATE), archive)
+
+    def _delivery_desk(self, clickhouse: ClickHouse) -> None:
+        deployment = self._deployment
+        support = deployment.support_delivery
+        bus = ControlBus(
+            LogProducer(deployment.producer),
+            deployment.topics.control,
+            ControlStore(clickhouse),
+            deployment.settings.control_visible_timeout_seconds,
+        )
+        desk = DeliveryDesk(
+            bus,
+            TicketStore(clickhouse),
+            support.channels(mailer(deployment.mail)),
+            support.per_pass,
+        )
+        register_delivery_desk(self.app, desk, support.interval_seconds)
 
     def _stage(self, name: str, source: str, step: Step[Any]) -> None:
         deployment, progress = self._deployment, self._progress
