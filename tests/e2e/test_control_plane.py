@@ -360,7 +360,10 @@ def _error_line(corpus_path: Path) -> dict[str, Any]:
 
 def test_ticket_is_prefilled_and_delivered_by_email_and_webhook(
     pipeline: Pipeline,
-    shop: Shop, corpus_path: Path, smtp_server: SmtpServer, webhook_receiver: WebhookReceiver
+    shop: Shop,
+    corpus_path: Path,
+    smtp_server: SmtpServer,
+    webhook_receiver: WebhookReceiver,
 ) -> None:
     error = _error_line(corpus_path)
     event_id = str(uuid.uuid4())
@@ -404,13 +407,12 @@ def test_ticket_is_prefilled_and_delivered_by_email_and_webhook(
     number = ticket["number"]
     token = (pipeline.data_dir / "operator.token").read_text().strip()
     with pipeline.client(token) as operator:
-        delivered = wait_until(
-            lambda: all(
-                d["state"] == "delivered"
-                for d in (seen := operator.get(f"/v1/admin/tickets/{number}").json())["deliveries"]
-            )
-            and seen
-        )
+
+        def all_delivered() -> dict[str, Any] | None:
+            seen: dict[str, Any] = operator.get(f"/v1/admin/tickets/{number}").json()
+            return seen if all(d["state"] == "delivered" for d in seen["deliveries"]) else None
+
+        delivered = wait_until(all_delivered)
     assert {d["channel"] for d in delivered["deliveries"]} == {"webhook", "email"}
     assert [d["attempts"] for d in delivered["deliveries"]] == [1, 1]
 
