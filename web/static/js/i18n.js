@@ -5,11 +5,12 @@
 
 import base from "./words/base.js";
 import consoleWords from "./words/console.js";
+import support from "./words/support.js";
 
 const LANG = "ero.lang";
 
 // Every area's words; a new area adds its file here.
-const AREAS = [base, consoleWords];
+const AREAS = [base, consoleWords, support];
 
 const WORDS = { fr: {}, en: {} };
 for (const area of AREAS) {

@@ -11,10 +11,12 @@ import { lang, setLang, t } from "../i18n.js";
 import * as session from "../session.js";
 import { pageHead, problem } from "../widgets.js";
 import * as licences from "./pages/licences.js";
+import * as tickets from "./pages/tickets.js";
 
 // The console's pages, in its menu.
 const PAGES = {
   licences: { nav: "console_nav_licences", page: licences },
+  assistance: { nav: "console_nav_support", page: tickets },
 };
 const HOME = "licences";
 const SIGN_IN = "/#/connexion?suite=console";
