@@ -115,15 +115,15 @@ function deliveries(list) {
     cell(t("console_support_delivery_state"), t(`console_support_delivery_${d.state}`)),
     cell(t("console_support_attempts"), number(d.attempts)),
     cell(t("console_support_last_error"), d.state === "delivered" ? "—" : d.last_error || "—"),
-    cell(t("console_support_next_attempt"),
+    cell(t("console_support_when"),
       d.state === "delivered" ? dateTime(d.delivered_at) : dateTime(d.next_attempt_at))));
-  return h("section", { "aria-labelledby": "deliveries-title" },
+  return h("section", { class: "card", "aria-labelledby": "deliveries-title" },
     h("h2", { id: "deliveries-title" }, t("console_support_deliveries")),
     rows.length
       ? table(t("console_support_deliveries"),
         [t("console_support_channel"), t("console_support_delivery_state"),
           t("console_support_attempts"), t("console_support_last_error"),
-          t("console_support_next_attempt")], rows, { id: "deliveries" })
+          t("console_support_when")], rows, { id: "deliveries" })
       : h("p", { class: "muted" }, t("console_support_no_delivery")));
 }
 
