@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from control_plane.http.common import COMMAND, Bus, StorableBody, commit
+from control_plane.http.common import COMMAND, COMMANDS, Bus, StorableBody, commit
 from control_plane.http.tickets import (
     Before,
     Number,
@@ -24,7 +24,7 @@ from control_plane.http.tickets import (
 )
 from control_plane.tickets import StoredTicket, TicketStore
 from infra.http_errors import NotFound, errors
-from licences.http import OperatorPrincipal
+from licences.http import OperatorPrincipal, operator_rate_limited
 from schemas.control import (
     TicketAssignRequest,
     TicketDeliveryDoc,
@@ -35,6 +35,9 @@ from schemas.control import (
 )
 
 router = APIRouter(tags=["operators"], dependencies=[StorableBody])
+
+# Counted with the control commands' limit (ERO_RATE_LIMIT_COMMANDS), per operator.
+OperatorLimit = operator_rate_limited(COMMANDS)
 
 
 class InboxTicket(BaseModel):
@@ -140,6 +143,7 @@ async def admin_ticket(number: Number, operator: OperatorPrincipal, bus: Bus) ->
     status_code=status.HTTP_201_CREATED,
     response_model=TicketReplyDoc,
     responses={**COMMAND, **errors(NotFound)},
+    dependencies=[OperatorLimit],
     summary="Answer a ticket",
 )
 async def answer(
@@ -168,6 +172,7 @@ async def answer(
     "/v1/admin/tickets/{number}/status",
     response_model=AdminTicketThread,
     responses={**COMMAND, **errors(NotFound)},
+    dependencies=[OperatorLimit],
     summary="Resolve, reopen, or put in progress",
 )
 async def set_status(
@@ -194,6 +199,7 @@ async def set_status(
     "/v1/admin/tickets/{number}/assignee",
     response_model=AdminTicketThread,
     responses={**COMMAND, **errors(NotFound)},
+    dependencies=[OperatorLimit],
     summary="Assign a ticket to an operator",
 )
 async def assign(
