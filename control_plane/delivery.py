@@ -5,15 +5,16 @@ STARTTLS and login included, or else the outbox).
 Every ticket lands in the support inbox (the console) whatever is configured; each configured
 channel gets its delivery (entity ticket_delivery, one per ticket and channel) recorded
 `pending` with the ticket. The delivery desk alone writes them afterwards: each pass (a timer of
-one worker, the group's leader) reads the outstanding ones from ClickHouse, so a restart finds
-them again, tries at most `per_pass` of those due, and records each outcome: delivered, or
-failing with the error, the attempts, and when to try again (exponential backoff, capped).
+one worker, the one consuming the tickets' partition of the control topic) reads the
+outstanding ones from ClickHouse, so a restart finds them again, tries at most `per_pass` of
+those due, and records each outcome: delivered, or failing with the error, the attempts, and
+when to try again (exponential backoff, capped).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -254,14 +255,19 @@ class DeliveryDesk:
             self._written[row.entity_id] = event.revision
 
 
-def register_delivery_desk(app: Any, desk: DeliveryDesk, interval_seconds: float) -> Any:
-    """A pass every `interval_seconds`, on the consumer group's leader only: one desk at a
-    time in the fleet, and another worker's takes over when the leader goes."""
+def register_delivery_desk(
+    app: Any, desk: DeliveryDesk, interval_seconds: float, runs_here: Callable[[], bool]
+) -> Any:
+    """A pass every `interval_seconds` while `runs_here()`: true on one worker of the fleet at a
+    time (the root's choice: the one consuming the tickets' partition), which another takes
+    over when it goes."""
 
     async def deliver_tickets() -> None:
+        if not runs_here():
+            return
         try:
             await desk.run_pass()
         except Exception:  # ClickHouse or the broker down: the next pass tries again
             log.exception("ticket_delivery_pass_failed")
 
-    return app.timer(interval_seconds, on_leader=True, name="deliver-tickets")(deliver_tickets)
+    return app.timer(interval_seconds, name="deliver-tickets")(deliver_tickets)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
+from aiokafka.partitioner import DefaultPartitioner
 
 from control_plane.bus import ControlBus
 from control_plane.delivery import DeliveryDesk, register_delivery_desk
@@ -23,6 +24,7 @@ from control_plane.projection import (
     register_control_projection,
 )
 from control_plane.store import ControlStore
+from control_plane.ticket_numbers import TICKET_KEY
 from control_plane.tickets import TicketStore
 from dead_letters.agent import register_dead_letter_projection
 from dead_letters.store import DeadLetterStore
@@ -149,7 +151,12 @@ class WorkerWiring:
             support.channels(mailer(deployment.mail)),
             support.per_pass,
         )
-        register_delivery_desk(self.app, desk, support.interval_seconds)
+        register_delivery_desk(
+            self.app,
+            desk,
+            support.interval_seconds,
+            lambda: consumes_tickets(self.app, deployment.topics.control),
+        )
 
     def _stage(self, name: str, source: str, step: Step[Any]) -> None:
         deployment, progress = self._deployment, self._progress
@@ -197,6 +204,20 @@ class WorkerWiring:
             self._stage("project", topics.classified, ProjectFeed(sinks.writer))
         watch_consumer(FaustConsumerOffsets(self.app))
         return WorkerApp(self.app, tuple(self.readers))
+
+
+def consumes_tickets(app: Any, control_topic: str) -> bool:
+    """Whether this worker consumes the control topic's partition holding every ticket event
+    (the tickets' numbering's one writer, control_plane/ticket_numbers.py): its delivery desk
+    is then the fleet's one. Not the group's leader: that may be a worker without ClickHouse."""
+    count = app.consumer.topic_partitions(control_topic)
+    if not count:
+        return False
+    everyone = list(range(count))
+    partition = DefaultPartitioner()(TICKET_KEY, everyone, everyone)
+    return any(
+        tp.topic == control_topic and tp.partition == partition for tp in app.consumer.assignment()
+    )
 
 
 @dataclass(frozen=True)
