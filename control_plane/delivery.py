@@ -263,11 +263,10 @@ def register_delivery_desk(
     over when it goes."""
 
     async def deliver_tickets() -> None:
-        if not runs_here():
-            return
         try:
-            await desk.run_pass()
-        except Exception:  # ClickHouse or the broker down: the next pass tries again
+            if runs_here():
+                await desk.run_pass()
+        except Exception:  # ClickHouse or the broker down, a rebalance: the next pass tries
             log.exception("ticket_delivery_pass_failed")
 
     return app.timer(interval_seconds, name="deliver-tickets")(deliver_tickets)
