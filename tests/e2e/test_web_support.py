@@ -156,6 +156,14 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     expect(console.locator(".ticket-meta .badge")).to_have_text("Résolu")
     page.reload()
     expect(page.locator(f"#tickets tr[data-number='{number}']")).to_contain_text("Résolu")
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.get_by_role("link", name="Support", exact=True)).to_be_visible()
+    expect(page.locator(f"#tickets tr[data-number='{number}']")).to_contain_text("Resolved")
+    console.get_by_role("button", name="Switch to English").click()
+    expect(console.get_by_role("button", name="Reopen")).to_be_visible()
+    expect(console.locator("#deliveries")).to_contain_text("Delivered")
+    shots(console, "console-ticket-en")
+    page.get_by_role("button", name="Passer en français").click()
 
     # The old address of the form still leads to it.
     page.evaluate("() => { location.hash = '#/ticket'; }")
