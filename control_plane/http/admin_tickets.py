@@ -95,7 +95,7 @@ async def inbox(
     found = await store.page(
         licence_id,
         statuses=statuses,
-        assignee=operator_email(operator.actor) or operator.actor if mine else "",
+        assignee=(operator_email(operator.actor) or operator.actor) if mine else "",
         before=before,
         limit=limit,
     )
