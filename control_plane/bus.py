@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import structlog
 
 from control_plane.store import ControlStore, Revision
+from control_plane.ticket_numbers import TICKET_KEY
 from infra.log_producer import LogProducer
 from schemas.control import ControlEvent, ControlKind, Document, Entity
 
@@ -58,6 +59,13 @@ def new_event(
         before=before.body if before else None,
         after=after.model_dump(mode="json"),
     )
+
+
+def _key(event: ControlEvent) -> bytes:
+    """A licence's events share a partition (its commands are projected in order); a ticket's
+    events share the tickets' one partition, whatever the licence (their numbering needs one
+    writer: control_plane/ticket_numbers.py)."""
+    return TICKET_KEY if event.entity is Entity.TICKET else event.licence_id.encode()
 
 
 class ControlBus:
@@ -98,7 +106,7 @@ class ControlBus:
             [
                 (
                     self._topic,
-                    event.licence_id.encode(),
+                    _key(event),
                     event.__pydantic_serializer__.to_json(event),
                     (),
                 )

@@ -1,70 +1,90 @@
-"""Delivering a support ticket to the vendor: a webhook (JSON POST) and/or an e-mail (SMTP).
+"""Delivering support tickets to the vendor, retried until delivered: a webhook (JSON POST)
+and/or an e-mail to the support mailbox (infra/mail.py's mailer: the SMTP server as configured,
+STARTTLS and login included, or else the outbox).
 
-Delivery happens once, from the API, after the ticket is recorded; its outcome per channel is
-recorded too (ticket.delivered), so a failed delivery is visible in the ticket's status.
+Every ticket lands in the support inbox (the console) whatever is configured; each configured
+channel gets its delivery (entity ticket_delivery, one per ticket and channel) recorded
+`pending` with the ticket. The delivery desk alone writes them afterwards: each pass (a timer of
+one worker, the one consuming the tickets' partition of the control topic) reads the
+outstanding ones from ClickHouse, so a restart finds them again, tries at most `per_pass` of
+those due, and records each outcome: delivered, or failing with the error, the attempts, and
+when to try again (exponential backoff, capped).
 """
 
 from __future__ import annotations
 
-import asyncio
-import smtplib
-from dataclasses import dataclass
-from email import policy
-from email.message import EmailMessage
-from typing import Literal, Protocol
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import httpx
 import orjson
 import structlog
 
-from infra.mail import header_text
-from schemas.control import DeliveryDoc, TicketDoc
+from control_plane.bus import ControlBus, new_event
+from control_plane.store import Revision
+from control_plane.tickets import TicketStore
+from infra.log_producer import LogUnavailable
+from infra.mail import Mail, Mailer, MailUnavailable
+from schemas.control import DeliveryChannel, Entity, TicketDeliveryDoc, TicketDoc
 
 log = structlog.get_logger(__name__)
 
 TIMEOUT_SECONDS = 10.0
+FIRST_RETRY = timedelta(seconds=5)
+LAST_RETRY = timedelta(minutes=15)
+"""The backoff doubles from FIRST_RETRY after each failure, up to LAST_RETRY: never given up."""
+ERROR_CHARS = 500
 
 
 class TicketChannel(Protocol):
     @property
-    def name(self) -> Literal["webhook", "email"]: ...
+    def name(self) -> DeliveryChannel: ...
 
     async def deliver(self, ticket: TicketDoc) -> str:
-        """Deliver or raise; returns what the receiver answered."""
+        """Deliver or raise DeliveryFailed; returns what the receiver answered."""
         ...
 
 
-class WebhookChannel:
-    name: Literal["webhook"] = "webhook"
+class DeliveryFailed(Exception):
+    """The receiver refused the ticket or could not be reached."""
 
+
+class WebhookChannel:
     def __init__(self, url: str) -> None:
         self._url = url
 
+    @property
+    def name(self) -> DeliveryChannel:
+        return "webhook"
+
     async def deliver(self, ticket: TicketDoc) -> str:
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
-            response = await client.post(
-                self._url,
-                content=orjson.dumps(ticket.model_dump(mode="json")),
-                headers={"Content-Type": "application/json"},
-            )
-        response.raise_for_status()
+        try:
+            async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
+                response = await client.post(
+                    self._url,
+                    content=orjson.dumps(ticket.model_dump(mode="json")),
+                    headers={"Content-Type": "application/json"},
+                )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
         return f"HTTP {response.status_code}"
 
 
-def render_email(ticket: TicketDoc, sender: str, to: str) -> EmailMessage:
-    # The SMTP policy: CRLF line ends, headers folded and RFC 2047-encoded as SMTP wants; it
-    # raises on a header holding a line break, which header_text already removed.
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = header_text(sender)
-    message["To"] = header_text(to)
-    message["Reply-To"] = header_text(ticket.email)
-    message["Subject"] = header_text(f"[ERO ticket {ticket.ticket_id}] {ticket.subject}")
+def ticket_mail(ticket: TicketDoc, to: str) -> Mail:
+    """The support mailbox's message. Its subject is one line whatever the ticket holds: the
+    API refuses a subject with a line break, and infra/mail.py's render makes sure of it."""
     configuration = ticket.active_configuration
     lines = [
         ticket.message,
         "",
+        f"Ticket: {ticket.number or ticket.ticket_id}",
         f"E-mail: {ticket.email}",
         f"Shop URL: {ticket.shop_url or '-'}",
+        f"Phone: {ticket.phone or '-'}",
         f"Connector version: {ticket.agent.connector_version or '-'}",
         f"ERP version: {ticket.agent.erp_version or '-'}",
         f"Shop version: {ticket.agent.shop_version or '-'}",
@@ -73,59 +93,180 @@ def render_email(ticket: TicketDoc, sender: str, to: str) -> EmailMessage:
         "Error groups (last 48 h):",
         *(f"  {g.count} x [{g.operation}/{g.origin}] {g.message}" for g in ticket.error_groups),
     ]
-    message.set_content("\n".join(lines))
-    message.add_attachment(
-        orjson.dumps(ticket.model_dump(mode="json"), option=orjson.OPT_INDENT_2),
-        maintype="application",
-        subtype="json",
-        filename=f"ticket-{ticket.ticket_id}.json",
+    text = "\n".join(lines)
+    return Mail(
+        to=to,
+        subject=f"[{ticket.number or 'ERO'}] {ticket.subject}",
+        text=text,
+        html=f"<pre>{html.escape(text)}</pre>",
+        reply_to=ticket.email,
     )
-    return message
 
 
 class EmailChannel:
-    name: Literal["email"] = "email"
+    def __init__(self, mailer: Mailer, to: str) -> None:
+        self._mailer, self._to = mailer, to
 
-    def __init__(self, host: str, port: int, sender: str, to: str) -> None:
-        self._host, self._port, self._sender, self._to = host, port, sender, to
-
-    def _send(self, ticket: TicketDoc) -> str:
-        with smtplib.SMTP(self._host, self._port, timeout=TIMEOUT_SECONDS) as smtp:
-            smtp.send_message(render_email(ticket, self._sender, self._to))
-        return f"sent to {self._to}"
+    @property
+    def name(self) -> DeliveryChannel:
+        return "email"
 
     async def deliver(self, ticket: TicketDoc) -> str:
-        return await asyncio.to_thread(self._send, ticket)
+        try:
+            await self._mailer.send(ticket_mail(ticket, self._to))
+        except MailUnavailable as exc:
+            raise DeliveryFailed(str(exc)) from exc
+        return f"sent to {self._to}"
 
 
 @dataclass(frozen=True)
 class SupportDelivery:
-    """Where support tickets go: a webhook, the vendor's mailbox, both, or nowhere."""
+    """Where support tickets go beside the support inbox: a webhook, the vendor's mailbox
+    (through the mailer: SMTP, or the outbox), both, or nowhere else."""
 
     webhook_url: str | None
-    smtp_host: str | None
-    smtp_port: int
-    smtp_sender: str
     support_email: str | None
+    interval_seconds: float = 5.0
+    """How often the desk looks for deliveries due."""
+    per_pass: int = 20
+    """Deliveries tried in one pass at most, so a pass is bounded whatever the backlog."""
 
-    def channels(self) -> list[TicketChannel]:
+    def channel_names(self) -> list[DeliveryChannel]:
+        names: list[DeliveryChannel] = []
+        if self.webhook_url:
+            names.append("webhook")
+        if self.support_email:
+            names.append("email")
+        return names
+
+    def channels(self, mailer: Mailer) -> list[TicketChannel]:
         found: list[TicketChannel] = []
         if self.webhook_url:
             found.append(WebhookChannel(self.webhook_url))
-        if self.smtp_host and self.support_email:
-            found.append(
-                EmailChannel(self.smtp_host, self.smtp_port, self.smtp_sender, self.support_email)
-            )
+        if self.support_email:
+            found.append(EmailChannel(mailer, self.support_email))
         return found
 
 
-async def deliver(ticket: TicketDoc, to: list[TicketChannel]) -> list[DeliveryDoc]:
-    outcomes = []
-    for channel in to:
+def delivery_id(ticket_id: str, channel: str) -> str:
+    return f"{ticket_id}:{channel}"
+
+
+def pending_deliveries(
+    ticket: TicketDoc, channels: Sequence[DeliveryChannel]
+) -> list[TicketDeliveryDoc]:
+    """A new ticket's deliveries, due at once."""
+    return [
+        TicketDeliveryDoc(
+            ticket_id=ticket.ticket_id,
+            channel=c,
+            state="pending",
+            next_attempt_at=ticket.created_at,
+        )
+        for c in channels
+    ]
+
+
+def after_attempt(
+    delivery: TicketDeliveryDoc, now: datetime, detail: str | None, error: str | None
+) -> TicketDeliveryDoc:
+    attempts = delivery.attempts + 1
+    if error is None:
+        return delivery.model_copy(
+            update={"state": "delivered", "attempts": attempts, "detail": detail,
+                    "delivered_at": now, "next_attempt_at": now}
+        )  # fmt: skip
+    wait = min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+    return delivery.model_copy(
+        update={"state": "failing", "attempts": attempts, "last_error": error[:ERROR_CHARS],
+                "next_attempt_at": now + wait}
+    )  # fmt: skip
+
+
+@dataclass
+class DeliveryDesk:
+    """The one writer of deliveries after their creation (run by one worker at a time)."""
+
+    bus: ControlBus
+    tickets: TicketStore
+    channels: list[TicketChannel]
+    per_pass: int
+    _written: dict[str, int] = field(default_factory=dict)
+    """The revision this desk wrote of a delivery whose outcome is not yet visible: a pass never
+    acts on an older row, so a delivered ticket is not sent again. Forgotten once visible."""
+
+    async def run_pass(self) -> int:
+        """Tries the deliveries due; returns how many were tried."""
+        by_name = {channel.name: channel for channel in self.channels}
+        now = datetime.now(UTC)
+        tried = 0
+        for licence_id, row in await self.tickets.outstanding(limit=self.per_pass * 5):
+            if tried == self.per_pass:
+                break
+            delivery = row.doc(TicketDeliveryDoc)
+            channel = by_name.get(delivery.channel)
+            written = self._written.get(row.entity_id, 0)
+            if row.revision >= written:
+                self._written.pop(row.entity_id, None)
+            stale = row.revision < written
+            if channel is None or stale or delivery.next_attempt_at > now:
+                continue
+            ticket_row = await self.bus.store.one(licence_id, Entity.TICKET, delivery.ticket_id)
+            if ticket_row is None:
+                continue
+            tried += 1
+            await self._attempt(licence_id, row, delivery, ticket_row.doc(TicketDoc), channel)
+        return tried
+
+    async def _attempt(
+        self,
+        licence_id: str,
+        row: Revision,
+        delivery: TicketDeliveryDoc,
+        ticket: TicketDoc,
+        channel: TicketChannel,
+    ) -> None:
+        detail, error = None, None
         try:
             detail = await channel.deliver(ticket)
-            outcomes.append(DeliveryDoc(channel=channel.name, ok=True, detail=detail))
-        except (httpx.HTTPError, OSError, smtplib.SMTPException) as exc:
-            log.warning("ticket_delivery_failed", channel=channel.name, error=str(exc))
-            outcomes.append(DeliveryDoc(channel=channel.name, ok=False, detail=str(exc)))
-    return outcomes
+        except DeliveryFailed as exc:
+            error = str(exc)
+            log.warning(
+                "ticket_delivery_failed", channel=channel.name, ticket=ticket.number, error=error
+            )
+        after = after_attempt(delivery, datetime.now(UTC), detail, error)
+        event = new_event(
+            licence_id=licence_id,
+            kind="ticket.delivery_attempted",
+            actor="system",
+            entity=Entity.TICKET_DELIVERY,
+            entity_id=row.entity_id,
+            before=row,
+            after=after,
+            status=after.state,
+        )
+        try:
+            visible = await self.bus.commit([event])
+        except LogUnavailable:
+            # Tried again at the next pass: a delivered ticket may then arrive twice.
+            log.warning("ticket_delivery_not_recorded", ticket=ticket.number)
+            return
+        if not visible:
+            self._written[row.entity_id] = event.revision
+
+
+def register_delivery_desk(
+    app: Any, desk: DeliveryDesk, interval_seconds: float, runs_here: Callable[[], bool]
+) -> Any:
+    """A pass every `interval_seconds` while `runs_here()`: true on one worker of the fleet at a
+    time (the root's choice: the one consuming the tickets' partition), which another takes
+    over when it goes."""
+
+    async def deliver_tickets() -> None:
+        try:
+            if runs_here():
+                await desk.run_pass()
+        except Exception:  # ClickHouse or the broker down, a rebalance: the next pass tries
+            log.exception("ticket_delivery_pass_failed")
+
+    return app.timer(interval_seconds, name="deliver-tickets")(deliver_tickets)

@@ -20,6 +20,7 @@ import orjson
 import structlog
 from pydantic import ValidationError
 
+from control_plane.ticket_numbers import TicketNumbering
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogProducer
 from infra.retry import retry_transient
@@ -66,6 +67,7 @@ def _json(value: Any) -> str:
 class ControlWriter:
     def __init__(self, clickhouse: ClickHouse) -> None:
         self._clickhouse = clickhouse
+        self._numbering = TicketNumbering(clickhouse)
 
     async def _insert(
         self, table: str, row: dict[str, Callable[[ControlEvent], Any]], events: list[ControlEvent]
@@ -75,6 +77,7 @@ class ControlWriter:
             await self._clickhouse.ainsert_columns(table, tuple(row), columns)
 
     async def write(self, events: Sequence[ControlEvent]) -> None:
+        events = await self._numbering.stamp(events)
         licences = [
             LicenceDoc.model_validate(e.after) for e in events if e.entity is Entity.LICENCE
         ]

@@ -56,7 +56,8 @@ ORDER BY updated_at DESC, entity_id
 """
 
 
-def _revision(row: Sequence[Any]) -> Revision:
+def revision_of(row: Sequence[Any]) -> Revision:
+    """A Revision from the columns entity_id, revision, status, deleted, actor, updated_at, body."""
     entity_id, revision, status, deleted, actor, updated_at, body = row
     return Revision(
         entity_id,
@@ -83,7 +84,7 @@ class ControlStore:
             and_id = "AND entity_id = {entity_id:String}"
             parameters["entity_id"] = entity_id
         rows = await self.clickhouse.arows(_CURRENT.replace("{and_id}", and_id), parameters)
-        return [_revision(row) for row in rows]
+        return [revision_of(row) for row in rows]
 
     async def one(self, licence_id: str, entity: Entity, entity_id: str = "") -> Revision | None:
         found = await self.current([licence_id], entity, entity_id)
@@ -126,7 +127,7 @@ class ControlStore:
             """,
             parameters,
         )
-        return [_revision(row) for row in reversed(rows)]
+        return [revision_of(row) for row in reversed(rows)]
 
     async def applied(self, licence_id: str, command_ids: Sequence[uuid.UUID]) -> bool:
         rows = await self.clickhouse.arows(

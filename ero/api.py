@@ -29,6 +29,7 @@ from control_plane.help import ViewCounter
 from control_plane.http.account import router as account_router
 from control_plane.http.actions import ActionPolicy
 from control_plane.http.actions import router as actions_router
+from control_plane.http.admin_tickets import router as admin_tickets_router
 from control_plane.http.agent import router as agent_router
 from control_plane.http.audit import router as audit_router
 from control_plane.http.configurations import router as configurations_router
@@ -211,6 +212,7 @@ def create_api(state: ApiState) -> FastAPI:
         team_router,
         notifications_router,
         tickets_router,
+        admin_tickets_router,
         audit_router,
         licence_status_router,
         dead_letters_router,

@@ -114,15 +114,14 @@ class Deployment:
         s = self.settings
         return SupportDelivery(
             webhook_url=s.ticket_webhook_url,
-            smtp_host=s.smtp_host,
-            smtp_port=s.smtp_port,
-            smtp_sender=s.smtp_sender,
             support_email=s.support_email,
+            interval_seconds=s.ticket_delivery_interval_seconds,
         )
 
     @cached_property
     def mail(self) -> MailConfig:
-        """Where account e-mails go: the SMTP server, or else the outbox of the data dir."""
+        """Where account e-mails and tickets go: the SMTP server, or else the outbox of the
+        data dir."""
         s = self.settings
         smtp = None
         if s.smtp_host:

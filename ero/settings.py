@@ -136,26 +136,35 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(
         None,
         description="The SMTP server of account e-mails (password links, alerts) and support "
-        "tickets. Unset: account e-mails are written to DATA_DIR/outbox (`ero mail list`), "
-        "tickets are not e-mailed.",
+        "tickets. Unset: both are written to DATA_DIR/outbox (`ero mail list`).",
     )
     smtp_port: int = 25
     smtp_sender: str = "ero@localhost"
     smtp_starttls: bool = Field(
-        False, description="Account e-mails: upgrade the connection with STARTTLS (port 587)."
+        False, description="E-mails: upgrade the connection with STARTTLS (port 587)."
     )
     smtp_username: str | None = Field(
-        None, description="Account e-mails: log in to the SMTP server as this user."
+        None, description="E-mails: log in to the SMTP server as this user."
     )
     smtp_password: str | None = Field(None, description="The password of ERO_SMTP_USERNAME.")
     smtp_timeout_seconds: float = Field(
         10.0,
         gt=0,
-        description="Account e-mails: how long the connection and each SMTP command may take "
+        description="E-mails: how long the connection and each SMTP command may take "
         "(a message is tried 3 times when the server is unreachable or answers 4xx).",
     )
-    support_email: str | None = Field(None, description="The vendor's support mailbox.")
+    support_email: str | None = Field(
+        None,
+        description="The vendor's support mailbox: each ticket is e-mailed there too (every "
+        "ticket lands in the console's support inbox anyway).",
+    )
     ticket_webhook_url: str | None = Field(None, description="Support tickets are POSTed here.")
+    ticket_delivery_interval_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often the worker tries the ticket deliveries due (webhook, e-mail): "
+        "a failed one is retried with a backoff from 5 s to 15 min, until delivered.",
+    )
     # Writes a reader or a connector can repeat, in the `limits` notation ("N/second|minute|
     # hour|day", several joined by ";"); empty: no limit. Past one: 429 with Retry-After.
     rate_limit_commands: str = Field(

@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
+from aiokafka.partitioner import DefaultPartitioner
 
+from control_plane.bus import ControlBus
+from control_plane.delivery import DeliveryDesk, register_delivery_desk
 from control_plane.projection import (
     ControlProjection,
     ControlWriter,
     register_control_projection,
 )
+from control_plane.store import ControlStore
+from control_plane.ticket_numbers import TICKET_KEY
+from control_plane.tickets import TicketStore
 from dead_letters.agent import register_dead_letter_projection
 from dead_letters.store import DeadLetterStore
 from ero.deployment import Deployment
@@ -29,6 +35,7 @@ from ero.settings import CLASSIFY_AND_PROJECT
 from infra.append_gate import AppendGate
 from infra.clickhouse import ClickHouse
 from infra.log_producer import LogProducer
+from infra.mail import mailer
 from infra.metrics import metrics
 from pipeline.classify_and_store import ClassifyAndStore
 from pipeline.project_feed import ProjectFeed
@@ -121,6 +128,7 @@ class WorkerWiring:
         register_control_projection(
             self.app, self._topic(topics.control), projection, self._on_done
         )
+        self._delivery_desk(clickhouse)
         letters = DeadLetterStore(clickhouse)
         register_dead_letter_projection(
             self.app, self._topic(topics.dead_letter), letters, self._on_done
@@ -130,6 +138,28 @@ class WorkerWiring:
             None if self._deployment.settings.archives_raw_apart else ArchiveWriter(clickhouse)
         )
         return _Sinks(GatedSyncEventsWriter(clickhouse, PROJECTION_GATE), archive)
+
+    def _delivery_desk(self, clickhouse: ClickHouse) -> None:
+        deployment = self._deployment
+        support = deployment.support_delivery
+        bus = ControlBus(
+            LogProducer(deployment.producer),
+            deployment.topics.control,
+            ControlStore(clickhouse),
+            deployment.settings.control_visible_timeout_seconds,
+        )
+        desk = DeliveryDesk(
+            bus,
+            TicketStore(clickhouse),
+            support.channels(mailer(deployment.mail)),
+            support.per_pass,
+        )
+        register_delivery_desk(
+            self.app,
+            desk,
+            support.interval_seconds,
+            lambda: consumes_tickets(self.app, deployment.topics.control),
+        )
 
     def _stage(self, name: str, source: str, step: Step[Any]) -> None:
         deployment, progress = self._deployment, self._progress
@@ -177,6 +207,20 @@ class WorkerWiring:
             self._stage("project", topics.classified, ProjectFeed(sinks.writer))
         watch_consumer(FaustConsumerOffsets(self.app))
         return WorkerApp(self.app, tuple(self.readers))
+
+
+def consumes_tickets(app: Any, control_topic: str) -> bool:
+    """Whether this worker consumes the control topic's partition holding every ticket event
+    (the tickets' numbering's one writer, control_plane/ticket_numbers.py): its delivery desk
+    is then the fleet's one. Not the group's leader: that may be a worker without ClickHouse."""
+    count = app.consumer.topic_partitions(control_topic)
+    if not count:
+        return False
+    everyone = list(range(count))
+    partition = DefaultPartitioner()(TICKET_KEY, everyone, everyone)
+    return any(
+        tp.topic == control_topic and tp.partition == partition for tp in app.consumer.assignment()
+    )
 
 
 @dataclass(frozen=True)

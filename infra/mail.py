@@ -42,6 +42,8 @@ class Mail:
     subject: str
     text: str
     html: str
+    reply_to: str | None = None
+    """Whom an answer goes to, when not the sender (a ticket: the merchant)."""
 
 
 class Mailer(Protocol):
@@ -87,6 +89,8 @@ def render(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = header_text(sender)
     message["To"] = header_text(mail.to)
     message["Subject"] = header_text(mail.subject)
+    if mail.reply_to:
+        message["Reply-To"] = header_text(mail.reply_to)
     message["Date"] = format_datetime(datetime.now(UTC))
     # The sender's domain, not the host's name: make_msgid would otherwise ask the resolver.
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")

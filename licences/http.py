@@ -240,15 +240,36 @@ def rate_limited(kind: str) -> Any:
         principal = await _resolve(licences, sessions, credentials.credentials, licence)
         if principal is None:
             return
-        wait = limiter.hit(kind, principal.licence_id, hash_key(credentials.credentials))
-        if wait is not None:
-            seconds = int(wait)
-            raise TooManyRequests(
-                "rate_limited",
-                f"Trop de demandes : réessayez dans {seconds} s.",
-                f"Too many requests: retry in {seconds} s.",
-                headers={"Retry-After": str(seconds)},
-            )
+        _refuse_past(limiter.hit(kind, principal.licence_id, hash_key(credentials.credentials)))
 
     dependency.__name__ = f"rate_limited_{kind}"
+    return Depends(dependency)
+
+
+def _refuse_past(wait: float | None) -> None:
+    if wait is not None:
+        seconds = int(wait)
+        raise TooManyRequests(
+            "rate_limited",
+            f"Trop de demandes : réessayez dans {seconds} s.",
+            f"Too many requests: retry in {seconds} s.",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+def operator_rate_limited(kind: str) -> Any:
+    """rate_limited for an operator's writes (the support inbox's answers and changes): per
+    operator key, a session or the shared token, each its own bucket of `kind`."""
+
+    @raises(TooManyRequests)
+    async def dependency(
+        _: OperatorPrincipal,
+        limiter: Limiter,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if credentials is not None:  # never None past OperatorPrincipal
+            key = hash_key(credentials.credentials)
+            _refuse_past(limiter.hit(kind, f"operator:{key}", key))
+
+    dependency.__name__ = f"operator_rate_limited_{kind}"
     return Depends(dependency)

@@ -8,12 +8,21 @@ rows again, which the ReplacingMergeTree keys absorb.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
 from schemas.actions import ActionName
 from schemas.configuration import ConnectorConfiguration
@@ -51,6 +60,59 @@ Url = Annotated[
 ]
 
 
+def _phone(text: str) -> str:
+    digits = sum(char.isdigit() for char in text)
+    if not re.fullmatch(r"\+?[0-9 .()/-]+", text) or not 6 <= digits <= 20:
+        raise PydanticCustomError(
+            "phone",
+            "Invalid telephone number: digits (6 to 20), spaces, dots, dashes, a leading +.",
+            {
+                "fr": "Numéro de téléphone invalide : des chiffres (6 à 20), espaces, points, "
+                "tirets, un + au début.",
+                "en": "Invalid telephone number: digits (6 to 20), spaces, dots, dashes, a "
+                "leading +.",
+            },
+        )
+    return text
+
+
+def _bilingual(pattern: str, code: str, english: str, french: str):  # type: ignore[no-untyped-def]
+    """A validator of `pattern` whose error carries both texts (the page shows them inline)."""
+
+    def check(text: str) -> str:
+        if not re.fullmatch(pattern, text):
+            raise PydanticCustomError(code, english, {"fr": french, "en": english})
+        return text
+
+    return AfterValidator(check)
+
+
+# The account's contact details, as the account page sends them: errors in French and English.
+ContactEmail = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254),
+    _bilingual(
+        r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+",
+        "email",
+        "Invalid e-mail address: name@domain.example.",
+        "Adresse e-mail invalide : nom@domaine.fr.",
+    ),
+]
+ShopUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048),
+    _bilingual(
+        r"https?://[^\s\x00-\x1f\x7f/]+\.[^\s\x00-\x1f\x7f]+",
+        "url",
+        "Invalid shop address: it starts with https:// (https://shop.example).",
+        "Adresse de boutique invalide : elle commence par https:// (https://boutique.fr).",
+    ),
+]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_phone)
+]
+
+
 class Entity(StrEnum):
     CONFIGURATION = "configuration"
     ACTIVE_CONFIGURATION = "active_configuration"
@@ -61,6 +123,11 @@ class Entity(StrEnum):
     NOTIFICATION = "notification"
     NOTIFICATION_READ = "notification_read"
     TICKET = "ticket"
+    # One per reply (entity_id "<ticket_id>:<reply_id>") and per delivery channel
+    # ("<ticket_id>:<channel>"): written apart from the ticket, so that the deliverer and the
+    # people replying never decide on the same revision.
+    TICKET_REPLY = "ticket_reply"
+    TICKET_DELIVERY = "ticket_delivery"
     LICENCE = "licence"
     # People (schemas/accounts.py): under the ACCOUNTS licence id, but MEMBER under its licence.
     USER = "user"
@@ -98,6 +165,10 @@ ControlKind = Literal[
     "notification.read",
     "ticket.created",
     "ticket.delivered",
+    "ticket.replied",
+    "ticket.assigned",
+    "ticket.status_set",
+    "ticket.delivery_attempted",
     "user.created",
     "user.updated",
     "credential.updated",
@@ -192,6 +263,7 @@ class AgentDoc(Document):
 class AccountDoc(Document):
     email: str | None = None
     shop_url: str | None = None
+    phone: str | None = None
 
 
 class NotificationDoc(Document):
@@ -209,12 +281,6 @@ class NotificationReadDoc(Document):
     read_at: datetime
 
 
-class DeliveryDoc(Document):
-    channel: Literal["webhook", "email"]
-    ok: bool
-    detail: str
-
-
 class ErrorGroup(Document):
     fingerprint: str
     operation: str
@@ -225,19 +291,59 @@ class ErrorGroup(Document):
     action: str | None
 
 
+TicketStatus = Literal["open", "in_progress", "resolved"]
+
+
+def _ticket_status(value: Any) -> Any:
+    # Tickets recorded before the support inbox had their delivery as status: they are open.
+    return "open" if value in ("delivered", "delivery_failed") else value
+
+
 class TicketDoc(Document):
     ticket_id: str
+    number: str | None = Field(
+        None,
+        description="ERO-YYYY-NNNNNN, given by the control projection (control_plane/"
+        "ticket_numbers.py); None only on tickets recorded before numbering.",
+    )
     subject: str
     message: str
     email: str
     shop_url: str | None
+    phone: str | None = None
     agent: AgentDoc
+    agent_reported_at: datetime | None = None
     active_configuration: ConfigurationDoc | None
     error_groups: list[ErrorGroup]
-    status: Literal["open", "delivered", "delivery_failed"]
+    status: Annotated[TicketStatus, BeforeValidator(_ticket_status)]
     created_at: datetime
     created_by: str
-    deliveries: list[DeliveryDoc] = []
+    updated_at: datetime | None = None
+    assignee: str | None = Field(None, description="The operator handling it (their e-mail).")
+
+
+class TicketReplyDoc(Document):
+    reply_id: str
+    ticket_id: str
+    side: Literal["merchant", "vendor"]
+    author: str = Field(description="Who wrote it, as shown: a name or an e-mail.")
+    message: str
+    created_at: datetime
+
+
+DeliveryChannel = Literal["webhook", "email"]
+DeliveryState = Literal["pending", "delivered", "failing"]
+
+
+class TicketDeliveryDoc(Document):
+    ticket_id: str
+    channel: DeliveryChannel
+    state: DeliveryState
+    attempts: int = 0
+    last_error: str | None = None
+    detail: str | None = Field(None, description="What the receiver answered, once delivered.")
+    next_attempt_at: datetime
+    delivered_at: datetime | None = None
 
 
 class DeadLetterReplayDoc(Document):
@@ -296,8 +402,9 @@ class ActionResultRequest(Request):
 
 
 class AccountRequest(Request):
-    email: Email | None = None
-    shop_url: Url | None = None
+    email: ContactEmail | None = None
+    shop_url: ShopUrl | None = None
+    phone: Phone | None = None
 
 
 class TicketRequest(Request):
@@ -305,6 +412,18 @@ class TicketRequest(Request):
     message: LongText
     email: Email | None = Field(None, description="Default: the account e-mail.")
     shop_url: Url | None = Field(None, description="Default: the account's or connector's.")
+
+
+class TicketReplyRequest(Request):
+    message: LongText
+
+
+class TicketStatusRequest(Request):
+    status: TicketStatus
+
+
+class TicketAssignRequest(Request):
+    assignee: Email | None = Field(description="An operator's e-mail; null: nobody.")
 
 
 class NotificationRequest(Request):

@@ -1,15 +1,16 @@
-"""The merchant's account (e-mail, shop URL, used to pre-fill tickets) and the PC-key binding."""
+"""The merchant's account (contact e-mail, shop URL and phone, used to pre-fill tickets), the
+versions the connector reports, and the PC-key binding."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from control_plane.http.common import COMMAND, Bus, CommandLimit, StorableBody, command
 from licences.http import OwnerPrincipal, ReaderPrincipal
-from schemas.control import AccountDoc, AccountRequest, Entity, PcKeyDoc
+from schemas.control import AccountDoc, AccountRequest, AgentDoc, Entity, PcKeyDoc
 
 router = APIRouter(tags=["account"], dependencies=[StorableBody])
 
@@ -17,6 +18,12 @@ router = APIRouter(tags=["account"], dependencies=[StorableBody])
 class PcKeyState(BaseModel):
     bound: bool
     bound_at: datetime | None
+
+
+class ConnectorVersions(AgentDoc):
+    reported_at: datetime = Field(
+        description="When the connector reported these versions (its sync handshake), first."
+    )
 
 
 @router.get("/v1/account", response_model=AccountDoc)
@@ -37,6 +44,19 @@ async def put_account(
             "account.updated", Entity.ACCOUNT, account, before=await cmd.current(Entity.ACCOUNT)
         )
     return account
+
+
+@router.get(
+    "/v1/account/connectors",
+    response_model=list[ConnectorVersions],
+    summary="The versions each connector of the licence reports",
+)
+async def connector_versions(principal: ReaderPrincipal, bus: Bus) -> list[ConnectorVersions]:
+    """One entry per connector (a licence has one); none before its first sync."""
+    found = await bus.store.one(principal.licence_id, Entity.AGENT)
+    if found is None:
+        return []
+    return [ConnectorVersions(**found.doc(AgentDoc).model_dump(), reported_at=found.updated_at)]
 
 
 @router.get("/v1/pc-key", response_model=PcKeyState)

@@ -396,8 +396,12 @@ def test_one_licence_never_sees_or_touches_anothers_control_state(
         assert other.sync().json()["actions"] == []
         assert other.reader.get("/v1/actions").json() == []
         assert other.reader.get("/v1/configurations").json() == []
-        assert other.reader.get("/v1/tickets").json() == []
-        assert other.reader.get("/v1/account").json() == {"email": None, "shop_url": None}
+        assert other.reader.get("/v1/tickets").json()["items"] == []
+        assert other.reader.get("/v1/account").json() == {
+            "email": None,
+            "shop_url": None,
+            "phone": None,
+        }
         assert all(
             n["title"] != "for A" for n in other.reader.get("/v1/notifications").json()["items"]
         )
@@ -453,7 +457,11 @@ def _error_line(corpus_path: Path) -> dict[str, Any]:
 
 
 def test_ticket_is_prefilled_and_delivered_by_email_and_webhook(
-    shop: Shop, corpus_path: Path, smtp_server: SmtpServer, webhook_receiver: WebhookReceiver
+    pipeline: Pipeline,
+    shop: Shop,
+    corpus_path: Path,
+    smtp_server: SmtpServer,
+    webhook_receiver: WebhookReceiver,
 ) -> None:
     error = _error_line(corpus_path)
     event_id = str(uuid.uuid4())
@@ -493,14 +501,24 @@ def test_ticket_is_prefilled_and_delivered_by_email_and_webhook(
     )
     assert created.status_code == 201, created.text
     ticket = created.json()
-    assert ticket["status"] == "delivered", ticket["deliveries"]
-    assert {d["channel"] for d in ticket["deliveries"]} == {"webhook", "email"}
+    assert ticket["status"] == "open"
+    number = ticket["number"]
+    token = (pipeline.data_dir / "operator.token").read_text().strip()
+    with pipeline.client(token) as operator:
+
+        def all_delivered() -> dict[str, Any] | None:
+            seen: dict[str, Any] = operator.get(f"/v1/admin/tickets/{number}").json()
+            return seen if all(d["state"] == "delivered" for d in seen["deliveries"]) else None
+
+        delivered = wait_until(all_delivered)
+    assert {d["channel"] for d in delivered["deliveries"]} == {"webhook", "email"}
+    assert [d["attempts"] for d in delivered["deliveries"]] == [1, 1]
 
     mail = smtp_server.messages[mails_before]
     assert mail["To"] == "support@vendor.example"
     assert mail["Reply-To"] == "gerant@dupont.example"
     # RFC 2047 folding of a long non-ASCII subject may double a space once decoded.
-    assert "Commandes bloquées" in " ".join(mail["Subject"].split())
+    assert f"[{number}] Commandes bloquées" in " ".join(mail["Subject"].split())
     text = mail.get_body(("plain",))
     assert text is not None
     content = text.get_content()
@@ -511,8 +529,8 @@ def test_ticket_is_prefilled_and_delivered_by_email_and_webhook(
     assert hooked["email"] == "gerant@dupont.example"
     assert hooked["error_groups"][0]["message"] == error["message"]
 
-    listed = shop.reader.get("/v1/tickets").json()
-    assert [(t["ticket_id"], t["status"]) for t in listed] == [(ticket["ticket_id"], "delivered")]
+    listed = shop.reader.get("/v1/tickets").json()["items"]
+    assert [(t["number"], t["status"]) for t in listed] == [(number, "open")]
 
 
 def test_action_from_a_report_line_links_back_to_it(shop: Shop) -> None:
@@ -812,7 +830,7 @@ def test_a_ticket_subject_is_one_line_and_tickets_are_rate_limited(shop: Shop) -
     )
     assert injected.status_code == 422
     assert injected.json()["detail"][0]["loc"] == ["body", "subject"]
-    assert shop.reader.get("/v1/tickets").json() == []  # refused before anything is recorded
+    assert shop.reader.get("/v1/tickets").json()["items"] == []  # refused before anything
 
     # 5 per minute per key: the refused attempt above counted, as every attempt does.
     answers = [
@@ -823,7 +841,7 @@ def test_a_ticket_subject_is_one_line_and_tickets_are_rate_limited(shop: Shop) -
     limited = answers[-1]
     assert int(limited.headers["Retry-After"]) >= 1
     assert limited.json()["detail"]["code"] == "rate_limited"
-    assert len(shop.reader.get("/v1/tickets").json()) == 4
+    assert len(shop.reader.get("/v1/tickets").json()["items"]) == 4
     # Another kind of write of the same key has its own window.
     assert shop.reader.post("/v1/actions", json={"action": "clear_cache"}).status_code == 201
 

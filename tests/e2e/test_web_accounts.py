@@ -509,6 +509,8 @@ def test_two_step_verification_once_enabled_is_asked_at_sign_in(
     assert me(pipeline, who.session_token).json()["user"]["totp_enabled"] is True
     shot(page, "compte-codes-de-secours")
     page.get_by_role("button", name="J'ai conservé mes codes").click()
+    # The page is drawn again (its header too): gone, the codes say it was.
+    expect(page.locator("#recovery")).to_have_count(0)
     expect(page.locator("#totp-state")).to_have_attribute("data-enabled", "true")
 
     page.get_by_role("button", name="Se déconnecter").click()

@@ -7,10 +7,21 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
+
 from control_plane.configurations import labelled_changes
-from control_plane.delivery import WebhookChannel, deliver, render_email
+from control_plane.delivery import (
+    FIRST_RETRY,
+    LAST_RETRY,
+    DeliveryFailed,
+    WebhookChannel,
+    after_attempt,
+    pending_deliveries,
+    ticket_mail,
+)
 from control_plane.diff import json_diff
 from infra.broker import free_port
+from infra.mail import render
 from schemas.actions import ACTIONS, RESET_PC_KEY, ActionName
 from schemas.configuration import ConnectorConfiguration, OrderSettings
 from schemas.control import AgentDoc, ConfigurationDoc, TicketDoc
@@ -66,23 +77,41 @@ def _ticket(ticket_id: str, subject: str, message: str) -> TicketDoc:
     )
 
 
-async def test_a_failed_delivery_is_reported_not_raised() -> None:
+async def test_a_failed_delivery_says_why() -> None:
     closed = f"http://127.0.0.1:{free_port()}/tickets"
     ticket = _ticket("t-1", subject="s", message="m")
-    [outcome] = await deliver(ticket, [WebhookChannel(closed)])
-    assert (outcome.channel, outcome.ok) == ("webhook", False)
-    assert outcome.detail
+    with pytest.raises(DeliveryFailed, match="ConnectError"):
+        await WebhookChannel(closed).deliver(ticket)
+
+
+def test_a_failing_delivery_backs_off_doubling_up_to_its_cap_and_is_never_given_up() -> None:
+    ticket = _ticket("t-3", subject="s", message="m")
+    [delivery] = pending_deliveries(ticket, ["email"])
+    assert (delivery.state, delivery.attempts) == ("pending", 0)
+    waits = []
+    for _ in range(12):
+        now = datetime.now(UTC)
+        delivery = after_attempt(delivery, now, None, "refused")
+        waits.append(delivery.next_attempt_at - now)
+    assert waits[:3] == [FIRST_RETRY, FIRST_RETRY * 2, FIRST_RETRY * 4]
+    assert waits[-1] == LAST_RETRY
+    assert (delivery.state, delivery.attempts, delivery.last_error) == ("failing", 12, "refused")
+    done = after_attempt(delivery, datetime.now(UTC), "250 OK", None)
+    assert (done.state, done.attempts, done.detail) == ("delivered", 13, "250 OK")
 
 
 def test_an_e_mail_header_stays_one_line_whatever_the_ticket_holds() -> None:
     """The API refuses a subject with CR/LF; the e-mail is safe from any other caller too."""
     ticket = _ticket(
         "t-2", subject="Aide\r\nBcc: everyone@example.com\n\nfaux corps", message="ligne 1\nligne 2"
-    )
-    sent = render_email(ticket, "ero@localhost", "support@vendor.example").as_bytes()
+    ).model_copy(update={"number": "ERO-2026-000002", "email": "m@shop.example\r\nBcc: x@y"})
+    sent = render(ticket_mail(ticket, "support@vendor.example"), "ero@localhost").as_bytes()
     received = message_from_bytes(sent, policy=policy.default)
     assert received["Bcc"] is None
-    assert received["Subject"] == "[ERO ticket t-2] Aide Bcc: everyone@example.com faux corps"
+    assert received["Subject"] == "[ERO-2026-000002] Aide Bcc: everyone@example.com faux corps"
+    headers = sent.split(b"\r\n\r\n")[0]
+    assert b"\r\nBcc:" not in headers
+    assert received["Reply-To"].startswith("m@shop.example")
     assert b"\r\n" in sent  # the SMTP policy's line ends
 
 

@@ -30,6 +30,7 @@ MEMBER_WRITES = {
     ("POST", "/v1/actions"),
     ("POST", "/v1/actions/{action_id}/cancel"),
     ("POST", "/v1/tickets"),
+    ("POST", "/v1/tickets/{number}/replies"),
     ("POST", "/v1/notifications/{notification_id}/read"),
 }
 

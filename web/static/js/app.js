@@ -20,8 +20,8 @@ import * as pcKey from "./pages/pc-key.js";
 import * as reports from "./pages/reports.js";
 import * as signIn from "./pages/sign-in.js";
 import * as signUp from "./pages/sign-up.js";
+import * as support from "./pages/support.js";
 import * as team from "./pages/team.js";
-import * as ticket from "./pages/ticket.js";
 
 // The licence's pages, in the menu.
 const PAGES = {
@@ -31,8 +31,10 @@ const PAGES = {
   configurations: { nav: "nav_configurations", page: configurations },
   actions: { nav: "nav_actions", page: actions },
   "cle-pc": { nav: "nav_pc_key", page: pcKey },
-  ticket: { nav: "nav_ticket", page: ticket },
+  assistance: { nav: "nav_support", page: support },
 };
+// Old addresses kept working: bookmarks of pages since renamed.
+const ALIASES = { ticket: "assistance?nouveau" };
 // The person's pages, beside their name. `owner`: offered to a licence's owners only.
 const PERSONAL = {
   compte: { nav: "nav_account", page: account },
@@ -215,6 +217,7 @@ async function route() {
   document.documentElement.lang = lang();
   document.querySelector(".skip").textContent = t("skip");
   const { name, params } = parseHash();
+  if (ALIASES[name]) return location.replace(`#/${ALIASES[name]}`);
   if (PUBLIC[name]) return routePublic(turn, name, PUBLIC[name], params);
   if (!session.token()) return location.replace(`#/${SIGN_IN}`);
   if (!me) {

@@ -16,6 +16,7 @@ import * as help from "./pages/help.js";
 import * as journal from "./pages/journal.js";
 import * as licences from "./pages/licences.js";
 import * as notifications from "./pages/notifications.js";
+import * as tickets from "./pages/tickets.js";
 
 // The console's pages, in its menu.
 const PAGES = {
@@ -23,6 +24,7 @@ const PAGES = {
   groupes: { nav: "console_nav_groups", page: groups },
   "lettres-mortes": { nav: "console_nav_dead_letters", page: deadLetters },
   notifications: { nav: "console_nav_notifications", page: notifications },
+  assistance: { nav: "console_nav_support", page: tickets },
   aide: { nav: "console_nav_help", page: help },
   journal: { nav: "console_nav_journal", page: journal },
 };

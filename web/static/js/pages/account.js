@@ -1,4 +1,5 @@
-// Mon compte: the profile and the licences held, a change of password (the policy mirrored as
+// Mon compte: the profile and the licences held, the licence's contact details and connector
+// versions (account-contact.js), a change of password (the policy mirrored as
 // on the link's page), and the second factor: enable (QR code and secret, a code confirms it,
 // ten recovery codes shown once) or disable (with the password).
 
@@ -8,6 +9,7 @@ import { t } from "../i18n.js";
 import { loadPolicy, refusal, rulesChecker } from "../password-rules.js";
 import * as session from "../session.js";
 import { cell, field, pageHead, problem, table } from "../widgets.js";
+import { licenceSections } from "./account-contact.js";
 import { revealToggle } from "./password.js";
 
 // Something to take away: copied to the clipboard, or saved as a text file.
@@ -187,12 +189,13 @@ function secondFactor(me, reload) {
     box);
 }
 
-export async function render({ me, reload }) {
-  const policy = await loadPolicy();
+export async function render({ me, reload, role, licence }) {
+  const [policy, licenceParts] = await Promise.all([loadPolicy(), licenceSections({ role, licence })]);
   return [
     pageHead(t("nav_account")),
     h("div", { class: "account-grid" },
       profile(me),
+      ...licenceParts,
       changePassword(policy),
       secondFactor(me, reload)),
   ];

@@ -62,7 +62,7 @@ function group(g) {
 export async function render() {
   const board = await get("/v1/dashboard", { window: "48h" });
   return [
-    pageHead(t("nav_dashboard"), h("a", { class: "button", href: "#/ticket" }, t("open_ticket"))),
+    pageHead(t("nav_dashboard"), h("a", { class: "button", href: "#/assistance?nouveau" }, t("open_ticket"))),
     h("p", { class: "muted" },
       `${t("last_48h")} (${dateTime(board.since)} → ${dateTime(board.until)})`),
     tiles(board.levels, "all"),
