@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -333,7 +334,11 @@ def test_pc_key_reset_asks_for_confirmation(page: Page, shop: Shop) -> None:
     synced = shop.connector.post("/v1/agent/sync", json={"pc_key": "PC-WEB-0001"})
     assert synced.status_code == 200, synced.text
     sign_in(page, shop)
-    page.get_by_role("link", name="Clé PC").click()
+    # The dashboard's gear holds the PC key, as the product has it; the menu does not.
+    expect(page.locator("#menu").get_by_role("link", name="Clé PC")).to_have_count(0)
+    page.get_by_role("button", name="Autres services").click()
+    page.get_by_role("link", name="Réinitialiser la clé PC").click()
+    expect(page.locator("main[data-page='cle-pc']")).to_be_visible()
     state = page.locator("#pc-key-state")
     expect(state).to_have_attribute("data-bound", "true")
 
@@ -355,8 +360,8 @@ def test_the_ticket_is_prefilled_and_sent(page: Page, shop: Shop) -> None:
     account = {"email": "boutique@example.fr", "shop_url": "https://boutique.example.fr"}
     assert shop.reader.put("/v1/account", json=account).status_code == 200
     sign_in(page, shop)
-    page.get_by_role("link", name="Ouvrir un ticket").first.click()
-    expect(page.locator("main[data-page='ticket']")).to_be_visible()
+    page.get_by_role("link", name="Ouvrir un ticket d'assistance").click()
+    expect(page.locator("main[data-page='assistance']")).to_be_visible()
     expect(page.get_by_label("E-mail")).to_have_value(account["email"])
     expect(page.get_by_label("Adresse de la boutique")).to_have_value(account["shop_url"])
     expect(page.get_by_label("Message")).to_contain_text("importée partiellement")
@@ -429,16 +434,34 @@ def test_english_on_request_and_usable_at_phone_width(page: Page, shop: Shop) ->
 def test_the_export_is_the_apis_file_for_the_filters_shown(page: Page, shop: Shop) -> None:
     sign_in(page, shop)
     visit(page, "rapports?level=alert")
+    expect(page.get_by_label("Période")).to_have_value("48h")  # the default period
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV", exact=True).click()
     about, (columns, *cells) = csv_export(Path(download.value.path()).read_bytes())
-    assert (about["licence_id"], about["filters"]) == (
+    filters = about["filters"]
+    assert (about["licence_id"], filters["level"], sorted(filters)) == (
         shop.licence.licence_id,
-        {"level": ["alert"]},
+        ["alert"],
+        ["level", "since"],
     )
+    since = datetime.fromisoformat(filters["since"])
+    assert abs(datetime.now(UTC) - timedelta(hours=48) - since) < timedelta(minutes=5)
     rows = [dict(zip(columns, row, strict=True)) for row in cells]
     assert len(rows) == shop.posted["alert"]
     assert {row["level"] for row in rows} == {"alert"}
+
+    # Excel (FR): French column names and values, times in the browser's time zone.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV pour Excel").click()
+    _, (columns, *cells) = csv_export(Path(download.value.path()).read_bytes(), ";")
+    assert columns[:5] == ["Date", "Reçu le", "Identifiant", "Connecteur", "Niveau"]
+    french = [dict(zip(columns, row, strict=True)) for row in cells]
+    zone = ZoneInfo(page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone"))
+    by_id = {row["event_id"]: row for row in rows}
+    for row in french:
+        assert row["Niveau"] == "Alerte"
+        utc = datetime.fromisoformat(by_id[row["Identifiant"]]["occurred_at"])
+        assert row["Date"] == utc.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def test_the_page_revalidates_and_its_assets_are_cached_for_good(pipeline: Pipeline) -> None:
