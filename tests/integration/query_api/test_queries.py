@@ -290,7 +290,11 @@ def test_csv_export_equals_the_report(world: World, monkeypatch: pytest.MonkeyPa
 def test_the_excel_fr_export_speaks_french_in_the_merchants_time_zone(world: World) -> None:
     report = world.store.all_items(world.shop, page=500, connector_id="shop-c")
     body = _export(
-        world, world.shop, format="csv", dialect="excel-fr", tz="Europe/Paris",
+        world,
+        world.shop,
+        format="csv",
+        dialect="excel-fr",
+        tz="Europe/Paris",
         connector_id="shop-c",
     )
     assert body.startswith("\ufeff".encode() + b'"# ero export ')

@@ -38,7 +38,7 @@ function perConnector(week, month) {
   const monthly = new Map(month.connectors.map((c) => [c.connector_id, c]));
   const row = (name, levels7, levels30, scope) => h("tr", { dataset: { connector: scope } },
     cell(t("connector"), name),
-    LEVELS.map((level) => cell(`${t(level)} (${t("preset_7d")})`,
+    LEVELS.map((level) => cell(t(level),
       h("a", { href: reportsHref(levels7[level].report_url) }, number(levels7[level].count)))),
     cell(t("success_rate_7d"), percent(rate(levels7))),
     cell(t("success_rate_30d"), levels30 ? percent(rate(levels30)) : "—"));
@@ -69,6 +69,7 @@ export async function render({ params }) {
     h("h2", {}, t("success_rate")),
     rateChart(series.series),
     h("h2", {}, t("per_connector")),
+    h("p", { class: "muted" }, t("per_connector_counts")),
     perConnector(week, month),
   ];
 }
