@@ -36,6 +36,11 @@ export function hintOf(remediation) {
   return lang() === "en" ? remediation.hint_en || remediation.hint : remediation.hint;
 }
 
+// A label before its value, as each language punctuates it: "Origine : ", "Origin: ".
+export function colon(label) {
+  return lang() === "en" ? `${label}: ` : `${label} : `;
+}
+
 export function labelOf(action) {
   return lang() === "en" ? action.label_en : action.label_fr;
 }

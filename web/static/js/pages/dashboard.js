@@ -6,7 +6,7 @@
 import { get } from "../api.js";
 import { levelChart } from "../chart.js";
 import { h } from "../dom.js";
-import { dateTime, hintOf, number, t } from "../i18n.js";
+import { colon, dateTime, hintOf, number, t } from "../i18n.js";
 import { actionCatalog, actionControl } from "../remote-action.js";
 import { disclosure, kbLink, LEVELS, levelBadge, pageHead, reportsHref } from "../widgets.js";
 
@@ -46,9 +46,9 @@ function connectorCard(c) {
     h(
       "p",
       { class: "muted" },
-      `${t("last_event")} : ${dateTime(c.last_event_at)}`,
+      `${colon(t("last_event"))}${dateTime(c.last_event_at)}`,
       c.last_sync
-        ? [h("br"), `${t("last_sync")} : `,
+        ? [h("br"), colon(t("last_sync")),
           h("a", { href: reportsHref(c.last_sync.report_url) }, dateTime(c.last_sync.at))]
         : null,
     ),
@@ -61,8 +61,8 @@ function group(g, actions, role) {
     "li",
     { class: "card group", dataset: { fingerprint: g.fingerprint, level: g.level } },
     h("p", {}, levelBadge(g.level), " ",
-      h("a", { href: reportsHref(g.events.report_url) }, `${number(g.events.count)} ${t("events")}`),
-      h("span", { class: "muted" }, ` — ${t("last_seen")} : ${dateTime(g.last_event_at)}`)),
+      h("a", { href: reportsHref(g.events.report_url) }, `${number(g.events.count)} ${t(g.events.count === 1 ? "event_one" : "events")}`),
+      h("span", { class: "muted" }, ` — ${colon(t("last_seen"))}${dateTime(g.last_event_at)}`)),
     h("p", { class: "message" }, g.message),
     hint ? h("p", { class: "hint" }, hint) : null,
     kbLink(g.remediation) && h("p", {}, kbLink(g.remediation)),

@@ -4,7 +4,7 @@
 
 import { get, request } from "../api.js";
 import { announce, h } from "../dom.js";
-import { dateTime, duration, hintOf, number, t } from "../i18n.js";
+import { colon, dateTime, duration, hintOf, number, t } from "../i18n.js";
 import * as remoteAction from "../remote-action.js";
 import { allows } from "../session.js";
 import {
@@ -172,7 +172,7 @@ function rows(items, actions, role) {
       "tr",
       { class: `detail level-${item.level}`, dataset: { eventId: item.event_id } },
       h("td", { colspan: 7 },
-        h("p", {}, h("strong", {}, `${t("origin")} : `), originLabel(item.origin)),
+        h("p", {}, h("strong", {}, colon(t("origin"))), originLabel(item.origin)),
         hint ? h("p", { class: "hint" }, hint) : null,
         kbLink(item.remediation) && h("p", {}, kbLink(item.remediation)),
         remoteAction.actionControl(item.remediation.action,
@@ -247,9 +247,9 @@ export async function render({ params, role }) {
     pageHead(t("reports_title")),
     allows(role, "member") ? null : roleNote(role, "member", "reports_readonly"),
     filtersForm(params, connectors.connectors),
-    carried.length ? h("p", { class: "muted carried" }, `${t("carried")} : ${carried.join(", ")}`)
+    carried.length ? h("p", { class: "muted carried" }, `${colon(t("carried"))}${carried.join(", ")}`)
       : null,
-    h("div", { class: "export" }, h("span", {}, `${t("export")} : `),
+    h("div", { class: "export" }, h("span", {}, colon(t("export"))),
       h("button", { type: "button", onclick: () => download(query, "csv") }, t("export_csv")),
       h("button", { type: "button", onclick: () => download(query, "csv", "excel-fr") },
         t("export_excel")),
