@@ -1,7 +1,7 @@
 // The notification feed: the unread count in the menu, the corner of the dashboard (lower
-// right, as the product has it: a button with the count, a panel to read them) and the
-// Notifications page's list. The panel closes on every navigation; elsewhere than the
-// dashboard the corner is not drawn, so it never covers a page's content.
+// right, as the product has it: a button with the count, a panel to read them; the page's last
+// block, so it never covers its content) and the Notifications page's list. The panel closes on
+// every navigation; elsewhere than the dashboard the corner is not drawn.
 
 import { get, post } from "./api.js";
 import { announce, h, mount } from "./dom.js";
