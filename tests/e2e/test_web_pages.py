@@ -8,7 +8,8 @@ add are walked too, and a new word does not need the test changed):
   elements: the merchant's menu with its « Compte » entries, the console's) and of the
   dashboard's gear, as an owner of a licence holding successes, alerts and errors (and a
   notification) sees them; the console's as an operator; the public pages are the sign-in page
-  and every page it links to, plus the e-mailed link's page (`mot-de-passe`).
+  and every page it links to, plus the e-mailed link's page (`mot-de-passe`); and the one page
+  a person holding no licence sees.
 - **The catalog** is what the pages themselves load: every `web/static/js/words/*.js` is
   imported in the browser. A value is *French-only* if no English value of any key equals it
   (and *English-only* the other way round); a value with `{placeholders}` becomes a pattern.
@@ -189,6 +190,7 @@ class Shop:
     pipeline: Pipeline
     owner: Person
     operator: Person
+    unlicensed: Person  # an account holding no licence
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +241,9 @@ def shop(pipeline: Pipeline, smtp_server: SmtpServer) -> Shop:
             },
         )
         assert published.status_code == 201, published.text
-    return Shop(pipeline, owner, operator_person(pipeline, smtp_server))
+    return Shop(
+        pipeline, owner, operator_person(pipeline, smtp_server), person(pipeline, smtp_server, None)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -284,10 +288,10 @@ def catalog_of(page: Page) -> Catalog:
     return Catalog(fr=words["fr"], en=words["en"])
 
 
-def shown(page: Page, route: str) -> None:
-    """Follow a route and wait until its page is drawn."""
+def shown(page: Page, route: str, lands: str | None = None) -> None:
+    """Follow a route and wait until its page (or `lands`) is drawn."""
     page.evaluate("hash => { if (location.hash !== hash) location.hash = hash; }", f"#/{route}")
-    expect(page.locator(f"main[data-page='{route}']")).to_be_visible()
+    expect(page.locator(f"main[data-page='{lands or route}']")).to_be_visible()
 
 
 def walk_all(
@@ -297,8 +301,10 @@ def walk_all(
     routes: list[str],
     token: str | None,
     name: str,
+    lands: str | None = None,
 ) -> list[str]:
-    """Every route in every language and width: the problems found, screenshots taken."""
+    """Every route in every language and width: the problems found, screenshots taken.
+    `lands`: the page every route shows instead (a person holding no licence)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     for language in LANGUAGES:
@@ -307,7 +313,7 @@ def walk_all(
                 page.goto(f"{base}{start}")
                 catalog = catalog_of(page)
                 for route in routes:
-                    shown(page, route)
+                    shown(page, route, lands)
                     check(page, walk, catalog, language, f"{name} {language} {width} {route}")
                     page.screenshot(
                         path=SHOTS / f"{name}-{route}-{language}-{width}.png", full_page=True
@@ -376,4 +382,14 @@ def test_every_public_page_says_only_the_catalog_in_both_languages(
     routes = list(dict.fromkeys(["connexion", *linked, *PUBLIC_EXTRA]))
     assert {"inscription", "oubli"} <= set(routes), routes
     problems = walk_all(browser, base, "/#/connexion", routes, None, "public")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_page_of_a_person_holding_no_licence_says_only_the_catalog(
+    browser: Browser, shop: Shop
+) -> None:
+    token = shop.unlicensed.session_token
+    problems = walk_all(
+        browser, shop.pipeline.url, "/", ["tableau-de-bord"], token, "no-licence", "sans-licence"
+    )
     assert not problems, "\n".join(problems)
