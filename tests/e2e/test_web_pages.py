@@ -25,7 +25,8 @@ add are walked too, and a new word does not need the test changed):
     an ancestor says it is French on purpose (`lang="fr"`: the « Français » button);
   - on a French page, an English-only value;
   - in both, a raw key (`t()` answers the key when it has no word: `^[a-z]+(_[a-z0-9]+)+$`);
-  - in both, anything shaped like a UUID, data included: names and short references only.
+  - in both, anything shaped like a UUID, data included: names and short references only;
+  - and a page wider than the screen (a phone scrolling sideways).
 
 One browser, one context per language and width (the session is put in the tab's storage,
 as the sign-in page would, so the English contexts need no French form), each page visited
@@ -314,7 +315,11 @@ def walk_all(
                 catalog = catalog_of(page)
                 for route in routes:
                     shown(page, route, lands)
-                    check(page, walk, catalog, language, f"{name} {language} {width} {route}")
+                    where = f"{name} {language} {width} {route}"
+                    check(page, walk, catalog, language, where)
+                    wide = page.evaluate("document.documentElement.scrollWidth")
+                    if wide > WIDTHS[width]["width"]:
+                        walk.problems.append(f"{where}: {wide} px wide, wider than the screen")
                     page.screenshot(
                         path=SHOTS / f"{name}-{route}-{language}-{width}.png", full_page=True
                     )
