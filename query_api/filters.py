@@ -96,10 +96,7 @@ def _text(value: Any) -> str:
 def check_range(since: datetime | None, until: datetime | None) -> None:
     if since and until and since >= until:
         raise invalid(
-            "query",
-            "until",
-            "la fin doit suivre le début (since inclus, until exclu) / until must be after since "
-            "(since is inclusive, until exclusive)",
+            "query", "until", "until must be after since (since is inclusive, until exclusive)"
         )
 
 

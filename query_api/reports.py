@@ -169,10 +169,7 @@ def decode_cursor(cursor: str) -> Position:
 
 def _malformed_cursor() -> RequestValidationError:
     return invalid(
-        "query",
-        "cursor",
-        "curseur invalide : renvoyez le next_cursor de la page précédente / malformed cursor: "
-        "pass back the next_cursor of the previous page",
+        "query", "cursor", "malformed cursor: pass back the next_cursor of the previous page"
     )
 
 

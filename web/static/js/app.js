@@ -317,6 +317,9 @@ async function route() {
 notifications.onChange(showUnread);
 
 api.unauthorised.addEventListener("signout", (event) => {
+  // A page's calls run side by side: the first 401 signs the tab out, the others would only
+  // draw the sign-in page again after it took the message.
+  if (!session.token()) return;
   forget();
   session.signOut(event.detail);
   if (parseHash().name === SIGN_IN) route();
