@@ -5,7 +5,7 @@
 
 import { get, post } from "./api.js";
 import { announce, h, mount } from "./dom.js";
-import { dateTime, t } from "./i18n.js";
+import { dateTime, lang, t } from "./i18n.js";
 import { allows } from "./session.js";
 
 const corner = document.getElementById("notifications");
@@ -73,12 +73,14 @@ export async function markRead(id) {
 }
 
 export function item(n, canMark, onRead) {
+  // The vendor writes French, and English when they can.
+  const english = lang() === "en";
   return h(
     "li",
     { class: n.read ? "read" : "unread", dataset: { read: String(n.read) } },
-    h("h3", {}, n.title),
+    h("h3", {}, (english && n.title_en) || n.title),
     h("p", { class: "muted" }, dateTime(n.published_at)),
-    h("p", {}, n.body),
+    h("p", {}, (english && n.body_en) || n.body),
     n.read || !canMark ? null
       : h("button", { type: "button",
         onclick: async () => { if (await markRead(n.notification_id)) onRead?.(); } },
