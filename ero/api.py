@@ -63,6 +63,7 @@ from licences.keys_http import router as keys_router
 from pipeline.replay import ReplayLog
 from pipeline.replay_http import router as replay_router
 from processors.http import router as rules_router
+from query_api.connectors import router as connectors_router
 from query_api.dashboard import router as dashboard_router
 from query_api.export import router as export_router
 from query_api.groups import operator_router as fleet_groups_router
@@ -200,6 +201,7 @@ def create_api(state: ApiState) -> FastAPI:
         export_router,  # before reports: /v1/reports/export is not a report id
         reports_router,
         trends_router,
+        connectors_router,
         health_router,
         rules_router,
         groups_router,

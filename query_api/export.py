@@ -7,6 +7,10 @@ A failure is never a short file that looks complete. The first page is read befo
 sent, so a failure there is an HTTP error (503 when ClickHouse fails). Once the 200 is out, a
 failure writes a last line saying the export is incomplete, then drops the connection without
 ending the chunked body: curl exits non-zero, a browser marks the download failed.
+
+The `excel-fr` dialect is for a merchant opening the file in French Excel: French column names,
+levels, origins and action labels, and times in the merchant's time zone (`tz`) as Excel reads
+them (31/12/2026 23:59:59). The standard dialect stays the machine's: ISO 8601 in UTC.
 """
 
 from __future__ import annotations
@@ -17,19 +21,23 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, available_timezones
 
 import orjson
 import structlog
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from infra.http_errors import Unavailable, errors
+from infra.http_errors import Unavailable, errors, invalid
 from infra.http_state import ClickHouseDep
 from infra.retry import infrastructure_failure
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters, iso, report_filters
 from query_api.reports import ReportItem, report_pages
+from schemas import Level, Origin
+from schemas.actions import ACTIONS, RESET_PC_KEY
 
 router = APIRouter(tags=["reports"])
 log = structlog.get_logger(__name__)
@@ -78,6 +86,57 @@ CSV_COLUMNS = (
 )
 
 
+# The same columns, as a French merchant reads them (excel-fr).
+FRENCH_COLUMNS = {
+    "occurred_at": "Date",
+    "received_at": "Reçu le",
+    "event_id": "Identifiant",
+    "connector_id": "Connecteur",
+    "level": "Niveau",
+    "origin": "Origine",
+    "operation": "Opération",
+    "reference": "Référence",
+    "status": "Statut",
+    "code": "Code",
+    "message": "Message",
+    "sync_id": "Synchronisation",
+    "config_id": "Configuration",
+    "duration_ms": "Durée (ms)",
+    "rule_id": "Règle",
+    "remediation_hint": "Solution",
+    "remediation_url": "Article d'aide",
+    "remediation_action": "Action conseillée",
+    "attributes": "Attributs",
+}
+_FRENCH_LEVELS = {Level.SUCCESS: "Succès", Level.ALERT: "Alerte", Level.ERROR: "Erreur"}
+_FRENCH_ORIGINS = {Origin.CMS: "CMS", Origin.ERP: "ERP", Origin.CONNECTOR: "Connecteur"}
+_FRENCH_ACTIONS = {
+    **{name.value: spec.label_fr for name, spec in ACTIONS.items()},
+    RESET_PC_KEY: "Réinitialiser la clé PC",
+}
+# What French Excel reads as a date and time.
+LOCAL_TIME = "%d/%m/%Y %H:%M:%S"
+TZ_CHARS = 64
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name` (what the browser's Intl reports); 422 naming `tz` if the
+    system's zone database does not know it (never a path ZoneInfo would try to open)."""
+    if name not in _zones():
+        raise invalid(
+            "query",
+            "tz",
+            "fuseau horaire inconnu : un nom IANA comme Europe/Paris / unknown time zone: an "
+            "IANA name such as Europe/Paris",
+        )
+    return ZoneInfo(name)
+
+
 # OWASP's CSV-injection list: a cell starting so is run as a formula by Excel, LibreOffice or
 # Google Sheets (the message, a reference, even the export's own header are caller text).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -98,8 +157,8 @@ def _cell(value: Any) -> str:
     return inert(str(value))
 
 
-def csv_row(item: ReportItem) -> list[str]:
-    values = {
+def _values(item: ReportItem) -> dict[str, Any]:
+    return {
         **item.model_dump(mode="json", exclude={"remediation", "attributes"}),
         "occurred_at": iso(item.occurred_at),
         "received_at": iso(item.received_at),
@@ -107,6 +166,23 @@ def csv_row(item: ReportItem) -> list[str]:
         "remediation_url": item.remediation.url,
         "remediation_action": item.remediation.action,
         "attributes": orjson.dumps(item.attributes).decode() if item.attributes else "",
+    }
+
+
+def csv_row(item: ReportItem) -> list[str]:
+    values = _values(item)
+    return [_cell(values[column]) for column in CSV_COLUMNS]
+
+
+def french_row(item: ReportItem, local: ZoneInfo) -> list[str]:
+    action = item.remediation.action
+    values = {
+        **_values(item),
+        "occurred_at": item.occurred_at.astimezone(local).strftime(LOCAL_TIME),
+        "received_at": item.received_at.astimezone(local).strftime(LOCAL_TIME),
+        "level": _FRENCH_LEVELS[item.level],
+        "origin": _FRENCH_ORIGINS[item.origin],
+        "remediation_action": _FRENCH_ACTIONS.get(action, action) if action else None,
     }
     return [_cell(values[column]) for column in CSV_COLUMNS]
 
@@ -132,6 +208,7 @@ def _incomplete(code: str, rows: int) -> tuple[str, str]:
 @dataclass(frozen=True)
 class _Csv:
     dialect: Dialect
+    local: ZoneInfo
 
     def _lines(self, rows: Iterable[list[str]]) -> bytes:
         buffer = io.StringIO()
@@ -144,9 +221,16 @@ class _Csv:
         # delimiter must not split the header into cells of its own.
         bom = "\ufeff".encode() if self.dialect is Dialect.EXCEL_FR else b""
         comment = "# ero export " + orjson.dumps(about).decode()
-        return bom + self._lines([[inert(comment)], [inert(column) for column in CSV_COLUMNS]])
+        columns = (
+            [FRENCH_COLUMNS[c] for c in CSV_COLUMNS]
+            if self.dialect is Dialect.EXCEL_FR
+            else list(CSV_COLUMNS)
+        )
+        return bom + self._lines([[inert(comment)], [inert(column) for column in columns]])
 
     def rows(self, items: list[ReportItem]) -> bytes:
+        if self.dialect is Dialect.EXCEL_FR:
+            return self._lines(french_row(item, self.local) for item in items)
         return self._lines(csv_row(item) for item in items)
 
     def incomplete(self, code: str, rows: int) -> bytes:
@@ -228,9 +312,23 @@ async def export(
     filters: Annotated[ReportFilters, Depends(report_filters)],
     format: Annotated[Format, Query(description="csv | ndjson")] = Format.CSV,
     dialect: Annotated[
-        Dialect, Query(description="standard | excel-fr (';' and a UTF-8 BOM); CSV only")
+        Dialect,
+        Query(
+            description="standard | excel-fr (';', a UTF-8 BOM, French column names and "
+            "values, local times); CSV only"
+        ),
     ] = Dialect.STANDARD,
+    tz: Annotated[
+        str,
+        Query(
+            max_length=TZ_CHARS,
+            description="IANA time zone of the excel-fr times (the browser's "
+            "Intl.DateTimeFormat().resolvedOptions().timeZone); the standard dialect and NDJSON "
+            "stay in UTC",
+        ),
+    ] = "UTC",
 ) -> StreamingResponse:
+    local = zone(tz)
     pages = report_pages(clickhouse, principal.licence_id, filters, EXPORT_PAGE)
     try:
         first: list[ReportItem] = await anext(pages, [])
@@ -240,7 +338,7 @@ async def export(
         log.warning("export_unavailable", error=repr(exc))
         raise _unavailable() from exc
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    writer = _Ndjson() if format is Format.NDJSON else _Csv(dialect)
+    writer = _Ndjson() if format is Format.NDJSON else _Csv(dialect, local)
     return StreamingResponse(
         export_bytes(first, pages, header(principal.licence_id, filters), writer),
         media_type="text/csv; charset=utf-8" if format is Format.CSV else "application/x-ndjson",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import uuid
@@ -26,6 +27,9 @@ from schemas import Level, Origin, Remediation
 router = APIRouter(tags=["reports"])
 
 MAX_PAGE = 500
+COUNT_CAP = 10_000
+"""Past this many matching events the total says "more than": counting stops there, so a page
+costs the same on a licence of ten million events as on one of ten thousand."""
 
 # Where a page ends: (occurred_at, event_id) of its last event.
 Position = tuple[datetime, uuid.UUID]
@@ -55,6 +59,10 @@ class ReportItem(BaseModel):
 class ReportPage(BaseModel):
     items: list[ReportItem] = Field(max_length=MAX_PAGE)
     next_cursor: str | None
+    total: int = Field(
+        description=f"events the filters select (every page's), counted up to {COUNT_CAP}"
+    )
+    total_capped: bool = Field(description=f"more than {COUNT_CAP} match: total is that cap")
 
 
 # No FINAL: the writer stores each event_id once (projections/sync_events.py), the invariant the
@@ -71,6 +79,17 @@ WHERE {where}
 ORDER BY licence_id DESC, occurred_at DESC, event_id DESC
 LIMIT {{limit:UInt32}}
 """
+
+
+_COUNT = """
+SELECT count() FROM (SELECT 1 FROM sync_events WHERE {where} LIMIT {{cap:UInt32}})
+"""
+
+
+def count_statement(licence_id: str, filters: ReportFilters) -> Statement:
+    """How many events the filters select, stopping one past COUNT_CAP."""
+    where = filters.conditions(licence_id)
+    return Statement(_COUNT.format(where=where.sql), {**where.parameters, "cap": COUNT_CAP + 1})
 
 
 def _item(row: tuple[Any, ...]) -> ReportItem:
@@ -196,7 +215,8 @@ async def report_pages(
     response_model=ReportPage,
     summary="Search the full sync reports",
     description=f"At most `limit` (1 to {MAX_PAGE}) events a page; each event is bounded by "
-    "what ingest accepts (message 16 KiB, 64 attributes of 4 KiB).",
+    "what ingest accepts (message 16 KiB, 64 attributes of 4 KiB). `total` counts the events "
+    f"the filters select over every page, up to {COUNT_CAP} (`total_capped` past it).",
 )
 async def reports(
     principal: ReaderPrincipal,
@@ -208,7 +228,16 @@ async def reports(
     statement = report_statement(
         principal.licence_id, filters, limit + 1, decode_cursor(cursor) if cursor else None
     )
-    rows = await clickhouse.arows(statement.sql, statement.parameters)
+    counting = count_statement(principal.licence_id, filters)
+    rows, ((counted,),) = await asyncio.gather(
+        clickhouse.arows(statement.sql, statement.parameters),
+        clickhouse.arows(counting.sql, counting.parameters),
+    )
     items = [_item(row) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
-    return ReportPage(items=items, next_cursor=next_cursor)
+    return ReportPage(
+        items=items,
+        next_cursor=next_cursor,
+        total=min(counted, COUNT_CAP),
+        total_capped=counted > COUNT_CAP,
+    )

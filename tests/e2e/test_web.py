@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -24,7 +25,7 @@ from playwright.sync_api import Browser, Page, expect
 from licences import Credentials
 from tests.support import browser as web
 from tests.support.accounts import Person, person
-from tests.support.browser import PHONE, shot, visit
+from tests.support.browser import LAPTOP, PHONE, shot, visit
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.readers import csv_export
 from tests.support.receivers import SmtpServer
@@ -87,6 +88,7 @@ def _lines(corpus_path: Path, reference: str) -> list[dict[str, Any]]:
             "status": "error",
             "code": None,
             "reference": reference,
+            "duration_ms": 1500,
             "expected": "error",
         }
     )
@@ -333,7 +335,11 @@ def test_pc_key_reset_asks_for_confirmation(page: Page, shop: Shop) -> None:
     synced = shop.connector.post("/v1/agent/sync", json={"pc_key": "PC-WEB-0001"})
     assert synced.status_code == 200, synced.text
     sign_in(page, shop)
-    page.get_by_role("link", name="Clé PC").click()
+    # The dashboard's gear holds the PC key, as the product has it; the menu does not.
+    expect(page.locator("#menu").get_by_role("link", name="Clé PC")).to_have_count(0)
+    page.get_by_role("button", name="Autres services").click()
+    page.get_by_role("link", name="Réinitialiser la clé PC").click()
+    expect(page.locator("main[data-page='cle-pc']")).to_be_visible()
     state = page.locator("#pc-key-state")
     expect(state).to_have_attribute("data-bound", "true")
 
@@ -429,16 +435,34 @@ def test_english_on_request_and_usable_at_phone_width(page: Page, shop: Shop) ->
 def test_the_export_is_the_apis_file_for_the_filters_shown(page: Page, shop: Shop) -> None:
     sign_in(page, shop)
     visit(page, "rapports?level=alert")
+    expect(page.get_by_label("Période")).to_have_value("48h")  # the default period
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV", exact=True).click()
     about, (columns, *cells) = csv_export(Path(download.value.path()).read_bytes())
-    assert (about["licence_id"], about["filters"]) == (
+    filters = about["filters"]
+    assert (about["licence_id"], filters["level"], sorted(filters)) == (
         shop.licence.licence_id,
-        {"level": ["alert"]},
+        ["alert"],
+        ["level", "since"],
     )
+    since = datetime.fromisoformat(filters["since"])
+    assert abs(datetime.now(UTC) - timedelta(hours=48) - since) < timedelta(minutes=5)
     rows = [dict(zip(columns, row, strict=True)) for row in cells]
     assert len(rows) == shop.posted["alert"]
     assert {row["level"] for row in rows} == {"alert"}
+
+    # Excel (FR): French column names and values, times in the browser's time zone.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV pour Excel").click()
+    _, (columns, *cells) = csv_export(Path(download.value.path()).read_bytes(), ";")
+    assert columns[:5] == ["Date", "Reçu le", "Identifiant", "Connecteur", "Niveau"]
+    french = [dict(zip(columns, row, strict=True)) for row in cells]
+    zone = ZoneInfo(page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone"))
+    by_id = {row["event_id"]: row for row in rows}
+    for row in french:
+        assert row["Niveau"] == "Alerte"
+        utc = datetime.fromisoformat(by_id[row["Identifiant"]]["occurred_at"])
+        assert row["Date"] == utc.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def test_the_page_revalidates_and_its_assets_are_cached_for_good(pipeline: Pipeline) -> None:
@@ -522,3 +546,174 @@ def test_the_api_docs_render_from_our_own_assets_under_their_policy(
     expect(page.locator(".opblock-summary-path").first).to_be_visible()
     assert refused == []
     assert elsewhere == []
+
+
+MENU = [
+    "Tableau de bord",
+    "Tendances",
+    "Rapports",
+    "Groupes d'erreurs",
+    "Configurations",
+    "Actions",
+    "Assistance",
+    "Notifications",
+    "Mon compte",
+    "Équipe",
+    "Clés et jetons",
+]
+
+
+def test_the_menu_is_the_products_and_every_page_opens_at_its_top_without_old_messages(
+    page: Page, shop: Shop
+) -> None:
+    sign_in(page, shop)
+    assert page.evaluate("window.scrollY") == 0
+    menu = page.locator("#menu")
+    entries = menu.locator("a").evaluate_all("links => links.map(a => a.firstChild.textContent)")
+    assert entries == MENU
+    expect(menu.locator(".group-label")).to_have_text("Compte")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon
+    served = httpx.get(f"{shop.pipeline.url}{icon}")
+    assert (served.status_code, served.headers["Content-Type"]) == (200, "image/svg+xml")
+
+    # A message said on one page is gone on the next; the next opens at its top.
+    visit(page, "rapports")
+    page.get_by_role("button", name=f"Lancer : Réimporter une commande ({shop.reference})").click()
+    expect(page.locator("#status")).to_contain_text("mise en file")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert page.evaluate("window.scrollY") > 0
+    menu.get_by_role("link", name="Groupes d'erreurs").click()
+    expect(page.locator("main[data-page='groupes']")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("")
+    assert page.evaluate("window.scrollY") == 0
+    for action in shop.get("/v1/actions", status="pending"):
+        cancelled = shop.reader.post(f"/v1/actions/{action['action_id']}/cancel")
+        assert cancelled.status_code == 200, cancelled.text
+
+    # On a phone the menu waits behind its button, and a choice closes it.
+    page.set_viewport_size(PHONE)
+    expect(menu.get_by_role("link", name="Rapports")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    menu.get_by_role("link", name="Rapports").click()
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    expect(menu.get_by_role("link", name="Rapports")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_dashboards_period_and_its_problems_errors_first_with_their_action(
+    page: Page, shop: Shop
+) -> None:
+    sign_in(page, shop)
+    page.get_by_label("Période", exact=True).select_option("7d")
+    expect(page.locator("main[data-page='tableau-de-bord']")).to_be_visible()
+    assert "window=7d" in page.evaluate("location.hash")
+    board = shop.get("/v1/dashboard", window="7d")
+    for level in LEVELS:
+        shown = shown_count(page, f"[data-scope='all'] .tile[data-level='{level}'] .tile-count")
+        assert shown == board["levels"][level]["count"]
+
+    problems = page.locator("#top-groups > li")
+    levels = problems.evaluate_all("cards => cards.map(c => c.dataset.level)")
+    assert levels == sorted(levels, key=lambda level: level != "error"), levels
+    assert sorted(levels) == sorted(g["level"] for g in board["top_error_groups"])
+    # One that needs no order reference (a group is many orders: those ask for one).
+    control = page.locator("#top-groups .action-control:not(:has(input))").first
+    action = control.locator("button.queue").get_attribute("data-action")
+    assert action
+    control.locator("button.queue").click()
+    expect(control.locator(".note")).to_contain_text("mise en file")
+    queued = [a for a in shop.get("/v1/actions", status="pending") if a["action"] == action]
+    assert len(queued) == 1, queued
+    cancelled = shop.reader.post(f"/v1/actions/{queued[0]['action_id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    shot(page, "tableau-de-bord-7-jours")
+
+
+def test_trends_per_level_and_connector_over_7_and_30_days(page: Page, shop: Shop) -> None:
+    sign_in(page, shop)
+    page.get_by_role("link", name="Tendances sur 7 et 30 jours").click()
+    expect(page.locator("main[data-page='tendances']")).to_be_visible()
+    week = shop.get("/v1/dashboard", window="7d")
+    for connector in week["connectors"]:
+        levels = {level: connector["levels"][level]["count"] for level in LEVELS}
+        row = page.locator(f"#trends-connectors tr[data-connector='{connector['connector_id']}']")
+        rate = f"{round(100 * levels['success'] / sum(levels.values()), 1):g}".replace(".", ",")
+        expect(row.locator("td").nth(4)).to_have_text(re.compile(rf"^{rate}\s%$"))
+
+    page.get_by_label("Connecteur").select_option("web-a")
+    expect(page.locator("main[data-page='tendances']")).to_be_visible()
+    assert "connector_id=web-a" in page.evaluate("location.hash")
+    series = shop.get("/v1/trends", window="7d", interval="1d", connector_id="web-a")["series"]
+    errors = sum(p["count"] for p in series["error"])
+    expect(page.locator(".chart").first).to_have_attribute(
+        "aria-label", re.compile(f"{errors} erreurs")
+    )
+    shot(page, "tendances")
+
+
+def test_reports_count_the_query_pick_a_connector_and_show_durations(
+    page: Page, shop: Shop
+) -> None:
+    sign_in(page, shop)
+    visit(page, "rapports")
+    total = page.locator("#reports-total")
+    expect(total).to_have_attribute("data-total", str(sum(shop.posted.values())))
+    picker = page.locator("#f-connector")
+    options = picker.locator("option").evaluate_all("os => os.map(o => o.value)")
+    assert options == ["", "web-a", "web-b"]
+    picker.select_option("web-b")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    web_b = shop.get("/v1/reports", connector_id="web-b", limit=1)["total"]
+    expect(total).to_have_attribute("data-total", str(web_b))
+    assert set(page.locator("#reports tr.report td:nth-child(3)").all_inner_texts()) == {"web-b"}
+
+    visit(page, f"rapports?reference={shop.reference}")
+    expect(page.locator("#reports tr.report .duration")).to_have_text("1,5 s")
+    expect(total).to_have_text("1 événement(s) correspondent à ces critères.")
+
+
+def test_the_notifications_page_and_the_corner_that_closes_on_navigation(
+    page: Page, shop: Shop
+) -> None:
+    operator_token = (shop.pipeline.data_dir / "operator.token").read_text().strip()
+    title = f"Mise à jour {uuid.uuid4().hex[:6]}"
+    with shop.pipeline.client(operator_token) as operator:
+        published = operator.post(
+            "/v1/admin/notifications",
+            json={
+                "title": title,
+                "body": "Rien à faire.",
+                "licence_ids": [shop.licence.licence_id],
+            },
+        )
+        assert published.status_code == 201, published.text
+    unread = shop.get("/v1/notifications")["unread"]
+    sign_in(page, shop)
+    expect(page.locator("#menu-unread")).to_have_text(str(unread))
+    page.locator(".notification-toggle").click()
+    expect(page.locator("#notification-panel")).to_be_visible()
+    page.locator("#menu").get_by_role("link", name="Rapports").click()
+    expect(page.locator("main[data-page='rapports']")).to_be_visible()
+    expect(page.locator("#notification-panel")).to_have_count(0)
+    expect(page.locator("#notifications")).to_be_hidden()  # the dashboard's corner only
+
+    page.locator("#menu").get_by_role("link", name="Notifications").click()
+    expect(page.locator("main[data-page='notifications']")).to_be_visible()
+    mine = page.locator("#notification-list li", has_text=title)
+    expect(mine).to_have_attribute("data-read", "false")
+    mine.get_by_role("button", name="Marquer comme lue").click()
+    expect(mine).to_have_attribute("data-read", "true")
+    assert shop.get("/v1/notifications")["unread"] == unread - 1
+    shot(page, "notifications-page")
+
+    # The corner is the dashboard's last block, on a phone too: it sits on none of its rows.
+    visit(page, "tableau-de-bord")
+    for size in (LAPTOP, PHONE):
+        page.set_viewport_size(size)
+        corner = page.locator("#notifications")
+        expect(corner).to_be_visible()
+        assert corner.evaluate("e => getComputedStyle(e).position") == "static"
+        bottom = page.locator("main").evaluate("e => e.getBoundingClientRect().bottom")
+        assert corner.evaluate("e => e.getBoundingClientRect().top") >= bottom

@@ -1,7 +1,7 @@
 // The JSON API, called with the person's session and the licence they chose. Every figure a
 // page shows comes from here.
 
-import { lang } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import * as session from "./session.js";
 
 export class ApiError extends Error {
@@ -82,18 +82,24 @@ export async function request(
     if (session.licence()) headers["X-ERO-Licence"] = session.licence();
   }
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path + queryString(params), {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path + queryString(params), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // The browser's own words ("Failed to fetch") are neither the page's language nor helpful.
+    throw new ApiError(0, t("network_error"));
+  }
   if (response.ok && response.headers.get("Content-Type")?.startsWith("application/json")) {
     return response.json();
   }
   if (response.ok) return response;
   const answer = await response.json().catch(() => null);
   const retry = Number.parseInt(response.headers.get("Retry-After") || "", 10);
-  const error = new ApiError(response.status, describe(answer, `HTTP ${response.status}`),
+  const error = new ApiError(response.status, describe(answer, t("http_error", { status: response.status })),
     answer?.detail, Number.isFinite(retry) ? retry : null);
   if (anonymous || quiet) throw error;
   if (response.status === 401 && !TYPED.has(error.code)) {

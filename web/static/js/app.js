@@ -1,13 +1,14 @@
-// The shell: the pages before sign-in, the header (licence switcher, the person, their
-// account's pages), hash routing (every page can be bookmarked), the notification corner, and
-// the page a person holding no licence sees instead of everything else.
+// The shell: the pages before sign-in, the header (product, licence switcher, the person), the
+// menu on the left as the product has it (a button opens it on a phone), hash routing (every
+// page can be bookmarked; each opens at its top, without the previous page's messages), the
+// notifications, and the page a person holding no licence sees instead of everything else.
 
 import * as api from "./api.js";
-import { announce, h, mount } from "./dom.js";
+import { announce, h, mount, quiet } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
 import * as notifications from "./notifications.js";
 import * as session from "./session.js";
-import { pageHead, problem } from "./widgets.js";
+import { disclosure, pageHead, problem } from "./widgets.js";
 import * as account from "./pages/account.js";
 import * as actions from "./pages/actions.js";
 import * as configurations from "./pages/configurations.js";
@@ -15,6 +16,7 @@ import * as dashboard from "./pages/dashboard.js";
 import * as forgot from "./pages/forgot.js";
 import * as groups from "./pages/groups.js";
 import * as keys from "./pages/keys.js";
+import * as notificationsPage from "./pages/notifications.js";
 import * as password from "./pages/password.js";
 import * as pcKey from "./pages/pc-key.js";
 import * as reports from "./pages/reports.js";
@@ -22,20 +24,24 @@ import * as signIn from "./pages/sign-in.js";
 import * as signUp from "./pages/sign-up.js";
 import * as support from "./pages/support.js";
 import * as team from "./pages/team.js";
+import * as trends from "./pages/trends.js";
 
-// The licence's pages, in the menu.
+// The licence's pages, in the menu in this order. `under`: listed beneath that entry;
+// `menu: false`: reached from a page (the dashboard's gear), not from the menu.
 const PAGES = {
   "tableau-de-bord": { nav: "nav_dashboard", page: dashboard },
+  tendances: { nav: "nav_trends", page: trends, under: "tableau-de-bord" },
   rapports: { nav: "nav_reports", page: reports },
   groupes: { nav: "nav_groups", page: groups },
   configurations: { nav: "nav_configurations", page: configurations },
   actions: { nav: "nav_actions", page: actions },
-  "cle-pc": { nav: "nav_pc_key", page: pcKey },
   assistance: { nav: "nav_support", page: support },
+  notifications: { nav: "nav_notifications", page: notificationsPage },
+  "cle-pc": { nav: "nav_pc_key", page: pcKey, menu: false },
 };
 // Old addresses kept working: bookmarks of pages since renamed.
 const ALIASES = { ticket: "assistance?nouveau" };
-// The person's pages, beside their name. `owner`: offered to a licence's owners only.
+// The person's pages, in the menu under « Compte ». `owner`: offered to a licence's owners only.
 const PERSONAL = {
   compte: { nav: "nav_account", page: account },
   equipe: { nav: "nav_team", page: team },
@@ -53,6 +59,9 @@ const SIGN_IN = "connexion";
 
 const main = document.getElementById("page");
 const top = document.getElementById("top");
+const menu = document.getElementById("menu");
+// The same icon as the tab's (index.html), next to the product's name.
+const FAVICON = document.querySelector("link[rel=icon]").href;
 let rendering = 0;
 let me = null; // GET /v1/auth/me of this session, once per session or change
 let noLicence = null; // the 403 no_licence detail, once the API answered it
@@ -106,28 +115,63 @@ async function switchTo(licenceId) {
   document.getElementById("licence-switch")?.focus();
 }
 
-function header(name) {
+// The menu's link to a route; the notifications' carries the unread count.
+function menuLink(route, nav, name) {
+  const count = route === "notifications"
+    ? h("span", { class: "count", id: "menu-unread", hidden: true }) : null;
+  return h("a", { href: `#/${route}`, "aria-current": route === name ? "page" : null },
+    h("span", {}, t(nav)), count ? " " : null, count);
+}
+
+function showUnread(feed) {
+  const count = document.getElementById("menu-unread");
+  if (!count) return;
+  count.hidden = !feed.unread;
+  count.textContent = feed.unread ? String(feed.unread) : "";
+  count.setAttribute("aria-label", t("unread", { n: feed.unread }));
+}
+
+function menuItems(name) {
   const role = current()?.role;
-  const link = (route, nav) =>
-    h("li", {}, h("a", { href: `#/${route}`, "aria-current": route === name ? "page" : null },
-      t(nav)));
+  const entries = Object.entries(PAGES).filter(([, entry]) => entry.menu !== false);
+  const beneath = (parent) => entries.filter(([, entry]) => entry.under === parent)
+    .map(([route, { nav }]) => h("li", {}, menuLink(route, nav, name)));
+  const top = entries.filter(([, entry]) => !entry.under).map(([route, { nav }]) => {
+    const children = beneath(route);
+    return h("li", {}, menuLink(route, nav, name),
+      children.length ? h("ul", { class: "sub" }, children) : null);
+  });
   const personal = Object.entries(PERSONAL)
     .filter(([, entry]) => !entry.owner || role === "owner")
-    .map(([route, { nav }]) => link(route, nav));
+    .map(([route, { nav }]) => h("li", {}, menuLink(route, nav, name)));
+  return [...top,
+    h("li", { class: "group" }, h("span", { class: "group-label", id: "menu-account" },
+      t("nav_account_group")),
+    h("ul", { class: "sub", "aria-labelledby": "menu-account" }, personal))];
+}
+
+function header(name) {
+  const list = h("ul", { id: "menu-list" }, menuItems(name));
+  const toggle = h("button", { type: "button", class: "menu-button", id: "menu-button" },
+    t("menu"));
   mount(
     top,
     h("div", { class: "top-row" },
-      h("div", { class: "brand" }, h("a", { href: `#/${HOME}` }, t("product"))),
+      disclosure(toggle, list),
+      h("div", { class: "brand" }, h("a", { href: `#/${HOME}` },
+        h("img", { src: FAVICON, alt: "", width: 24, height: 24 }),
+        h("span", { class: "brand-name" }, t("product_short")),
+        h("span", { class: "brand-long" }, t("product")))),
       switcher(),
       h("div", { class: "tools" },
         h("span", { class: "who", id: "who" }, me.user.name || me.user.email),
-        h("nav", { "aria-label": t("your_account") }, h("ul", {}, personal)),
         languageButton(),
         signOutButton())),
-    h("nav", { "aria-label": t("menu") },
-      h("ul", {}, Object.entries(PAGES).map(([route, { nav }]) => link(route, nav)))),
   );
+  mount(menu, list);
+  showUnread(notifications.current());
   top.hidden = false;
+  menu.hidden = false;
 }
 
 function forget() {
@@ -181,6 +225,7 @@ function focusFirst() {
 
 async function routePublic(turn, name, entry, params) {
   top.hidden = true;
+  menu.hidden = true;
   notifications.hide();
   if (name === SIGN_IN) forget();
   document.title = `${t(entry.title)} — ERO`;
@@ -227,6 +272,7 @@ async function route() {
       if (error instanceof api.ApiError && error.status === 401) return; // back to sign-in
       if (turn !== rendering) return;
       top.hidden = true;
+      menu.hidden = true;
       mount(main, publicPage(t("product"), problem(error.message), signOutButton()));
       return;
     }
@@ -234,6 +280,7 @@ async function route() {
   }
   if (noLicence) {
     top.hidden = true;
+    menu.hidden = true;
     notifications.hide();
     document.title = `${t("no_licence")} — ERO`;
     mount(main, noLicencePage(noLicence));
@@ -245,7 +292,7 @@ async function route() {
   document.title = `${entry ? t(entry.nav) : "ERO"} — ERO`;
   delete main.dataset.page;
   mount(main, h("p", { class: "loading", role: "status" }, t("loading")));
-  notifications.refresh(current()?.role);
+  notifications.refresh(current()?.role, name === HOME);
   const context = {
     params,
     rerender: route,
@@ -269,7 +316,12 @@ async function route() {
   main.dataset.licence = session.licence() || "";
 }
 
+notifications.onChange(showUnread);
+
 api.unauthorised.addEventListener("signout", (event) => {
+  // A page's calls run side by side: the first 401 signs the tab out, the others would only
+  // draw the sign-in page again after it took the message.
+  if (!session.token()) return;
   forget();
   session.signOut(event.detail);
   if (parseHash().name === SIGN_IN) route();
@@ -299,8 +351,13 @@ document.querySelector(".skip").addEventListener("click", (event) => {
   main.focus();
 });
 
+// A new page opens at its top, without what the previous one announced.
 window.addEventListener("hashchange", async () => {
+  quiet();
   await route();
-  if (!PUBLIC[parseHash().name] && main.dataset.page !== "sans-licence") main.focus();
+  window.scrollTo(0, 0);
+  if (!PUBLIC[parseHash().name] && main.dataset.page !== "sans-licence") {
+    main.focus({ preventScroll: true });
+  }
 });
 route();

@@ -39,3 +39,11 @@ export function announce(message, kind = "info") {
   clearTimeout(statusTimer);
   statusTimer = setTimeout(() => region.classList.remove("shown"), 6000);
 }
+
+// The live region emptied: a message belongs to the page that said it.
+export function quiet() {
+  const region = document.getElementById("status");
+  clearTimeout(statusTimer);
+  region.classList.remove("shown");
+  region.textContent = "";
+}

@@ -45,6 +45,11 @@ export function hintOf(remediation) {
   return lang() === "en" ? remediation.hint_en || remediation.hint : remediation.hint;
 }
 
+// A label before its value, as each language punctuates it: "Origine : ", "Origin: ".
+export function colon(label) {
+  return lang() === "en" ? `${label}: ` : `${label} : `;
+}
+
 export function labelOf(action) {
   return lang() === "en" ? action.label_en : action.label_fr;
 }
@@ -64,4 +69,30 @@ export function hour(iso) {
 
 export function number(value) {
   return new Intl.NumberFormat(locale()).format(value);
+}
+
+// How long an operation took, from milliseconds: "850 ms", "1,2 s", "2 min 5 s".
+export function duration(ms) {
+  if (ms < 1000) return `${number(ms)} ms`;
+  if (ms < 60_000) {
+    return `${new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(ms / 1000)} s`;
+  }
+  const seconds = Math.round(ms / 1000);
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  return [hours ? `${hours} h` : "", minutes ? `${minutes} min` : "", rest ? `${rest} s` : ""]
+    .filter(Boolean).join(" ");
+}
+
+// A share (0 to 1) as a percentage; null (nothing counted) as a dash.
+export function percent(share) {
+  if (share === null) return "—";
+  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 })
+    .format(share);
+}
+
+export function day(iso) {
+  return new Intl.DateTimeFormat(locale(), { weekday: "short", day: "numeric", month: "short" })
+    .format(new Date(iso));
 }

@@ -127,3 +127,32 @@ export function acceptedSubmit(path, bodyOf, outcome) {
     }
   };
 }
+
+// A button that shows and hides `panel` (a menu): Escape or a click elsewhere closes it.
+const openPanels = new Set();
+document.addEventListener("click", (event) => {
+  for (const closeIfOutside of openPanels) closeIfOutside(event);
+});
+
+export function disclosure(button, panel) {
+  const set = (open) => {
+    panel.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    if (open) openPanels.add(closeIfOutside);
+    else openPanels.delete(closeIfOutside);
+  };
+  const closeIfOutside = (event) => {
+    if (!button.contains(event.target) && !panel.contains(event.target)) set(false);
+  };
+  const escape = (event) => {
+    if (event.key !== "Escape" || panel.hidden) return;
+    set(false);
+    button.focus();
+  };
+  if (panel.id) button.setAttribute("aria-controls", panel.id);
+  set(false);
+  button.addEventListener("click", () => set(panel.hidden));
+  button.addEventListener("keydown", escape);
+  panel.addEventListener("keydown", escape);
+  return button;
+}

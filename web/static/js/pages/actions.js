@@ -5,9 +5,18 @@ import { announce, h } from "../dom.js";
 import { dateTime, labelOf, t } from "../i18n.js";
 import { allows } from "../session.js";
 import { cell, field, pageHead, problem, roleNote, table } from "../widgets.js";
-import { actionCatalog } from "./reports.js";
+import { actionCatalog } from "../remote-action.js";
 
 const WAITING = ["pending", "dispatched"];
+
+// Who queued it, as the audit names them: a person "Name <e-mail>" by their name, a script
+// "reader:<key name>" by its key's name.
+function author(actor) {
+  const person = /^(.+) <[^>]+>$/.exec(actor);
+  if (person) return person[1];
+  if (actor === "reader") return t("by_key");
+  return actor.replace(/^reader:/, "");
+}
 
 async function cancel(action, rerender) {
   try {
@@ -27,7 +36,7 @@ function list(id, actions, rerender, member) {
     cell(t("action"), labelOf(a)),
     cell(t("reference"), a.order_reference || "—"),
     cell(t("status"), h("span", { class: `status status-${a.status}` }, t(`status_${a.status}`))),
-    cell(t("created"), `${dateTime(a.created_at)} ${t("by")} ${a.created_by}`),
+    cell(t("created"), `${dateTime(a.created_at)} ${t("by")} ${author(a.created_by)}`),
     cell(t("expires"), dateTime(a.expires_at)),
     cell(t("result"), a.output || "—"),
     cell("", member && a.status === "pending"

@@ -1,9 +1,11 @@
-// Rapports: the full reports, every filter of the API, time presets, keyset pagination,
-// exports; each alert or error with its origin, hint, knowledge-base link and suggested action.
+// Rapports: the full reports, every filter of the API, time presets (the last 48 hours unless
+// asked otherwise), the query's total, keyset pagination, exports; each alert or error with its
+// origin, hint, knowledge-base link and suggested action.
 
-import { ApiError, get, post, request } from "../api.js";
+import { get, request } from "../api.js";
 import { announce, h } from "../dom.js";
-import { dateTime, hintOf, labelOf, t } from "../i18n.js";
+import { colon, dateTime, duration, hintOf, number, t } from "../i18n.js";
+import * as remoteAction from "../remote-action.js";
 import { allows } from "../session.js";
 import {
   cell, field, kbLink, LEVELS, levelBadge, ORIGINS, originLabel, pageHead, roleNote, table,
@@ -11,26 +13,18 @@ import {
 
 const PAGE_SIZES = ["50", "25", "100", "200"]; // the first is the default
 const PRESETS = { "1h": 3600e3, "24h": 86400e3, "48h": 172800e3, "7d": 604800e3, "30d": 2592000e3 };
+const DEFAULT_PRESET = "48h";
 const MULTI = ["level", "origin", "connector_id", "operation"];
 // Filters that arrive from links (a sync run, an error group, a configuration) and that the
-// form keeps without showing a field for them.
+// form keeps without showing a field for them (named, never by their ids).
 const CARRIED = ["config_id", "sync_id", "fingerprint"];
 
-let catalog = null;
 let trail = []; // the cursors of the pages before this one, for "previous page"
 
 // A change of licence or of person: nothing of the previous one is kept.
 export function forget() {
-  catalog = null;
+  remoteAction.forget();
   trail = [];
-}
-
-export function actionCatalog() {
-  catalog ??= get("/v1/actions/catalog").catch((error) => {
-    catalog = null;
-    throw error;
-  });
-  return catalog;
 }
 
 function pageSize(params) {
@@ -39,7 +33,8 @@ function pageSize(params) {
 
 function windowOf(params) {
   if (params.get("since") || params.get("until")) return "custom";
-  return PRESETS[params.get("window")] ? params.get("window") : "all";
+  if (params.get("window") === "all") return "all";
+  return PRESETS[params.get("window")] ? params.get("window") : DEFAULT_PRESET;
 }
 
 // The hash's filters as the API's query parameters.
@@ -49,7 +44,7 @@ function apiFilters(params) {
   for (const key of ["reference", "reference_prefix", "q", "since", "until"]) {
     query[key] = params.get(key);
   }
-  const preset = PRESETS[params.get("window")];
+  const preset = PRESETS[windowOf(params)];
   if (preset && !query.since) query.since = new Date(Date.now() - preset).toISOString();
   return query;
 }
@@ -83,7 +78,7 @@ function formToParams(form, params) {
       const value = data.get(key);
       if (value) next.set(key, new Date(value).toISOString());
     }
-  } else if (preset !== "all") {
+  } else if (preset !== DEFAULT_PRESET) {
     next.set("window", preset);
   }
   return next;
@@ -101,7 +96,17 @@ function checkboxes(name, legend, values, chosen, label) {
   );
 }
 
-function filtersForm(params) {
+// The licence's connectors by name; one asked by a link but no longer listed stays choosable.
+function connectorPicker(params, connectors) {
+  const chosen = params.get("connector_id") || "";
+  const names = connectors.map((c) => c.connector_id);
+  if (chosen && !names.includes(chosen)) names.push(chosen);
+  return h("select", { id: "f-connector", name: "connector_id" },
+    h("option", { value: "" }, t("all_connectors")),
+    names.map((name) => h("option", { value: name, selected: name === chosen }, name)));
+}
+
+function filtersForm(params, connectors) {
   const preset = windowOf(params);
   const reference = params.get("reference") || params.get("reference_prefix") || "";
   const custom = h(
@@ -136,8 +141,7 @@ function filtersForm(params) {
     h("div", { class: "row" },
       checkboxes("level", t("levels"), LEVELS, params.getAll("level"), (v) => t(`level_${v}`)),
       checkboxes("origin", t("origins"), ORIGINS, params.getAll("origin"), originLabel),
-      field("f-connector", t("connector"), h("input", { id: "f-connector", name: "connector_id",
-        value: params.get("connector_id") || "" })),
+      field("f-connector", t("connector"), connectorPicker(params, connectors)),
       field("f-operation", t("operation"), h("input", { id: "f-operation", name: "operation",
         value: params.get("operation") || "", placeholder: "order.import" })),
     ),
@@ -146,49 +150,6 @@ function filtersForm(params) {
       h("a", { href: "#/rapports", class: "button secondary" }, t("reset_filters"))),
   );
   return form;
-}
-
-function actionControl(item, actions, role) {
-  const name = item.remediation.action;
-  if (!name) return null;
-  if (name === "reset_pc_key") {
-    if (!allows(role, "owner")) return null;
-    return h("a", { href: "#/cle-pc", class: "button secondary" }, t("reset_pc_key_link"));
-  }
-  if (!allows(role, "member")) return null; // the page says why, once
-  const spec = actions.find((a) => a.action === name);
-  if (!spec) return null;
-  const note = h("span", { class: "note", role: "status" });
-  const askReference = spec.needs_order_reference && !item.reference;
-  const inputId = `ref-${item.event_id}`;
-  const input = askReference ? h("input", { id: inputId, name: "order_reference", required: true })
-    : null;
-  const label = labelOf(spec) + (spec.needs_order_reference && item.reference
-    ? ` (${item.reference})` : "");
-  const button = h("button", { type: "button", class: "queue", dataset: { action: name } },
-    t("queue_action", { label }));
-  button.addEventListener("click", async () => {
-    const reference = spec.needs_order_reference ? (item.reference || input.value.trim()) : null;
-    if (spec.needs_order_reference && !reference) {
-      input.focus();
-      note.textContent = t("order_reference");
-      return;
-    }
-    button.disabled = true;
-    try {
-      await post("/v1/actions", { action: name, order_reference: reference,
-        source_event_id: item.event_id });
-      note.textContent = t("queued", { label: labelOf(spec) });
-      announce(t("queued", { label: labelOf(spec) }));
-    } catch (error) {
-      button.disabled = false;
-      if (!(error instanceof ApiError)) throw error;
-      note.textContent = error.message;
-    }
-  });
-  return h("div", { class: "action-control" },
-    askReference ? [h("label", { for: inputId }, t("order_reference")), input] : null,
-    button, note);
 }
 
 function rows(items, actions, role) {
@@ -201,6 +162,8 @@ function rows(items, actions, role) {
       cell(t("connector"), item.connector_id),
       cell(t("operation"), item.operation),
       cell(t("reference"), h("span", { class: "reference" }, item.reference)),
+      cell(t("duration"), h("span", { class: "duration" },
+        item.duration_ms === null ? "—" : duration(item.duration_ms))),
       cell(t("message"), h("span", { class: "message" }, item.message)),
     );
     if (item.level === "success") return [main];
@@ -208,11 +171,13 @@ function rows(items, actions, role) {
     const detail = h(
       "tr",
       { class: `detail level-${item.level}`, dataset: { eventId: item.event_id } },
-      h("td", { colspan: 6 },
-        h("p", {}, h("strong", {}, `${t("origin")} : `), originLabel(item.origin)),
+      h("td", { colspan: 7 },
+        h("p", {}, h("strong", {}, colon(t("origin"))), originLabel(item.origin)),
         hint ? h("p", { class: "hint" }, hint) : null,
         kbLink(item.remediation) && h("p", {}, kbLink(item.remediation)),
-        actionControl(item, actions, role)),
+        remoteAction.actionControl(item.remediation.action,
+          { key: item.event_id, reference: item.reference, sourceEventId: item.event_id },
+          actions, role)),
     );
     return [main, detail];
   });
@@ -220,8 +185,11 @@ function rows(items, actions, role) {
 
 async function download(query, format, dialect) {
   announce(t("exporting"));
+  // Excel (FR) writes local times: the browser's own time zone.
+  const tz = dialect === "excel-fr" ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
   try {
-    const response = await request("/v1/reports/export", { params: { ...query, format, dialect } });
+    const response = await request("/v1/reports/export",
+      { params: { ...query, format, dialect, tz } });
     const disposition = response.headers.get("Content-Disposition") || "";
     const name = /filename="([^"]+)"/.exec(disposition)?.[1] || `ero-report.${format}`;
     const url = URL.createObjectURL(await response.blob());
@@ -260,28 +228,37 @@ function pager(params, page) {
     h("span", {}, t("page_n", { n: cursor && !trail.length ? "…" : trail.length + 1 })), buttons);
 }
 
+function total(page) {
+  const key = page.total_capped ? "total_capped" : "total_events";
+  return h("p", { class: "total", id: "reports-total", dataset: { total: page.total } },
+    t(key, { n: number(page.total) }));
+}
+
 export async function render({ params, role }) {
   if (!params.get("cursor")) trail = [];
   const query = apiFilters(params);
-  const [page, actions] = await Promise.all([
+  const [page, actions, connectors] = await Promise.all([
     get("/v1/reports", { ...query, limit: pageSize(params), cursor: params.get("cursor") }),
-    actionCatalog(),
+    remoteAction.actionCatalog(),
+    get("/v1/connectors"),
   ]);
-  const carried = CARRIED.filter((key) => params.get(key)).map((key) =>
-    `${key} = ${params.getAll(key).join(", ")}`);
+  const carried = CARRIED.filter((key) => params.get(key)).map((key) => t(`carried_${key}`));
   return [
     pageHead(t("reports_title")),
     allows(role, "member") ? null : roleNote(role, "member", "reports_readonly"),
-    filtersForm(params),
-    carried.length ? h("p", { class: "muted carried" }, carried.join(" · ")) : null,
-    h("div", { class: "export" }, h("span", {}, `${t("export")} : `),
+    filtersForm(params, connectors.connectors),
+    carried.length ? h("p", { class: "muted carried" }, `${colon(t("carried"))}${carried.join(", ")}`)
+      : null,
+    h("div", { class: "export" }, h("span", {}, colon(t("export"))),
       h("button", { type: "button", onclick: () => download(query, "csv") }, t("export_csv")),
       h("button", { type: "button", onclick: () => download(query, "csv", "excel-fr") },
         t("export_excel")),
       h("button", { type: "button", onclick: () => download(query, "ndjson") }, t("export_ndjson"))),
+    total(page),
     page.items.length
       ? table(t("reports_title"),
-        [t("date"), t("level"), t("connector"), t("operation"), t("reference"), t("message")],
+        [t("date"), t("level"), t("connector"), t("operation"), t("reference"), t("duration"),
+          t("message")],
         rows(page.items, actions, role), { id: "reports" })
       : h("p", { class: "empty" }, t("no_rows")),
     pager(params, page),
