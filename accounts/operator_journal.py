@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from accounts.http import AccountsState
 from accounts.service import person_actor
-from control_plane.http.audit import AuditEntry, Fingerprint, shown_document
+from control_plane.http.audit import AuditEntry, Fingerprint, audit_fields
 from infra.http_state import ClickHouseDep
 from licences.http import OPERATOR_TOKEN_ACTOR, Operator
 from query_api.instants import Instant, instant_query
@@ -74,30 +74,10 @@ async def journal(
         since=start,
         items=[
             JournalEntry(
-                licence_id=licence_id,
-                licence_name=name or None,
-                command_id=command_id,
-                issued_at=issued_at,
-                kind=kind,
-                actor=actor,
-                entity=entity,
-                entity_id=entity_id,
-                revision=revision,
-                before=shown_document(before, entity, fingerprint),
-                after=shown_document(after, entity, fingerprint),
+                licence_id=row[0],
+                licence_name=row[1] or None,
+                **audit_fields(row[2:], fingerprint),
             )
-            for (
-                licence_id,
-                name,
-                command_id,
-                issued_at,
-                kind,
-                actor,
-                entity,
-                entity_id,
-                revision,
-                before,
-                after,
-            ) in rows
+            for row in rows
         ],
     )

@@ -9,6 +9,7 @@ code hashes) are shown by no audit, their changes listed without a body.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -38,6 +39,23 @@ class AuditEntry(BaseModel):
     revision: int
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+def audit_fields(row: Sequence[Any], fingerprint: Fingerprint) -> dict[str, Any]:
+    """An AuditEntry's fields from control_audit's command_id, issued_at, kind, actor, entity,
+    entity_id, revision, before, after (in that order), the documents as a reader may see them."""
+    command_id, issued_at, kind, actor, entity, entity_id, revision, before, after = row
+    return {
+        "command_id": command_id,
+        "issued_at": issued_at,
+        "kind": kind,
+        "actor": actor,
+        "entity": entity,
+        "entity_id": entity_id,
+        "revision": revision,
+        "before": shown_document(before, entity, fingerprint),
+        "after": shown_document(after, entity, fingerprint),
+    }
 
 
 class AuditPage(BaseModel):
@@ -75,33 +93,7 @@ async def audit_of(
     rows = await store.clickhouse.arows(
         _QUERY, {"licence_id": licence_id, "entities": entities, "limit": limit}
     )
-    return AuditPage(
-        licence_id=licence_id,
-        items=[
-            AuditEntry(
-                command_id=command_id,
-                issued_at=issued_at,
-                kind=kind,
-                actor=actor,
-                entity=entity,
-                entity_id=entity_id,
-                revision=revision,
-                before=shown_document(before, entity, fingerprint),
-                after=shown_document(after, entity, fingerprint),
-            )
-            for (
-                command_id,
-                issued_at,
-                kind,
-                actor,
-                entity,
-                entity_id,
-                revision,
-                before,
-                after,
-            ) in rows
-        ],
-    )
+    return AuditPage(licence_id=licence_id, items=[audit_fields(row, fingerprint) for row in rows])
 
 
 Entities = Annotated[list[str], Query(alias="entity", description="e.g. action; repeatable")]

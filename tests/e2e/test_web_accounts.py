@@ -10,7 +10,6 @@ loopback): its failed sign-ins count against it alone, never against the whole s
 
 from __future__ import annotations
 
-import random
 import re
 import time
 import uuid
@@ -39,11 +38,6 @@ STRONG = "velours cerise sur la colline au petit matin"
 
 def new_email(tag: str) -> str:
     return f"web-{tag}-{uuid.uuid4().hex[:10]}@boutique.example"
-
-
-def new_address() -> str:
-    """A client address of the benchmarking range (RFC 2544), one per page."""
-    return f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
 
 
 def api(
@@ -144,7 +138,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def address() -> str:
-    return new_address()
+    return web.own_address()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ field it names; the diff names fields, not JSON pointers; a viewer only reads.""
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.support import browser as web
 from tests.support.accounts import person
-from tests.support.browser import PHONE, WIDE, shot, visit
+from tests.support.browser import visit
 from tests.support.pipeline import Pipeline
 from tests.support.receivers import SmtpServer
 
@@ -52,19 +51,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    # A client address of its own (RFC 2544's range): its sign-ins count against it alone.
-    address = f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
-    with web.opened(
-        browser, viewport=WIDE, extra_http_headers={"X-Forwarded-For": address}
-    ) as opened:
+    with web.opened_alone(browser) as opened:
         yield opened
-
-
-def _both_widths(page: Page, name: str) -> None:
-    shot(page, f"{name}-1366")
-    page.set_viewport_size(PHONE)
-    shot(page, f"{name}-375")
-    page.set_viewport_size(WIDE)
 
 
 def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
@@ -89,7 +77,7 @@ def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
     error = page.locator("#cfg-document-schedule_minutes-error")
     expect(error).to_have_text("Au moins 5.")
     expect(minutes).to_have_attribute("aria-invalid", "true")
-    _both_widths(page, "configuration-form-error")
+    web.shot_both_widths(page, "configuration-form-error")
 
     minutes.fill("30")
     form.get_by_role("button", name="Créer la configuration").click()
@@ -107,7 +95,7 @@ def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
     dialog = page.locator("#risky-settings")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Mode de sécurité : Sans le mode de sécurité")
-    _both_widths(page, "configuration-risk")
+    web.shot_both_widths(page, "configuration-risk")
     dialog.get_by_role("button", name="Enregistrer quand même").click()
     expect(page.locator("#versions tbody tr")).to_have_count(2)
 
@@ -119,7 +107,7 @@ def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
     raw.fill(json.dumps({**typed, "shedule": 5}))
     form.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#cfg-json-errors")).to_contain_text("shedule : Ce paramètre n'existe pas.")
-    _both_widths(page, "configuration-json")
+    web.shot_both_widths(page, "configuration-json")
     raw.fill(json.dumps({**typed, "options": {"tva": "ht"}}))
     page.get_by_role("button", name="Formulaire").click()
     expect(form.get_by_label("Options avancées")).to_have_value('{\n  "tva": "ht"\n}')
@@ -140,7 +128,7 @@ def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
     expect(page.locator("#diff")).to_contain_text("Commandes › Jours repris")
     assert "/document" not in page.locator("#diff").inner_text()
     assert not UUID.search(page.locator("main").inner_text())
-    _both_widths(page, "configuration-versions")
+    web.shot_both_widths(page, "configuration-versions")
 
     page.locator("#versions tr[data-version='1']").get_by_role("button", name="Restaurer").click()
     page.locator("#restore-version").get_by_role("button", name="Restaurer").click()
@@ -166,7 +154,7 @@ def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(
             "/v1/agent/sync", json={"pc_key": "PC-CFG-0001", "connector_id": "boutique-sud"}
         )
         assert other.json()["configuration"] is None  # its own or one for every connector
-    _both_widths(page, "configurations")
+    web.shot_both_widths(page, "configurations")
 
     # A duplicate starts from the original, is a configuration of its own, and goes away alone.
     row.get_by_role("link", name="Dupliquer").click()

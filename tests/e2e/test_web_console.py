@@ -6,7 +6,6 @@ replays a rejected line and publishes a notification a merchant then reads."""
 
 from __future__ import annotations
 
-import random
 import re
 import uuid
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from licences import Credentials
 from tests.e2e.test_console_api import refused_by_an_older_gateway
@@ -30,7 +29,6 @@ from tests.support.accounts import (
     operator_person,
     person,
 )
-from tests.support.browser import shot
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import SmtpServer
 
@@ -45,9 +43,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    # A client address of its own (RFC 2544's range): its sign-ins count against it alone.
-    address = f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
-    with web.opened(browser, extra_http_headers={"X-Forwarded-For": address}) as opened:
+    with web.opened_alone(browser) as opened:
         yield opened
 
 
@@ -74,7 +70,7 @@ def test_an_operator_opens_a_licence_from_the_console(
         "Licence « Boutique ouverte en console » créée."
     )
     wait_until(lambda: len(mails_to(smtp_server, owner)) == 1)
-    shots(page, "console-licences")
+    web.shot_both_widths(page, "console-licences")
     page.get_by_role("link", name="Ouvrir sa fiche").click()
     expect(page.locator("main h1")).to_have_text("Boutique ouverte en console")
     expect(page.locator("#licence-team")).to_contain_text(owner)
@@ -96,18 +92,6 @@ def test_a_merchant_is_told_the_console_is_not_theirs(
         "Console réservée à l'équipe de l'éditeur"
     )
     expect(page.locator("#top")).to_be_hidden()
-
-
-WIDE = ViewportSize(width=1366, height=900)
-PHONE = ViewportSize(width=375, height=812)
-
-
-def shots(page: Page, name: str) -> None:
-    """The page as it is now, at 1366 px and at 375 px (then back to 1366 px)."""
-    for size in (WIDE, PHONE):
-        page.set_viewport_size(size)
-        shot(page, f"{name}-{size['width']}")
-    page.set_viewport_size(WIDE)
 
 
 def letters_only() -> str:
@@ -189,7 +173,7 @@ def test_an_operator_ranks_the_fleet_errors_and_finds_the_versions_involved(
     assert fingerprints.index(wide["fingerprint"]) < fingerprints.index(deep["fingerprint"]), (
         "3 licences with one event each rank above 1 licence with five"
     )
-    shots(page, "console-groups")
+    web.shot_both_widths(page, "console-groups")
     page.get_by_role("link", name="7 derniers jours").click()
     expect(page.locator("nav.period-picker [aria-current='true']")).to_have_text("7 derniers jours")
     expect(wide_row.locator(".licences-affected")).to_have_text("3")
@@ -215,7 +199,7 @@ def test_an_operator_ranks_the_fleet_errors_and_finds_the_versions_involved(
             page.locator(f"#group-licences-table tr[data-licence-id='{shop.licence_id}']")
         ).to_contain_text("Sage 100 v12" if shop != fleet["shops"][2] else "EBP 2025")
     assert fleet["shops"][0].licence_id not in page.locator("main").inner_text(), "no UUID shown"
-    shots(page, "console-group")
+    web.shot_both_widths(page, "console-group")
 
     page.locator(
         f"#group-licences-table tr[data-licence-id='{fleet['shops'][0].licence_id}'] a"
@@ -236,7 +220,7 @@ def test_an_operator_finds_a_licence_suspends_it_and_attaches_an_account(
     expect(found).to_have_count(1)
     expect(found).to_contain_text("Sage 100 v12")
     expect(found).to_contain_text("Active")
-    shots(page, "console-licences-list")
+    web.shot_both_widths(page, "console-licences-list")
     found.get_by_role("link", name=name).click()
     expect(page.locator("main h1")).to_have_text(name)
 
@@ -268,7 +252,7 @@ def test_an_operator_finds_a_licence_suspends_it_and_attaches_an_account(
     expect(audit.filter(has_text="Compte rattaché : membre")).to_contain_text(
         operator_account.email
     )
-    shots(page, "console-licence")
+    web.shot_both_widths(page, "console-licence")
 
 
 def test_an_operator_replays_a_line_and_publishes_a_notification_a_merchant_reads(
@@ -293,11 +277,11 @@ def test_an_operator_replays_a_line_and_publishes_a_notification_a_merchant_read
     go_to(page, "Lignes rejetées", "lettres-mortes")
     row = page.locator("#dead-letters tbody tr", has_text=name)
     expect(row).to_contain_text("duration_ms: Extra inputs are not permitted")
-    shots(page, "console-dead-letters")
+    web.shot_both_widths(page, "console-dead-letters")
     row.get_by_role("link").first.click()
     expect(page.locator("#letter-line")).to_have_text("3")
     expect(page.locator("#letter-raw")).to_contain_text(message)
-    shots(page, "console-dead-letter")
+    web.shot_both_widths(page, "console-dead-letter")
     page.get_by_role("button", name="Rejouer la ligne").click()
     expect(page.locator("#letter-status")).to_contain_text("Rejouée")
     with pipeline.client(shop.reader_token) as reader:
@@ -314,12 +298,12 @@ def test_an_operator_replays_a_line_and_publishes_a_notification_a_merchant_read
     page.locator("#body-fr").fill("Le service sera coupé dimanche de 2 h à 3 h.")
     page.locator("#title-en").fill(f"Maintenance window {fleet['tag']}")
     page.locator("#body-en").fill("The service will be down on Sunday from 2 to 3 am.")
-    shots(page, "console-notifications-form")
+    web.shot_both_widths(page, "console-notifications-form")
     page.get_by_role("button", name="Publier").click()
     published = page.locator("#published tbody tr", has_text=title)
     expect(published).to_contain_text(name)
     expect(published).to_contain_text(operator_account.email)
-    shots(page, "console-notifications")
+    web.shot_both_widths(page, "console-notifications")
     go_to(page, "Journal", "journal")
     expect(
         page.locator("#journal tbody tr", has_text=f"Notification publiée : {title}")
@@ -327,7 +311,7 @@ def test_an_operator_replays_a_line_and_publishes_a_notification_a_merchant_read
     expect(page.locator("#journal tbody tr", has_text="Ligne rejetée rejouée")).to_contain_text(
         name
     )
-    shots(page, "console-journal")
+    web.shot_both_widths(page, "console-journal")
 
     merchant: Person = fleet["merchant"]
     with web.opened(browser) as shop_page:
@@ -384,4 +368,4 @@ def test_the_console_in_english(
         expect(page.locator("main h1")).to_have_text(heading)
         shown = page.locator("main").inner_text()
         assert not [words for words in french if words in shown], route
-    shots(page, "console-journal-en")
+    web.shot_both_widths(page, "console-journal-en")

@@ -4,24 +4,20 @@ vendor's console."""
 
 from __future__ import annotations
 
-import random
 import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support import browser as web
 from tests.support.accounts import operator_person, person
-from tests.support.browser import PHONE, shot
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import SmtpServer
 
 pytestmark = pytest.mark.pipeline
-
-WIDE = ViewportSize(width=1366, height=900)
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +27,7 @@ def browser() -> Iterator[Browser]:
 
 
 def _opened(browser: Browser) -> Iterator[Page]:
-    # A client address of its own (RFC 2544's range): its sign-ins and answers count alone.
-    address = f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
-    with web.opened(browser, extra_http_headers={"X-Forwarded-For": address}) as opened:
+    with web.opened_alone(browser) as opened:
         yield opened
 
 
@@ -45,14 +39,6 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def console(browser: Browser) -> Iterator[Page]:
     yield from _opened(browser)
-
-
-def _both_widths(page: Page, name: str) -> None:
-    page.set_viewport_size(WIDE)
-    shot(page, f"{name}-1366")
-    page.set_viewport_size(PHONE)
-    shot(page, f"{name}-375")
-    page.set_viewport_size(WIDE)
 
 
 def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(
@@ -88,7 +74,7 @@ def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(
     expect(
         page.get_by_role("heading", name="Est-ce bloquant pour la synchronisation ?")
     ).to_be_visible()
-    _both_widths(page, "aide-article")
+    web.shot_both_widths(page, "aide-article")
 
     page.get_by_role("button", name="Non", exact=True).click()
     expect(page.locator("#feedback-sorry")).to_have_text(
@@ -101,7 +87,7 @@ def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(
     page.get_by_label("Il manque des informations").check()
     comment = f"Quelle sauvegarde verrouille le dossier ? {uuid.uuid4().hex[:6]}"
     page.get_by_label("Commentaire (facultatif)").fill(comment)
-    _both_widths(page, "aide-article-non")
+    web.shot_both_widths(page, "aide-article-non")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.locator("#feedback-outcome")).to_have_text(
         "Commentaires envoyés. Nous apprécions vos efforts et nous allons corriger l'article."
@@ -114,7 +100,7 @@ def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(
     page.get_by_label("Search the knowledge base").fill("Safety MODE")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#help-results a").first).to_have_text("Safety mode stopped a sync")
-    _both_widths(page, "aide-recherche")
+    web.shot_both_widths(page, "aide-recherche")
 
     operator = operator_person(pipeline, smtp_server)
     console.goto(f"{pipeline.url}/console")
@@ -132,4 +118,4 @@ def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(
     comments = console.locator(".help-comments[data-slug='dossier-verrouille']")
     expect(comments).to_contain_text(comment)
     expect(comments).to_contain_text("Il manque des informations")
-    _both_widths(console, "console-aide")
+    web.shot_both_widths(console, "console-aide")

@@ -35,7 +35,6 @@ by its hash and read once drawn (`main[data-page]`). Screenshots land in test-ou
 
 from __future__ import annotations
 
-import random
 import re
 import uuid
 from collections.abc import Iterator
@@ -259,12 +258,11 @@ def tab(
 ) -> Iterator[tuple[Page, Walk]]:
     """A context of its own: the language chosen and, with `token`, the session signed in;
     fails if the page's JavaScript threw."""
-    address = f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
     context = browser.new_context(
         viewport=WIDTHS[width],
         locale="fr-FR" if language == "fr" else "en-GB",
         timezone_id="Europe/Paris",
-        extra_http_headers={"X-Forwarded-For": address},
+        extra_http_headers={"X-Forwarded-For": web.own_address()},
     )
     stored = {"ero.lang": language}
     signed = {"ero.token": token} if token else {}

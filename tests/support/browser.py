@@ -3,6 +3,7 @@ on the pages again and again (sign in, follow a route, take a screenshot)."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,8 +56,32 @@ def opened(browser: Browser, **context: Any) -> Iterator[Page]:
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+def own_address() -> str:
+    """A client address of the benchmarking range (RFC 2544), one per page: its sign-ins and
+    answers count against it alone (X-Forwarded-For, which the API trusts from the loopback)."""
+    return f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
+@contextmanager
+def opened_alone(browser: Browser, viewport: ViewportSize = WIDE) -> Iterator[Page]:
+    """`opened`, from a client address of its own."""
+    with opened(
+        browser, viewport=viewport, extra_http_headers={"X-Forwarded-For": own_address()}
+    ) as page:
+        yield page
+
+
 def shot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def shot_both_widths(page: Page, name: str) -> None:
+    """The page as it is now at 1366 px and at 375 px (`name`-1366, `name`-375), then back to
+    1366 px."""
+    for size in (WIDE, PHONE):
+        page.set_viewport_size(size)
+        shot(page, f"{name}-{size['width']}")
+    page.set_viewport_size(WIDE)
 
 
 def visit(page: Page, route: str) -> None:
