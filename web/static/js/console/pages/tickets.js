@@ -56,8 +56,14 @@ function filters(params, licences, chosenName) {
     autocomplete: "off", placeholder: t("console_support_licence_search"),
     oninput: async () => {
       const mine = ++asked;
-      const found = await licenceOptions(search.value.trim(),
-        chosen ? { id: chosen, name: chosenName } : null);
+      let found;
+      try {
+        found = await licenceOptions(search.value.trim(),
+          chosen ? { id: chosen, name: chosenName } : null);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        return; // the options offered stay as they were
+      }
       if (mine !== asked) return; // a later search answered first
       licence.replaceChildren(all(), found.map(([id, name]) => licenceOption(id, name, chosen)));
     } });
@@ -175,9 +181,12 @@ function deliveries(list) {
 }
 
 function assigneePicker(ticket, operators, change) {
+  const offered = ticket.assignee && !operators.some((o) => o.email === ticket.assignee)
+    ? [...operators, { email: ticket.assignee }]
+    : operators;
   const select = h("select", { id: "assignee-pick", name: "assignee" },
     h("option", { value: "" }, t("console_support_nobody")),
-    operators.map((o) => h("option", { value: o.email, selected: o.email === ticket.assignee },
+    offered.map((o) => h("option", { value: o.email, selected: o.email === ticket.assignee },
       o.name ? `${o.name} (${o.email})` : o.email)));
   const assign = (event) => {
     const email = select.value || null;
