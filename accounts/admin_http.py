@@ -169,6 +169,28 @@ class OperatorAccount(BaseModel):
     operator: bool
 
 
+MAX_OPERATORS = 500
+"""Operators listed at most: the vendor's team is a few people."""
+
+
+@router.get(
+    "/v1/admin/operators",
+    response_model=list[OperatorAccount],
+    summary="The vendor's operators",
+    description=f"Every operator account (at most {MAX_OPERATORS}), by name then e-mail: "
+    "whom a ticket can be assigned to.",
+)
+async def list_operators(_: OperatorPrincipal, accounts: AccountsState) -> list[OperatorAccount]:
+    found = await accounts.store.operators()
+    found.sort(key=lambda user: ((user.name or user.email).casefold(), user.email))
+    return [
+        OperatorAccount(
+            user_id=user.user_id, email=user.email, name=user.name, operator=user.operator
+        )
+        for user in found[:MAX_OPERATORS]
+    ]
+
+
 @router.post(
     "/v1/admin/operators",
     status_code=status.HTTP_201_CREATED,

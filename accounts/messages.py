@@ -1,167 +1,26 @@
-"""The e-mails an account receives: French first, then English, in the text and the HTML part.
-
-Each message is written once, as blocks (paragraphs, lists, buttons) per language; both parts
-are rendered from them, so the text and the HTML say the same. The HTML holds no external
-image or stylesheet (clients block them, and they would tell a tracker the mail was opened):
-inline styles only, every value escaped.
-"""
+"""The e-mails an account receives, written with infra/mail_layout.py (French first, then
+English, in the text and the HTML part)."""
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
-from zoneinfo import ZoneInfo
 
 from accounts.password_policy import MAX_CHARS, MIN_CHARS
 from infra.mail import Mail
-from schemas.accounts import LinkPurpose, RoleName
-
-PRODUCT = "E-Connecteur Cloud"
-PARIS = ZoneInfo("Europe/Paris")
-
-# Written out, not taken from the system's locale: servers rarely have a French one.
-_MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-_MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def date_fr(at: datetime) -> str:
-    """« 2 décembre 2026 à 03:59 », in Paris time (« 1er » for the first of the month)."""
-    local = at.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
-    return f"{day} {_MONTHS_FR[local.month - 1]} {local.year} à {local:%H:%M}"
-
-
-def date_en(at: datetime) -> str:
-    """ "December 2, 2026 at 03:59", in Paris time."""
-    local = at.astimezone(PARIS)
-    return f"{_MONTHS_EN[local.month - 1]} {local.day}, {local.year} at {local:%H:%M}"
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Bullets:
-    items: tuple[str, ...]
-
-
-Block = str | Bullets | Button
-"""A paragraph, a bulleted list, or a link shown as a button (and spelled out below it)."""
-
-
-@dataclass(frozen=True)
-class Version:
-    """One language of a message."""
-
-    lang: Literal["fr", "en"]
-    greeting: str
-    blocks: tuple[Block, ...]
-    closing: str
-
-
-_FR_FOOTER = "Cet e-mail vous est envoyé automatiquement : merci de ne pas y répondre."
-_EN_FOOTER = "This e-mail is sent automatically: please do not reply to it."
-_SEPARATOR = "-" * 60
-
-
-def _text_block(block: Block, lang: str) -> str:
-    match block:
-        case Button(label, url):
-            return f"{label} :\n{url}" if lang == "fr" else f"{label}:\n{url}"
-        case Bullets(items):
-            return "\n".join(f"  - {item}" for item in items)
-        case str():
-            return block
-
-
-def _text(version: Version) -> str:
-    blocks = [_text_block(block, version.lang) for block in version.blocks]
-    footer = _FR_FOOTER if version.lang == "fr" else _EN_FOOTER
-    return "\n\n".join([version.greeting, *blocks, version.closing, footer])
-
-
-_BUTTON_STYLE = (
-    "display:inline-block;padding:12px 24px;background:#1d4f91;color:#ffffff;"
-    "font-weight:bold;text-decoration:none;border-radius:4px"
+from infra.mail_layout import (
+    CLOSING_EN,
+    CLOSING_FR,
+    PRODUCT,
+    Bullets,
+    Button,
+    Version,
+    bilingual_mail,
+    date_en,
+    date_fr,
+    hello_en,
+    hello_fr,
 )
-_P = '<p style="margin:0 0 16px">'
-
-
-def _html_block(block: Block, lang: str) -> str:
-    e = html.escape
-    match block:
-        case Button(label, url):
-            fallback = (
-                "Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :"
-                if lang == "fr"
-                else "If the button does not work, copy this link into your browser:"
-            )
-            return (
-                f'<p style="margin:24px 0"><a href="{e(url)}" style="{_BUTTON_STYLE}">'
-                f"{e(label)}</a></p>\n"
-                f'<p style="margin:0 0 16px;font-size:13px;color:#555555">{e(fallback)}<br>'
-                f'<a href="{e(url)}" style="color:#1d4f91;word-break:break-all">{e(url)}</a></p>'
-            )
-        case Bullets(items):
-            lines = "".join(f"<li>{e(item)}</li>" for item in items)
-            return f'<ul style="margin:0 0 16px;padding-left:24px">{lines}</ul>'
-        case str():
-            return f"{_P}{e(block)}</p>"
-
-
-def _html_version(version: Version) -> str:
-    footer = _FR_FOOTER if version.lang == "fr" else _EN_FOOTER
-    body = "\n".join(_html_block(block, version.lang) for block in version.blocks)
-    return (
-        f'<div lang="{version.lang}">\n'
-        f"{_P}{html.escape(version.greeting)}</p>\n{body}\n"
-        f"{_P}{html.escape(version.closing)}</p>\n"
-        f'<p style="margin:0;font-size:12px;color:#777777">{html.escape(footer)}</p>\n</div>'
-    )
-
-
-def _mail(to: str, subject_fr: str, subject_en: str, fr: Version, en: Version) -> Mail:
-    subject = f"{subject_fr} / {subject_en}"
-    text = "\n\n".join(["(English version below)", _text(fr), _SEPARATOR, _text(en)])
-    html_part = (
-        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(subject)}</title>\n</head>\n"
-        '<body style="margin:0;padding:24px;background:#f4f5f7;font-family:Arial,Helvetica,'
-        'sans-serif;font-size:15px;line-height:1.5;color:#222222">\n'
-        '<div style="max-width:600px;margin:0 auto;padding:32px;background:#ffffff;'
-        'border-radius:6px">\n'
-        f'<p style="margin:0 0 24px;font-size:18px;font-weight:bold;color:#1d4f91">'
-        f"{PRODUCT}</p>\n"
-        '<p style="margin:0 0 24px;font-size:12px;color:#777777">English version below</p>\n'
-        f"{_html_version(fr)}\n"
-        '<hr style="margin:32px 0;border:0;border-top:1px solid #dddddd">\n'
-        f"{_html_version(en)}\n</div>\n</body>\n</html>\n"
-    )
-    return Mail(to=to, subject=subject, text=text, html=html_part)
-
-
-def _hello_fr(name: str | None) -> str:
-    return f"Bonjour {name}," if name else "Bonjour,"
-
-
-def _hello_en(name: str | None) -> str:
-    return f"Hello {name}," if name else "Hello,"
-
-
-_CLOSING_FR = f"L’équipe {PRODUCT}"
-_CLOSING_EN = f"The {PRODUCT} team"
+from schemas.accounts import LinkPurpose, RoleName
 
 _PASSWORD_FORMAT_FR = (
     "Le format de mot de passe requiert :",
@@ -201,13 +60,13 @@ def password_link(
     choose a new one (a forgotten password)."""
     fr_until, en_until = date_fr(expires_at), date_en(expires_at)
     if purpose == "reset":
-        return _mail(
+        return bilingual_mail(
             to,
             f"Réinitialisez votre mot de passe {PRODUCT}",
             "Reset your password",
             Version(
                 "fr",
-                _hello_fr(name),
+                hello_fr(name),
                 (
                     "Nous avons reçu une demande de réinitialisation du mot de passe de votre "
                     f"compte {PRODUCT} ({to}).",
@@ -218,11 +77,11 @@ def password_link(
                     "Vous n’avez rien demandé ? Ignorez simplement cet e-mail : votre mot de "
                     "passe actuel reste inchangé.",
                 ),
-                _CLOSING_FR,
+                CLOSING_FR,
             ),
             Version(
                 "en",
-                _hello_en(name),
+                hello_en(name),
                 (
                     f"We received a request to reset the password of your {PRODUCT} account "
                     f"({to}).",
@@ -232,7 +91,7 @@ def password_link(
                     "If you did not ask for this, just ignore this e-mail: your current password "
                     "stays as it is.",
                 ),
-                _CLOSING_EN,
+                CLOSING_EN,
             ),
         )
     if licence_name or inviter:
@@ -259,13 +118,13 @@ def password_link(
             f"Your {PRODUCT} account ({to}) is created. All that is left is to create your "
             "password to reach your synchronisation reports."
         )
-    return _mail(
+    return bilingual_mail(
         to,
         f"Créez votre mot de passe {PRODUCT}",
         "Create your password",
         Version(
             "fr",
-            _hello_fr(name),
+            hello_fr(name),
             (
                 opening_fr,
                 Button("Créer mon mot de passe", link),
@@ -274,11 +133,11 @@ def password_link(
                 "Vous n’êtes pas à l’origine de cette demande ? Ignorez cet e-mail : sans mot "
                 "de passe, personne ne peut se connecter à ce compte.",
             ),
-            _CLOSING_FR,
+            CLOSING_FR,
         ),
         Version(
             "en",
-            _hello_en(name),
+            hello_en(name),
             (
                 opening_en,
                 Button("Create my password", link),
@@ -287,7 +146,7 @@ def password_link(
                 "If you did not ask for this, ignore this e-mail: without a password, no one can "
                 "sign in to this account.",
             ),
-            _CLOSING_EN,
+            CLOSING_EN,
         ),
     )
 
@@ -295,7 +154,7 @@ def password_link(
 def already_registered(to: str, sign_in_url: str, forgot_url: str) -> Mail:
     """Someone tried to sign up with an address that has an account: the answer to the sign-up
     is the same either way, this e-mail tells the owner of the address."""
-    return _mail(
+    return bilingual_mail(
         to,
         f"Vous avez déjà un compte {PRODUCT}",
         "You already have an account",
@@ -312,7 +171,7 @@ def already_registered(to: str, sign_in_url: str, forgot_url: str) -> Mail:
                 "Vous n’êtes pas à l’origine de cette demande ? Ignorez cet e-mail : votre "
                 "compte n’a pas été modifié.",
             ),
-            _CLOSING_FR,
+            CLOSING_FR,
         ),
         Version(
             "en",
@@ -326,7 +185,7 @@ def already_registered(to: str, sign_in_url: str, forgot_url: str) -> Mail:
                 Button("Choose a new password", forgot_url),
                 "If you did not ask for this, ignore this e-mail: your account was not changed.",
             ),
-            _CLOSING_EN,
+            CLOSING_EN,
         ),
     )
 
@@ -337,7 +196,7 @@ def failed_sign_ins(to: str, count: int, address: str, at: datetime, forgot_url:
         "tentative de connexion échouée" if count == 1 else "tentatives de connexion échouées"
     )
     attempts_en = "failed sign-in attempt" if count == 1 else "failed sign-in attempts"
-    return _mail(
+    return bilingual_mail(
         to,
         f"Tentatives de connexion échouées sur votre compte {PRODUCT}",
         "Failed sign-in attempts on your account",
@@ -354,7 +213,7 @@ def failed_sign_ins(to: str, count: int, address: str, at: datetime, forgot_url:
                 "La double authentification (une application d’authentification sur votre "
                 "téléphone) protège encore mieux votre compte.",
             ),
-            _CLOSING_FR,
+            CLOSING_FR,
         ),
         Version(
             "en",
@@ -368,7 +227,7 @@ def failed_sign_ins(to: str, count: int, address: str, at: datetime, forgot_url:
                 "Two-factor authentication (an authenticator app on your phone) protects "
                 "your account even better.",
             ),
-            _CLOSING_EN,
+            CLOSING_EN,
         ),
     )
 
@@ -393,38 +252,38 @@ def licence_attached(
     to: str, name: str | None, licence_name: str, role: RoleName, sign_in_url: str
 ) -> Mail:
     """An existing account was given a licence, or a new role in one."""
-    return _mail(
+    return bilingual_mail(
         to,
         f"Accès à la licence « {licence_name} » sur {PRODUCT}",
         f"Access to the licence “{licence_name}”",
         Version(
             "fr",
-            _hello_fr(name),
+            hello_fr(name),
             (
                 f"Votre compte {PRODUCT} ({to}) a désormais accès à la licence "
                 f"« {licence_name} », avec le rôle {_ROLES_FR[role]}.",
                 "Connectez-vous avec votre mot de passe habituel pour la retrouver.",
                 Button("Me connecter", sign_in_url),
             ),
-            _CLOSING_FR,
+            CLOSING_FR,
         ),
         Version(
             "en",
-            _hello_en(name),
+            hello_en(name),
             (
                 f"Your {PRODUCT} account ({to}) now has access to the licence "
                 f"“{licence_name}”, with the role {_ROLES_EN[role]}.",
                 "Sign in with your usual password to find it.",
                 Button("Sign in", sign_in_url),
             ),
-            _CLOSING_EN,
+            CLOSING_EN,
         ),
     )
 
 
 def password_changed(to: str, at: datetime, forgot_url: str) -> Mail:
     """The password of an account was changed; its other sessions were signed out."""
-    return _mail(
+    return bilingual_mail(
         to,
         f"Votre mot de passe {PRODUCT} a été modifié",
         "Your password was changed",
@@ -441,7 +300,7 @@ def password_changed(to: str, at: datetime, forgot_url: str) -> Mail:
                 "contactez notre assistance.",
                 Button("Réinitialiser mon mot de passe", forgot_url),
             ),
-            _CLOSING_FR,
+            CLOSING_FR,
         ),
         Version(
             "en",
@@ -455,6 +314,6 @@ def password_changed(to: str, at: datetime, forgot_url: str) -> Mail:
                 "choose a new password right away, then contact our support.",
                 Button("Reset my password", forgot_url),
             ),
-            _CLOSING_EN,
+            CLOSING_EN,
         ),
     )

@@ -112,6 +112,11 @@ class AccountStore:
         rows = await self.control.clickhouse.arows(_OPERATORS, {"accounts": ACCOUNTS})
         return [UserDoc.model_validate_json(body) for (body,) in rows]
 
+    async def is_operator(self, email: str) -> bool:
+        """Whether `email` is an operator's (control_plane's OperatorRoster: ticket assignees)."""
+        wanted = email_key(email)
+        return any(email_key(user.email) == wanted for user in await self.operators())
+
     async def licences_of(self, user_id: str) -> list[LicenceHeld]:
         rows = await self.control.clickhouse.arows(_LICENCES_OF, {"user_id": user_id})
         return [_held(row) for row in rows]

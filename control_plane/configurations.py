@@ -57,6 +57,17 @@ async def active_configuration(
     return own or await _active_for(bus, licence_id, EVERY_CONNECTOR)
 
 
+async def active_configurations(bus: ControlBus, licence_id: str) -> list[ConfigurationDoc]:
+    """Every connector's active configuration (the one for every connector first, then by
+    connector)."""
+    active = await active_ids(bus, licence_id)
+    if not active:
+        return []
+    held = await bus.store.current([licence_id], Entity.CONFIGURATION)
+    found = [revision.doc(ConfigurationDoc) for revision in held if is_active(revision, active)]
+    return sorted(found, key=lambda doc: doc.connector_id or "")
+
+
 _SCHEMA: dict[str, Any] = ConfigurationRequest.model_json_schema()
 
 

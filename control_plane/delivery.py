@@ -1,6 +1,8 @@
 """Delivering support tickets to the vendor, retried until delivered: a webhook (JSON POST)
 and/or an e-mail to the support mailbox (infra/mail.py's mailer: the SMTP server as configured,
-STARTTLS and login included, or else the outbox).
+STARTTLS and login included, or else the outbox); and the support's answers and resolutions to
+the merchant, e-mailed to the ticket's contact e-mail the same way (channel `merchant`, one
+delivery per notice, control_plane/ticket_notices.py).
 
 Every ticket lands in the support inbox (the console) whatever is configured; each configured
 channel gets its delivery (entity ticket_delivery, one per ticket and channel) recorded
@@ -8,7 +10,8 @@ channel gets its delivery (entity ticket_delivery, one per ticket and channel) r
 one worker, the one consuming the tickets' partition of the control topic) reads the
 outstanding ones from ClickHouse, so a restart finds them again, tries at most `per_pass` of
 those due, and records each outcome: delivered, or failing with the error, the attempts, and
-when to try again (exponential backoff, capped).
+when to try again (exponential backoff, capped). A replay of the control topic projects the
+same revisions again, a delivered one included: nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -25,10 +28,17 @@ import structlog
 
 from control_plane.bus import ControlBus, new_event
 from control_plane.store import Revision
+from control_plane.ticket_notices import notice_mail
 from control_plane.tickets import TicketStore
 from infra.log_producer import LogUnavailable
 from infra.mail import Mail, Mailer, MailUnavailable
-from schemas.control import DeliveryChannel, Entity, TicketDeliveryDoc, TicketDoc
+from schemas.control import (
+    DeliveryChannel,
+    Entity,
+    MerchantNotice,
+    TicketDeliveryDoc,
+    TicketDoc,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +53,7 @@ class TicketChannel(Protocol):
     @property
     def name(self) -> DeliveryChannel: ...
 
-    async def deliver(self, ticket: TicketDoc) -> str:
+    async def deliver(self, ticket: TicketDoc, delivery: TicketDeliveryDoc) -> str:
         """Deliver or raise DeliveryFailed; returns what the receiver answered."""
         ...
 
@@ -60,7 +70,7 @@ class WebhookChannel:
     def name(self) -> DeliveryChannel:
         return "webhook"
 
-    async def deliver(self, ticket: TicketDoc) -> str:
+    async def deliver(self, ticket: TicketDoc, delivery: TicketDeliveryDoc) -> str:
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
                 response = await client.post(
@@ -89,6 +99,11 @@ def ticket_mail(ticket: TicketDoc, to: str) -> Mail:
         f"ERP version: {ticket.agent.erp_version or '-'}",
         f"Shop version: {ticket.agent.shop_version or '-'}",
         f"Active configuration: {configuration.name if configuration else '-'}",
+        *(
+            f"  connector {c.connector_id}: {c.name}"
+            for c in ticket.active_configurations
+            if c.connector_id
+        ),
         "",
         "Error groups (last 48 h):",
         *(f"  {g.count} x [{g.operation}/{g.origin}] {g.message}" for g in ticket.error_groups),
@@ -111,12 +126,33 @@ class EmailChannel:
     def name(self) -> DeliveryChannel:
         return "email"
 
-    async def deliver(self, ticket: TicketDoc) -> str:
-        try:
-            await self._mailer.send(ticket_mail(ticket, self._to))
-        except MailUnavailable as exc:
-            raise DeliveryFailed(str(exc)) from exc
-        return f"sent to {self._to}"
+    async def deliver(self, ticket: TicketDoc, delivery: TicketDeliveryDoc) -> str:
+        return await _send(self._mailer, ticket_mail(ticket, self._to))
+
+
+class MerchantChannel:
+    """The support's answer, or the resolution, e-mailed to the ticket's contact e-mail."""
+
+    def __init__(self, mailer: Mailer, public_url: str) -> None:
+        self._mailer, self._public_url = mailer, public_url
+
+    @property
+    def name(self) -> DeliveryChannel:
+        return "merchant"
+
+    async def deliver(self, ticket: TicketDoc, delivery: TicketDeliveryDoc) -> str:
+        notice = delivery.notice or "answered"
+        return await _send(
+            self._mailer, notice_mail(ticket, notice, delivery.message, self._public_url)
+        )
+
+
+async def _send(mailer: Mailer, mail: Mail) -> str:
+    try:
+        await mailer.send(mail)
+    except MailUnavailable as exc:
+        raise DeliveryFailed(str(exc)) from exc
+    return f"sent to {mail.to}"
 
 
 @dataclass(frozen=True)
@@ -126,6 +162,8 @@ class SupportDelivery:
 
     webhook_url: str | None
     support_email: str | None
+    public_url: str
+    """Where merchants open the web interface: the base of the link to their ticket."""
     interval_seconds: float = 5.0
     """How often the desk looks for deliveries due."""
     per_pass: int = 20
@@ -145,7 +183,7 @@ class SupportDelivery:
             found.append(WebhookChannel(self.webhook_url))
         if self.support_email:
             found.append(EmailChannel(mailer, self.support_email))
-        return found
+        return [*found, MerchantChannel(mailer, self.public_url)]
 
 
 def delivery_id(ticket_id: str, channel: str) -> str:
@@ -165,6 +203,23 @@ def pending_deliveries(
         )
         for c in channels
     ]
+
+
+def merchant_notice(
+    ticket: TicketDoc, notice: MerchantNotice, key: str, message: str | None = None
+) -> tuple[str, TicketDeliveryDoc]:
+    """A notice to the merchant, due at once, and its delivery's id (`key`: what it is about,
+    a reply's id or the resolution's, so each notice is delivered once)."""
+    now = datetime.now(UTC)
+    doc = TicketDeliveryDoc(
+        ticket_id=ticket.ticket_id,
+        channel="merchant",
+        notice=notice,
+        message=message,
+        state="pending",
+        next_attempt_at=now,
+    )
+    return delivery_id(ticket.ticket_id, f"merchant:{notice}:{key}"), doc
 
 
 def after_attempt(
@@ -228,7 +283,7 @@ class DeliveryDesk:
     ) -> None:
         detail, error = None, None
         try:
-            detail = await channel.deliver(ticket)
+            detail = await channel.deliver(ticket, delivery)
         except DeliveryFailed as exc:
             error = str(exc)
             log.warning(

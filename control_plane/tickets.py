@@ -129,7 +129,8 @@ class TicketStore:
     async def thread(self, licence_id: str, ticket_id: str) -> Thread:
         rows = await self.clickhouse.arows(
             _PARTS,
-            {"licence_id": licence_id, "prefix": f"{ticket_id}:", "limit": MAX_THREAD + 2},
+            # Beside the replies, the vendor's deliveries and one e-mail per answer at most.
+            {"licence_id": licence_id, "prefix": f"{ticket_id}:", "limit": 2 * MAX_THREAD + 2},
         )
         replies, deliveries = [], []
         for entity, *columns in rows:
@@ -139,7 +140,7 @@ class TicketStore:
             else:
                 deliveries.append(revision.doc(TicketDeliveryDoc))
         replies.sort(key=lambda reply: reply.created_at)
-        deliveries.sort(key=lambda delivery: delivery.channel)
+        deliveries.sort(key=lambda delivery: (delivery.channel, delivery.next_attempt_at))
         return Thread(replies[-MAX_THREAD:], deliveries)
 
     async def outstanding(self, limit: int) -> list[tuple[str, Revision]]:

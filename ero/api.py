@@ -29,6 +29,7 @@ from control_plane.help import ViewCounter
 from control_plane.http.account import router as account_router
 from control_plane.http.actions import ActionPolicy
 from control_plane.http.actions import router as actions_router
+from control_plane.http.admin_tickets import OperatorRoster
 from control_plane.http.admin_tickets import router as admin_tickets_router
 from control_plane.http.agent import router as agent_router
 from control_plane.http.audit import router as audit_router
@@ -101,6 +102,7 @@ class ApiState:
     help_views: ViewCounter
     help_limiter: WriteLimiter
     replay_audit: ControlReplayAudit
+    operator_roster: OperatorRoster
 
 
 def app_state(
@@ -119,9 +121,10 @@ def app_state(
         ControlStore(clickhouse),
         visible_timeout=deployment.settings.control_visible_timeout_seconds,
     )
+    account_store = AccountStore(control.store)
     accounts = Accounts(
         control,
-        AccountStore(control.store),
+        account_store,
         mailer(deployment.mail),
         deployment.account_policy,
         SignInThrottle(deployment.sign_in_limits),
@@ -147,6 +150,7 @@ def app_state(
         help_views=ViewCounter(control),
         help_limiter=WriteLimiter(deployment.help_feedback_limits),
         replay_audit=ControlReplayAudit(control),
+        operator_roster=account_store,
     )
 
 

@@ -115,6 +115,7 @@ class Deployment:
         return SupportDelivery(
             webhook_url=s.ticket_webhook_url,
             support_email=s.support_email,
+            public_url=s.public_url or s.resolved_api_url,
             interval_seconds=s.ticket_delivery_interval_seconds,
         )
 

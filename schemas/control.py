@@ -314,6 +314,12 @@ class TicketDoc(Document):
     agent: AgentDoc
     agent_reported_at: datetime | None = None
     active_configuration: ConfigurationDoc | None
+    """What a connector without its own configuration loads."""
+    active_configurations: list[ConfigurationDoc] = Field(
+        default_factory=list,
+        description="Each connector's active configuration when the ticket was opened "
+        "(`connector_id` null: the one for every connector without its own).",
+    )
     error_groups: list[ErrorGroup]
     status: Annotated[TicketStatus, BeforeValidator(_ticket_status)]
     created_at: datetime
@@ -331,13 +337,19 @@ class TicketReplyDoc(Document):
     created_at: datetime
 
 
-DeliveryChannel = Literal["webhook", "email"]
+DeliveryChannel = Literal["webhook", "email", "merchant"]
+"""To the vendor: its webhook, its support mailbox; to the merchant: the ticket's e-mail."""
 DeliveryState = Literal["pending", "delivered", "failing"]
+MerchantNotice = Literal["answered", "resolved"]
 
 
 class TicketDeliveryDoc(Document):
     ticket_id: str
     channel: DeliveryChannel
+    notice: MerchantNotice | None = Field(
+        None, description="What the merchant is told (channel `merchant` only)."
+    )
+    message: str | None = Field(None, description="The support's answer, when `answered`.")
     state: DeliveryState
     attempts: int = 0
     last_error: str | None = None

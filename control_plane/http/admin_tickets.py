@@ -1,16 +1,21 @@
 """The vendor's support inbox (operators only): every licence's tickets, one ticket with the
 context it was opened with (recent errors, configuration, versions), its thread and deliveries;
-an operator replies, assigns, resolves and reopens. Each of these is a control event under the
-ticket's licence, its actor the operator: the licence's audit trail lists them."""
+an operator replies, assigns (to any operator), resolves and reopens. Each of these is a control
+event under the ticket's licence, its actor the operator: the licence's audit trail lists them.
+An answer and a resolution are e-mailed to the merchant (a `merchant` delivery, retried until
+delivered: control_plane/delivery.py)."""
 
 from __future__ import annotations
 
+import uuid
 from email.utils import parseaddr
-from typing import Annotated
+from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
+from control_plane.bus import new_event
+from control_plane.delivery import merchant_notice
 from control_plane.http.common import COMMAND, COMMANDS, Bus, StorableBody, commit
 from control_plane.http.tickets import (
     Before,
@@ -23,9 +28,13 @@ from control_plane.http.tickets import (
     tickets_of,
 )
 from control_plane.tickets import StoredTicket, TicketStore
-from infra.http_errors import NotFound, errors
+from infra.http_errors import NotFound, errors, invalid
+from infra.http_state import from_state
 from licences.http import OperatorPrincipal, operator_rate_limited
 from schemas.control import (
+    ControlEvent,
+    Entity,
+    MerchantNotice,
     TicketAssignRequest,
     TicketDeliveryDoc,
     TicketDoc,
@@ -38,6 +47,15 @@ router = APIRouter(tags=["operators"], dependencies=[StorableBody])
 
 # Counted with the control commands' limit (ERO_RATE_LIMIT_COMMANDS), per operator.
 OperatorLimit = operator_rate_limited(COMMANDS)
+
+
+class OperatorRoster(Protocol):
+    """Who the vendor's operators are (accounts, a layer above: the root sets it)."""
+
+    async def is_operator(self, email: str) -> bool: ...
+
+
+Roster = Annotated[OperatorRoster, Depends(from_state("operator_roster", OperatorRoster))]
 
 
 class InboxTicket(BaseModel):
@@ -72,6 +90,26 @@ async def _names(store: TicketStore, licence_ids: set[str]) -> dict[str, str]:
         {"ids": sorted(licence_ids)},
     )
     return dict(rows)
+
+
+def _notice(
+    ticket: TicketDoc,
+    licence_id: str,
+    notice: MerchantNotice,
+    key: str,
+    message: str | None = None,
+) -> ControlEvent:
+    """The merchant's e-mail about `ticket`, pending: the delivery desk sends it."""
+    entity_id, delivery = merchant_notice(ticket, notice, key, message)
+    return new_event(
+        licence_id=licence_id,
+        kind="ticket.delivery_attempted",
+        actor="system",
+        entity=Entity.TICKET_DELIVERY,
+        entity_id=entity_id,
+        after=delivery,
+        status=delivery.state,
+    )
 
 
 async def _found(store: TicketStore, number: str) -> StoredTicket:
@@ -153,7 +191,7 @@ async def answer(
     bus: Bus,
     response: Response,
 ) -> TicketReplyDoc:
-    """An answer to an open ticket puts it in progress."""
+    """An answer to an open ticket puts it in progress; it is e-mailed to the merchant."""
     store = tickets_of(bus)
     licence_id = (await _found(store, number)).licence_id
     async with bus.lock(licence_id):
@@ -164,7 +202,8 @@ async def answer(
         change = ticket_change(
             stored.revision, licence_id, operator.actor, "ticket.replied", {"status": status_after}
         )
-        await commit(bus, [event, change], response)
+        notice = _notice(ticket, licence_id, "answered", reply.reply_id, body.message)
+        await commit(bus, [event, change, notice], response)
     return reply
 
 
@@ -182,6 +221,7 @@ async def set_status(
     bus: Bus,
     response: Response,
 ) -> AdminTicketThread:
+    """A resolution is e-mailed to the merchant."""
     store = tickets_of(bus)
     licence_id = (await _found(store, number)).licence_id
     async with bus.lock(licence_id):
@@ -191,7 +231,10 @@ async def set_status(
                 stored.revision, licence_id, operator.actor, "ticket.status_set",
                 {"status": body.status},
             )  # fmt: skip
-            await commit(bus, [change], response)
+            events = [change]
+            if body.status == "resolved":
+                events.append(_notice(stored.ticket, licence_id, "resolved", str(uuid.uuid4())))
+            await commit(bus, events, response)
     return await _thread(store, await _found(store, number))
 
 
@@ -207,9 +250,19 @@ async def assign(
     body: TicketAssignRequest,
     operator: OperatorPrincipal,
     bus: Bus,
+    roster: Roster,
     response: Response,
 ) -> AdminTicketThread:
-    """An open ticket given to someone is in progress."""
+    """An open ticket given to someone is in progress. The assignee is one of the operators
+    (`GET /v1/admin/operators`), else 422 `assignee_not_operator`."""
+    if body.assignee and not await roster.is_operator(body.assignee):
+        raise invalid(
+            "body",
+            "assignee",
+            f"{body.assignee} is not one of the vendor's operators",
+            fr=f"{body.assignee} n'est pas un opérateur de l'éditeur",
+            code="assignee_not_operator",
+        )
     store = tickets_of(bus)
     licence_id = (await _found(store, number)).licence_id
     async with bus.lock(licence_id):

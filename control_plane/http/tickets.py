@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from control_plane.bus import ControlBus, new_event
-from control_plane.configurations import active_configuration
+from control_plane.configurations import active_configuration, active_configurations
 from control_plane.delivery import SupportDelivery, delivery_id, pending_deliveries
 from control_plane.http.common import COMMAND, Bus, StorableBody, TicketLimit, commit
 from control_plane.store import Revision
@@ -80,6 +80,10 @@ class TicketDraft(BaseModel):
     agent: AgentDoc
     agent_reported_at: datetime | None
     active_configuration: ConfigurationDoc | None
+    active_configurations: list[ConfigurationDoc] = Field(
+        description="Each connector's active configuration (`connector_id` null: the one for "
+        "every connector without its own)."
+    )
     error_groups: list[ErrorGroup]
 
 
@@ -150,6 +154,7 @@ async def draft_of(bus: ControlBus, licence_id: str) -> TicketDraft:
         agent=agent,
         agent_reported_at=agent_row.updated_at if agent_row else None,
         active_configuration=active.doc(ConfigurationDoc) if active else None,
+        active_configurations=await active_configurations(bus, licence_id),
         error_groups=await _error_groups(bus, licence_id),
     )
 
@@ -279,6 +284,7 @@ async def create_ticket(
         agent=draft.agent,
         agent_reported_at=draft.agent_reported_at,
         active_configuration=draft.active_configuration,
+        active_configurations=draft.active_configurations,
         error_groups=draft.error_groups,
         status="open",
         created_at=now,

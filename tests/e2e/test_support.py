@@ -8,17 +8,28 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.accounts import Person, operator, operator_person, person, session_client
+from tests.support.accounts import (
+    Person,
+    mails_to,
+    new_email,
+    operator,
+    operator_person,
+    person,
+    session_client,
+    text_of,
+)
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import SmtpServer
 
 NUMBER = re.compile(r"ERO-([0-9]{4})-([0-9]{6})")
+CONFIG = {"erp": "sage100", "shop": "prestashop", "schedule_minutes": 15}
 
 
 class Shop:
@@ -28,9 +39,10 @@ class Shop:
         put = self.reader.put("/v1/account", json={"email": "gerant@boutique.example"})
         assert put.status_code == 200, put.text
 
-    def open(self, subject: str = "Commandes bloquées") -> dict[str, Any]:
+    def open(self, subject: str = "Commandes bloquées", **extra: str) -> dict[str, Any]:
         created = self.reader.post(
-            "/v1/tickets", json={"subject": subject, "message": "Bonjour, rien ne passe."}
+            "/v1/tickets",
+            json={"subject": subject, "message": "Bonjour, rien ne passe.", **extra},
         )
         assert created.status_code == 201, created.text
         ticket: dict[str, Any] = created.json()
@@ -233,3 +245,105 @@ def test_a_delivery_is_retried_across_a_restart_until_the_mailbox_accepts_and_nu
             assert running.stop() == 0
         finally:
             running.ensure_stopped()
+
+
+def _merchant_mails(smtp: SmtpServer, to: str, number: str) -> list[EmailMessage]:
+    return [m for m in mails_to(smtp, to) if number in str(m["Subject"])]
+
+
+def _merchant_deliveries(client: httpx.Client, number: str) -> list[dict[str, Any]]:
+    found = client.get(f"/v1/admin/tickets/{number}").json()["deliveries"]
+    return [d for d in found if d["channel"] == "merchant"]
+
+
+def test_the_merchant_is_e_mailed_the_answer_and_the_resolution_with_a_link_to_the_ticket(
+    pipeline: Pipeline, shop: Shop, support_operator: Person, smtp_server: SmtpServer
+) -> None:
+    contact = new_email("contact")
+    ticket = shop.open("Stock faux", email=contact)
+    number = ticket["number"]
+    with session_client(pipeline, support_operator) as client:
+        answered = client.post(
+            f"/v1/admin/tickets/{number}/replies", json={"message": "Relancez la synchro."}
+        )
+        assert answered.status_code == 201, answered.text
+        [mail] = wait_until(lambda: _merchant_mails(smtp_server, contact, number) or None)
+        subject = " ".join(str(mail["Subject"]).split())  # RFC 2047 folding may double a space
+        assert subject.startswith(f"[{number}] Réponse du support : Stock faux")
+        text = text_of(mail)
+        assert "Relancez la synchro." in text
+        assert f"/#/assistance?ticket={number}" in text
+        assert "English version below" in text
+
+        resolved = client.put(f"/v1/admin/tickets/{number}/status", json={"status": "resolved"})
+        assert resolved.status_code == 200, resolved.text
+
+        def both_sent() -> list[EmailMessage] | None:
+            mails = _merchant_mails(smtp_server, contact, number)
+            return mails if len(mails) == 2 else None
+
+        resolution = wait_until(both_sent)[1]
+        assert f"[{number}] Ticket résolu" in " ".join(str(resolution["Subject"]).split())
+        assert f"/#/assistance?ticket={number}" in text_of(resolution)
+
+        def all_delivered() -> list[dict[str, Any]] | None:
+            found = _merchant_deliveries(client, number)
+            return found if found and all(d["state"] == "delivered" for d in found) else None
+
+        # Each notice is one delivery the operator sees, delivered once.
+        deliveries = wait_until(all_delivered)
+        assert sorted(d["notice"] for d in deliveries) == ["answered", "resolved"]
+        assert all(d["attempts"] == 1 for d in deliveries)
+        # A merchant's own reply is not e-mailed back to them.
+        shop.reader.post(f"/v1/tickets/{number}/replies", json={"message": "Merci"})
+        assert len(_merchant_deliveries(client, number)) == 2
+    assert len(_merchant_mails(smtp_server, contact, number)) == 2
+
+
+def test_a_ticket_is_assigned_to_an_operator_listed_and_never_to_anyone_else(
+    pipeline: Pipeline, shop: Shop, support_operator: Person, smtp_server: SmtpServer
+) -> None:
+    colleague = operator_person(pipeline, smtp_server)
+    number = shop.open()["number"]
+    with session_client(pipeline, support_operator) as client:
+        listed = client.get("/v1/admin/operators")
+        assert listed.status_code == 200, listed.text
+        emails = [o["email"] for o in listed.json()]
+        assert {support_operator.email, colleague.email} <= set(emails)
+        assert all(o["operator"] for o in listed.json())
+
+        refused = client.put(
+            f"/v1/admin/tickets/{number}/assignee", json={"assignee": "gerant@boutique.example"}
+        )
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["detail"]
+        assert (error["type"], error["loc"]) == ("assignee_not_operator", ["body", "assignee"])
+        assert "opérateur" in error["ctx"]["fr"]
+        assert "operator" in error["ctx"]["en"]
+        assigned = client.put(
+            f"/v1/admin/tickets/{number}/assignee", json={"assignee": colleague.email}
+        )
+        assert assigned.status_code == 200, assigned.text
+        assert assigned.json()["ticket"]["assignee"] == colleague.email
+    assert shop.reader.get("/v1/admin/operators").status_code == 401
+
+
+def test_the_ticket_keeps_the_active_configuration_of_each_connector(shop: Shop) -> None:
+    def activated(name: str, connector_id: str | None) -> str:
+        made = shop.reader.post(
+            "/v1/configurations",
+            json={"name": name, "connector_id": connector_id, "document": CONFIG},
+        )
+        assert made.status_code == 201, made.text
+        configuration_id = str(made.json()["configuration_id"])
+        active = shop.reader.post(f"/v1/configurations/{configuration_id}/activate")
+        assert active.status_code == 200, active.text
+        return configuration_id
+
+    activated("Toutes", None)
+    activated("Nord", "shop-north")
+    activated("Sud", "shop-south")
+    ticket = shop.open()
+    by_connector = {c["connector_id"]: c["name"] for c in ticket["active_configurations"]}
+    assert by_connector == {None: "Toutes", "shop-north": "Nord", "shop-south": "Sud"}
+    assert ticket["active_configuration"]["name"] == "Toutes"

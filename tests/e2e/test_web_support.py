@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.support import browser as web
 from tests.support.accounts import operator_person, person
 from tests.support.browser import PHONE, shot, sign_in
-from tests.support.pipeline import Pipeline
+from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import SmtpServer
 
 pytestmark = pytest.mark.pipeline
@@ -102,6 +102,7 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     # The console: the inbox across licences, the ticket with its context; answered.
     console = console_page
     operator = operator_person(pipeline, smtp_server)
+    colleague = operator_person(pipeline, smtp_server)
     console.goto(f"{pipeline.url}/console")
     expect(console).to_have_url(f"{pipeline.url}/#/connexion?suite=console")
     console.get_by_label("E-mail").fill(operator.email)
@@ -111,7 +112,13 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     console.get_by_role("link", name="Assistance").click()
     expect(console.locator("main[data-page='assistance']")).to_be_visible()
     console.get_by_label("Statut").select_option("open")
+    # Any licence of the fleet is found by its name, not only those of the tickets in view.
+    console.get_by_label("Chercher une licence").fill("Boutique Dupont")
+    chosen = console.locator(f"#f-licence option[value='{licence.licence_id}']")
+    expect(chosen).to_have_text("Boutique Dupont")
+    console.locator("#f-licence").select_option(licence.licence_id)
     console.get_by_role("button", name="Filtrer").click()
+    expect(console.locator("#f-licence")).to_have_value(licence.licence_id)
     row = console.locator(f"#inbox tr[data-number='{number}']")
     expect(row).to_contain_text("Boutique Dupont")
     expect(row).to_contain_text("Ouvert")
@@ -125,12 +132,23 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     console.get_by_role("button", name="M'assigner").click()
     expect(console.locator("#assignee")).to_have_text(operator.email)
     expect(console.locator(".ticket-meta .badge")).to_have_text("En cours")
+    console.get_by_label("Assigner à").select_option(colleague.email)
+    console.get_by_role("button", name="Assigner", exact=True).click()
+    expect(console.locator("#assignee")).to_have_text(colleague.email)
     console.get_by_label("Votre réponse").fill("Videz le cache E-Connecteur, puis relancez.")
     console.get_by_role("button", name="Répondre", exact=True).click()
     expect(console.locator("#thread li[data-side='vendor']")).to_contain_text("Videz le cache")
     expect(console.locator("#deliveries tr[data-channel='email']")).to_have_attribute(
         "data-state", "delivered"
     )
+
+    # The answer e-mailed to the shop is one more delivery, delivered a moment later.
+    def merchant_delivered() -> bool:
+        console.reload()
+        found = console.locator("#deliveries tr[data-channel='merchant']")
+        return found.get_attribute("data-state") == "delivered"
+
+    wait_until(merchant_delivered, every=0.5)
     no_uuid_on_screen(console)
     shots(console, "console-ticket")
 

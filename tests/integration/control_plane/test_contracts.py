@@ -81,7 +81,7 @@ async def test_a_failed_delivery_says_why() -> None:
     closed = f"http://127.0.0.1:{free_port()}/tickets"
     ticket = _ticket("t-1", subject="s", message="m")
     with pytest.raises(DeliveryFailed, match="ConnectError"):
-        await WebhookChannel(closed).deliver(ticket)
+        await WebhookChannel(closed).deliver(ticket, pending_deliveries(ticket, ["webhook"])[0])
 
 
 def test_a_failing_delivery_backs_off_doubling_up_to_its_cap_and_is_never_given_up() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from accounts import messages
 from infra.mail import Mail
+from infra.mail_layout import date_en, date_fr
 from schemas.accounts import LinkPurpose, RoleName
 
 TO = "helene@boutique.example"
@@ -144,11 +145,11 @@ def test_an_invitation_names_who_invites_and_the_licence() -> None:
 
 
 def test_dates_are_in_paris_time_summer_and_winter() -> None:
-    assert messages.date_fr(WINTER) == "2 décembre 2026 à 03:59"
-    assert messages.date_en(WINTER) == "December 2, 2026 at 03:59"
-    assert messages.date_fr(SUMMER) == "1er juillet 2026 à 12:00"
-    assert messages.date_en(SUMMER) == "July 1, 2026 at 12:00"
-    months = [messages.date_fr(datetime(2026, month, 15, 12, tzinfo=UTC)) for month in (2, 8)]
+    assert date_fr(WINTER) == "2 décembre 2026 à 03:59"
+    assert date_en(WINTER) == "December 2, 2026 at 03:59"
+    assert date_fr(SUMMER) == "1er juillet 2026 à 12:00"
+    assert date_en(SUMMER) == "July 1, 2026 at 12:00"
+    months = [date_fr(datetime(2026, month, 15, 12, tzinfo=UTC)) for month in (2, 8)]
     assert months == ["15 février 2026 à 13:00", "15 août 2026 à 14:00"]
 
 

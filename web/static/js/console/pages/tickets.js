@@ -1,6 +1,8 @@
 // Assistance: the vendor's support inbox across every licence (by status, assigned to me, by
-// licence), and one ticket: the context it was opened with (contact, versions, configuration,
-// recent errors), its thread, an answer, assignment, resolve or reopen, and its deliveries.
+// licence, any of the fleet's found by name), and one ticket: the context it was opened with
+// (contact, versions, each connector's configuration, recent errors), its thread, an answer,
+// assignment to any operator, resolve or reopen, and its deliveries (to the vendor, and the
+// e-mails to the merchant).
 // #/assistance, ?ticket=<number>. Every change is recorded in the licence's audit trail.
 
 import { ApiError, get, put } from "../../api.js";
@@ -20,23 +22,54 @@ function emailOf(me) {
   return me.user.email;
 }
 
-function filters(params, licences) {
+const LICENCES_OFFERED = 50;
+
+// The fleet's licences matching `q` (by name), the chosen one kept among them.
+async function licenceOptions(q, chosen) {
+  const page = await get("/v1/admin/licences", { q, limit: LICENCES_OFFERED });
+  const found = new Map(page.items.map((item) => [item.licence_id, item.name]));
+  if (chosen && !found.has(chosen.id)) found.set(chosen.id, chosen.name);
+  return [...found];
+}
+
+function licenceOption(id, name, chosen) {
+  return h("option", { value: id, selected: chosen === id }, name);
+}
+
+function filters(params, licences, chosenName) {
   const apply = (event) => {
     event.preventDefault();
     const data = new FormData(event.target);
     location.hash = href({ statut: data.get("statut"), licence: data.get("licence"),
       moi: data.get("moi") ? "1" : "" });
   };
+  const chosen = params.get("licence") || "";
   const status = h("select", { id: "f-status", name: "statut" },
     h("option", { value: "" }, t("console_support_all_statuses")),
     STATUSES.map((s) => h("option", { value: s, selected: params.get("statut") === s },
       t(`support_status_${s}`))));
-  const licence = h("select", { id: "f-licence", name: "licence" },
-    h("option", { value: "" }, t("console_support_all_licences")),
-    [...licences].map(([id, name]) => h("option", { value: id,
-      selected: params.get("licence") === id }, name)));
+  const all = () => h("option", { value: "" }, t("console_support_all_licences"));
+  const licence = h("select", { id: "f-licence", name: "licence" }, all(),
+    licences.map(([id, name]) => licenceOption(id, name, chosen)));
+  let asked = 0;
+  const search = h("input", { type: "search", id: "f-licence-q", maxlength: "200",
+    autocomplete: "off", placeholder: t("console_support_licence_search"),
+    oninput: async () => {
+      const mine = ++asked;
+      let found;
+      try {
+        found = await licenceOptions(search.value.trim(),
+          chosen ? { id: chosen, name: chosenName } : null);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        return; // the options offered stay as they were
+      }
+      if (mine !== asked) return; // a later search answered first
+      licence.replaceChildren(all(), found.map(([id, name]) => licenceOption(id, name, chosen)));
+    } });
   return h("form", { class: "filters row", id: "inbox-filters", onsubmit: apply },
     field("f-status", t("support_status"), status),
+    field("f-licence-q", t("console_support_licence_search_label"), search),
     field("f-licence", t("licence"), licence),
     h("label", { class: "inline check" },
       h("input", { type: "checkbox", name: "moi", id: "f-mine", checked: params.get("moi") === "1" }),
@@ -48,11 +81,13 @@ async function inbox(params) {
   const query = { limit: 50, before: params.get("avant") || "", status: params.get("statut") || "",
     licence_id: params.get("licence") || "", mine: params.get("moi") === "1" ? "true" : "" };
   const page = await get("/v1/admin/tickets", query);
-  // The licences to filter by: those of the tickets in view (the chosen one stays offered).
-  const licences = new Map(page.items.map((item) => [item.licence_id, item.licence_name]));
-  if (params.get("licence") && !licences.has(params.get("licence"))) {
-    licences.set(params.get("licence"), params.get("licence"));
+  const chosen = params.get("licence");
+  let chosenName = page.items.find((item) => item.licence_id === chosen)?.licence_name;
+  if (chosen && !chosenName) {
+    chosenName = (await get(`/v1/admin/licences/${encodeURIComponent(chosen)}`)
+      .catch(() => null))?.name || chosen;
   }
+  const licences = await licenceOptions("", chosen ? { id: chosen, name: chosenName } : null);
   const rows = page.items.map(({ licence_name: name, ticket }) =>
     h("tr", { dataset: { number: ticket.number || "" } },
       cell(t("support_number"), ticket.number
@@ -65,7 +100,7 @@ async function inbox(params) {
       cell(t("support_updated"), dateTime(ticket.updated_at || ticket.created_at))));
   return [
     pageHead(t("console_support_inbox")),
-    filters(params, licences),
+    filters(params, licences, chosenName),
     rows.length
       ? table(t("console_support_inbox"),
         [t("support_number"), t("licence"), t("subject"), t("support_status"),
@@ -84,6 +119,22 @@ function facts(rows) {
     rows.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value || "—")]));
 }
 
+// Each connector's active configuration when the ticket was opened (tickets opened before
+// configurations were per connector hold only the one for every connector).
+function configurations(ticket) {
+  const list = ticket.active_configurations?.length
+    ? ticket.active_configurations
+    : [ticket.active_configuration].filter(Boolean);
+  return [
+    h("h3", {}, t("console_support_configurations")),
+    list.length
+      ? h("dl", { class: "facts", id: "ticket-configurations" }, list.map((c) => [
+        h("dt", {}, c.connector_id || t("cfg_every_connector")),
+        h("dd", {}, c.name)]))
+      : h("p", { class: "muted" }, t("console_support_no_configuration")),
+  ];
+}
+
 function context(ticket) {
   const agent = ticket.agent;
   const groups = ticket.error_groups;
@@ -98,8 +149,8 @@ function context(ticket) {
     [t("account_erp_version"), agent.erp_version],
     [t("account_shop_version"), agent.shop_version],
     [t("account_reported_at"), ticket.agent_reported_at ? dateTime(ticket.agent_reported_at) : null],
-    [t("console_support_configuration"), ticket.active_configuration?.name],
   ]),
+  configurations(ticket),
   h("h3", {}, t("console_support_errors")),
   groups.length
     ? h("ul", { class: "groups", id: "ticket-errors" }, groups.map((g) => h("li", {},
@@ -111,7 +162,9 @@ function context(ticket) {
 
 function deliveries(list) {
   const rows = list.map((d) => h("tr", { dataset: { channel: d.channel, state: d.state } },
-    cell(t("console_support_channel"), t(`console_support_channel_${d.channel}`)),
+    cell(t("console_support_channel"), t(`console_support_channel_${d.channel}`),
+      d.notice ? h("span", { class: "muted" }, ` (${t(`console_support_notice_${d.notice}`)})`)
+        : null),
     cell(t("console_support_delivery_state"), t(`console_support_delivery_${d.state}`)),
     cell(t("console_support_attempts"), number(d.attempts)),
     cell(t("console_support_last_error"), d.state === "delivered" ? "—" : d.last_error || "—"),
@@ -127,7 +180,26 @@ function deliveries(list) {
       : h("p", { class: "muted" }, t("console_support_no_delivery")));
 }
 
-function controls(ticket, me, rerender) {
+function assigneePicker(ticket, operators, change) {
+  const offered = ticket.assignee && !operators.some((o) => o.email === ticket.assignee)
+    ? [...operators, { email: ticket.assignee }]
+    : operators;
+  const select = h("select", { id: "assignee-pick", name: "assignee" },
+    h("option", { value: "" }, t("console_support_nobody")),
+    offered.map((o) => h("option", { value: o.email, selected: o.email === ticket.assignee },
+      o.name ? `${o.name} (${o.email})` : o.email)));
+  const assign = (event) => {
+    const email = select.value || null;
+    const said = t("console_support_assigned", { who: email || t("console_support_nobody") });
+    return change("assignee", { assignee: email }, said)(event);
+  };
+  return h("div", { class: "row assignee-pick" },
+    field("assignee-pick", t("console_support_assign_to"), select),
+    h("button", { type: "button", class: "secondary", id: "assign", onclick: assign },
+      t("console_support_assign")));
+}
+
+function controls(ticket, me, operators, rerender) {
   const path = `/v1/admin/tickets/${encodeURIComponent(ticket.number)}`;
   const outcome = h("div", { "aria-live": "assertive" });
   const change = (suffix, body, said) => async (event) => {
@@ -162,6 +234,7 @@ function controls(ticket, me, rerender) {
         ? button(t("console_support_reopen"), change("status", { status: "open" }, statusSaid("open")))
         : button(t("console_support_resolve"), change("status", { status: "resolved" },
           statusSaid("resolved")), "primary")),
+    assigneePicker(ticket, operators, change),
     outcome);
 }
 
@@ -175,12 +248,13 @@ async function oneTicket(wanted, me, rerender) {
       problem(error.message)];
   }
   const { ticket, replies } = found;
+  const operators = await get("/v1/admin/operators");
   return [
     pageHead(`${ticket.number} — ${ticket.subject}`,
       h("a", { href: HERE }, t("console_support_back"))),
     h("p", { class: "muted" }, found.licence_name, " · ",
       t("support_opened_on", { date: dateTime(ticket.created_at) })),
-    controls(ticket, me, rerender),
+    controls(ticket, me, operators, rerender),
     h("div", { class: "ticket-layout" },
       h("div", { class: "ticket-main" },
         thread(ticket, replies),
