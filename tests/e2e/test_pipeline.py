@@ -53,6 +53,7 @@ def test_every_posted_line_is_reported_classified(pipeline: Pipeline, loaded: Lo
     with pipeline.client(loaded.licence.reader_token) as reader:
         items = {item["event_id"]: item for item in report_items(reader, limit=7)}
     assert set(items) == {event["event_id"] for event in loaded.events}
+    linked: set[str] = set()
     for event in loaded.events:
         item = items[event["event_id"]]
         expected = event["expected"]
@@ -73,7 +74,12 @@ def test_every_posted_line_is_reported_classified(pipeline: Pipeline, loaded: Lo
             assert item[field] == event[field]
         if item["level"] != "success":
             assert item["remediation"]["hint"]
-            assert item["remediation"]["url"].startswith("https://")
+            # ERO serves the knowledge base itself (no ERO_KB_BASE_URL in the suite).
+            assert item["remediation"]["url"].startswith(f"{pipeline.url}/aide/")
+            linked.add(item["remediation"]["url"])
+    for url in sorted(linked):
+        article = httpx.get(url, timeout=30)
+        assert article.status_code == 200, url
 
 
 def test_reports_are_newest_first_and_pages_never_repeat(

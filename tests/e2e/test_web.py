@@ -35,12 +35,6 @@ pytestmark = pytest.mark.pipeline
 LEVELS = ("success", "alert", "error")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with web.chromium() as launched:
-        yield launched
-
-
 @dataclass
 class Shop:
     """A licence of its own, so that other tests' events never change its counts."""

@@ -130,12 +130,6 @@ def other_shop(pipeline: Pipeline) -> Shop:
     return _shop(pipeline, {"success": 1, "alert": 0, "error": 3})
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with web.chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def address() -> str:
     return web.own_address()

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.support import browser as web
 from tests.support.accounts import person
@@ -41,18 +40,6 @@ FIRST_DOCUMENT: dict[str, Any] = {
     "customers": {"enabled": True, "account_prefix": ""},
     "options": {},
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with web.chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    with web.opened_alone(browser) as opened:
-        yield opened
 
 
 def test_a_member_creates_edits_restores_and_activates_what_the_connector_loads(

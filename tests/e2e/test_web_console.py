@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,18 +32,6 @@ from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import SmtpServer
 
 pytestmark = pytest.mark.pipeline
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with web.chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    with web.opened_alone(browser) as opened:
-        yield opened
 
 
 def sign_in_to_console(page: Page, base_url: str, email: str, password: str) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.support import browser as web
 from tests.support.accounts import operator_person, person
@@ -20,25 +19,10 @@ from tests.support.receivers import SmtpServer
 pytestmark = pytest.mark.pipeline
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with web.chromium() as launched:
-        yield launched
-
-
-def _opened(browser: Browser) -> Iterator[Page]:
-    with web.opened_alone(browser) as opened:
-        yield opened
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from _opened(browser)
-
-
-@pytest.fixture
-def console(browser: Browser) -> Iterator[Page]:
-    yield from _opened(browser)
+def console(other_page: Page) -> Page:
+    """The operator's tab."""
+    return other_page
 
 
 def test_an_article_opened_from_a_report_line_rated_no_is_seen_in_the_console(

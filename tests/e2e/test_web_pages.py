@@ -246,12 +246,6 @@ def shop(pipeline: Pipeline, smtp_server: SmtpServer) -> Shop:
     )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with web.chromium() as launched:
-        yield launched
-
-
 @contextmanager
 def tab(
     browser: Browser, language: str, width: str, token: str | None = None

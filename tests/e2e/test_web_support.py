@@ -4,54 +4,30 @@ merchant reads the answer and the new status."""
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
 from tests.support import browser as web
 from tests.support.accounts import operator_person, person
-from tests.support.browser import PHONE, shot, sign_in
+from tests.support.browser import sign_in
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import SmtpServer
 
 pytestmark = pytest.mark.pipeline
 
-DESKTOP = ViewportSize(width=1366, height=900)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with web.chromium() as launched:
-        yield launched
-
-
-def _page(browser: Browser) -> Iterator[Page]:
-    # A client address of its own (RFC 2544's range): its sign-ins count against it alone.
-    address = f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
-    with web.opened(browser, extra_http_headers={"X-Forwarded-For": address}) as opened:
-        opened.set_viewport_size(DESKTOP)
-        yield opened
+@pytest.fixture
+def merchant_page(page: Page) -> Page:
+    return page
 
 
 @pytest.fixture
-def merchant_page(browser: Browser) -> Iterator[Page]:
-    yield from _page(browser)
-
-
-@pytest.fixture
-def console_page(browser: Browser) -> Iterator[Page]:
-    yield from _page(browser)
-
-
-def shots(page: Page, name: str) -> None:
-    shot(page, f"{name}-1366")
-    page.set_viewport_size(PHONE)
-    shot(page, f"{name}-375")
-    page.set_viewport_size(DESKTOP)
+def console_page(other_page: Page) -> Page:
+    return other_page
 
 
 def no_uuid_on_screen(page: Page) -> None:
@@ -81,7 +57,7 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     page.get_by_role("button", name="Enregistrer les coordonnées").click()
     expect(page.locator("#contact-outcome")).to_have_text("Coordonnées enregistrées.")
     expect(page.locator("#contact-phone-error")).to_be_hidden()
-    shots(page, "compte-coordonnees")
+    web.shot_both_widths(page, "compte-coordonnees")
 
     # Assistance: a new ticket, pre-filled with what was just set.
     page.get_by_role("link", name="Assistance").click()
@@ -123,7 +99,7 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     expect(row).to_contain_text("Boutique Dupont")
     expect(row).to_contain_text("Ouvert")
     no_uuid_on_screen(console)
-    shots(console, "console-assistance")
+    web.shot_both_widths(console, "console-assistance")
     row.get_by_role("link", name=number).click()
     expect(console.locator("main h1")).to_contain_text(number)
     expect(console.locator("#ticket-context")).to_contain_text("+33 1 23 45 67 89")
@@ -150,7 +126,7 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
 
     wait_until(merchant_delivered, every=0.5)
     no_uuid_on_screen(console)
-    shots(console, "console-ticket")
+    web.shot_both_widths(console, "console-ticket")
 
     # The merchant reads the answer, with the status it gave.
     page.reload()
@@ -158,7 +134,7 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
         "Videz le cache E-Connecteur, puis relancez."
     )
     expect(page.locator(".ticket-meta .badge")).to_have_text("En cours")
-    shots(page, "assistance-ticket")
+    web.shot_both_widths(page, "assistance-ticket")
     page.get_by_label("Votre réponse").fill("Merci, c'est reparti.")
     page.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.locator("#thread li[data-side='merchant']")).to_have_count(2)
@@ -167,7 +143,7 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     expect(listed).to_contain_text("Commandes non importées")
     expect(listed).to_contain_text("En cours")
     no_uuid_on_screen(page)
-    shots(page, "assistance")
+    web.shot_both_widths(page, "assistance")
 
     # The console resolves it; the merchant's list says so.
     console.get_by_role("button", name="Marquer résolu").click()
@@ -180,7 +156,7 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     console.get_by_role("button", name="Switch to English").click()
     expect(console.get_by_role("button", name="Reopen")).to_be_visible()
     expect(console.locator("#deliveries")).to_contain_text("Delivered")
-    shots(console, "console-ticket-en")
+    web.shot_both_widths(console, "console-ticket-en")
     page.get_by_role("button", name="Passer en français").click()
 
     # The old address of the form still leads to it.
