@@ -265,7 +265,9 @@ async function oneTicket(wanted, me, rerender) {
           sent: t("console_support_answered"),
           done: rerender,
         })),
-      h("div", { class: "ticket-side" }, context(ticket), deliveries(found.deliveries))),
+      h("div", { class: "ticket-side" }, context(ticket))),
+    // Full width: its five columns do not fit beside the thread.
+    deliveries(found.deliveries),
   ];
 }
 
