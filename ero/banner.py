@@ -13,6 +13,7 @@ from licences import Credentials
 def print_banner(deployment: Deployment, demo: Credentials | None) -> None:
     settings = deployment.settings
     url = settings.resolved_api_url
+    public = settings.public_url or url
     lines = [
         "",
         f"ERO is starting: API {url}  (OpenAPI: {url}/docs)",
@@ -41,7 +42,6 @@ def print_banner(deployment: Deployment, demo: Credentials | None) -> None:
             f"  curl -sS {url}/v1/dashboard -H 'Authorization: Bearer {demo.reader_token}'",
         ]
     if demo is not None:
-        public = settings.public_url or url
         lines += [
             "",
             f"Sign in: open {public}/#/inscription (« Créer un compte ») and sign up as "
@@ -51,5 +51,10 @@ def print_banner(deployment: Deployment, demo: Credentials | None) -> None:
             "  (your own e-mail gets a licence with .venv/bin/ero licence create NAME --owner "
             "YOUR-EMAIL)",
         ]
-    lines += ["Create another licence: .venv/bin/ero licence create NAME", "Ctrl-C stops.", ""]
+    lines += [
+        f"Knowledge base: {public}/aide   Vendor console (operators): {public}/console",
+        "Create another licence: .venv/bin/ero licence create NAME",
+        "Ctrl-C stops.",
+        "",
+    ]
     print("\n".join(lines), file=sys.stdout, flush=True)
