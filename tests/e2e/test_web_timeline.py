@@ -94,6 +94,14 @@ def test_a_reference_opened_from_its_report_line_shows_its_story(
     page.get_by_role("button", name="Voir le suivi").click()
     expect(page.locator(".problem")).to_contain_text("CMD-JAMAIS-VUE")
 
+    page.evaluate("localStorage.setItem('ero.lang', 'en')")
+    web.visit(page, f"reference?ref={reference}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reference timeline")
+    expect(items.nth(0)).to_contain_text("Import into the ERP")
+    expect(items.nth(2)).to_contain_text("Invoice sent to the shop")
+    expect(items.nth(3)).to_contain_text("Reimport an order")
+    expect(page.locator("[data-figure='to-success'] dt")).to_have_text("Time to success")
+
     web.visit(page, "tendances")
     week = page.locator("#time-to-success tr[data-days='7']")
     expect(week).to_contain_text("2 min")  # the median of one reference: its own time
