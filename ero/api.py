@@ -38,6 +38,7 @@ from control_plane.http.help import router as help_router
 from control_plane.http.licence_status import router as licence_status_router
 from control_plane.http.notifications import router as notifications_router
 from control_plane.http.tickets import router as tickets_router
+from control_plane.http.timeline import router as timeline_router
 from control_plane.store import ControlStore
 from dead_letters.http import router as dead_letters_router
 from dead_letters.store import DeadLetterStore
@@ -205,6 +206,7 @@ def create_api(state: ApiState) -> FastAPI:
         export_router,  # before reports: /v1/reports/export is not a report id
         reports_router,
         trends_router,
+        timeline_router,
         connectors_router,
         health_router,
         rules_router,

@@ -70,14 +70,17 @@ class ReportPage(BaseModel):
 # re-check it, at four times the cost of a deep page. licence_id is fixed by the WHERE, yet
 # naming it in ORDER BY is what lets ClickHouse read the sorting key in order and stop early
 # (measured 5x faster on a page at 50 M rows) instead of sorting the licence's every row.
-_SELECT = """
-SELECT event_id, connector_id, occurred_at, received_at, operation, reference, status, code,
+COLUMNS = """event_id, connector_id, occurred_at, received_at, operation, reference, status, code,
        message, sync_id, config_id, duration_ms, attributes, level, origin, rule_id, rule_version,
-       remediation_hint, remediation_hint_en, remediation_url, remediation_action
+       remediation_hint, remediation_hint_en, remediation_url, remediation_action"""
+"""What `report_item` reads, in its order."""
+
+_SELECT = f"""
+SELECT {COLUMNS}
 FROM sync_events
-WHERE {where}
+WHERE {{where}}
 ORDER BY licence_id DESC, occurred_at DESC, event_id DESC
-LIMIT {{limit:UInt32}}
+LIMIT {{{{limit:UInt32}}}}
 """
 
 
@@ -92,7 +95,7 @@ def count_statement(licence_id: str, filters: ReportFilters) -> Statement:
     return Statement(_COUNT.format(where=where.sql), {**where.parameters, "cap": COUNT_CAP + 1})
 
 
-def _item(row: tuple[Any, ...]) -> ReportItem:
+def report_item(row: tuple[Any, ...]) -> ReportItem:
     (
         event_id,
         connector_id,
@@ -202,7 +205,9 @@ async def report_pages(
     after: Position | None = None
     while True:
         statement = report_statement(licence_id, filters, page, after)
-        items = [_item(row) for row in await clickhouse.arows(statement.sql, statement.parameters)]
+        items = [
+            report_item(row) for row in await clickhouse.arows(statement.sql, statement.parameters)
+        ]
         if items:
             yield items
         if len(items) < page:
@@ -233,7 +238,7 @@ async def reports(
         clickhouse.arows(statement.sql, statement.parameters),
         clickhouse.arows(counting.sql, counting.parameters),
     )
-    items = [_item(row) for row in rows[:limit]]
+    items = [report_item(row) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
     return ReportPage(
         items=items,

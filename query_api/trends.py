@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -14,6 +15,7 @@ from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.filters import ReportFilters
 from query_api.series import Point, bucket_count, series, series_statement
+from query_api.timeline import TimeToSuccess, time_to_success, time_to_success_statement
 from query_api.windows import Window, duration, window_params
 from schemas import Level, Origin
 
@@ -36,6 +38,11 @@ class Trends(BaseModel):
     until: datetime
     interval: Interval
     series: dict[Level, Annotated[list[Point], Field(max_length=MAX_POINTS)]]
+    time_to_success: list[TimeToSuccess] = Field(
+        description="p50 / p95 seconds from a reference's first sight to its first success, "
+        "over the references first seen in the 7 and in the 30 days before `until` (the "
+        "licence's every event, whatever the filters)"
+    )
 
 
 @router.get(
@@ -72,10 +79,15 @@ async def trends(
         level=level, origin=origin, connector_id=connector_id, operation=operation
     )
     statement = series_statement(principal.licence_id, filters, window, step)
-    rows = await clickhouse.arows(statement.sql, statement.parameters)
+    timing = time_to_success_statement(principal.licence_id, window.until)
+    rows, (timing_row,) = await asyncio.gather(
+        clickhouse.arows(statement.sql, statement.parameters),
+        clickhouse.arows(timing.sql, timing.parameters),
+    )
     return Trends(
         since=window.since,
         until=window.until,
         interval=interval,
         series=series(rows, filters, window, step),
+        time_to_success=time_to_success(timing_row),
     )

@@ -19,6 +19,7 @@ import * as keys from "./pages/keys.js";
 import * as notificationsPage from "./pages/notifications.js";
 import * as password from "./pages/password.js";
 import * as pcKey from "./pages/pc-key.js";
+import * as reference from "./pages/reference.js";
 import * as reports from "./pages/reports.js";
 import * as signIn from "./pages/sign-in.js";
 import * as signUp from "./pages/sign-up.js";
@@ -27,11 +28,13 @@ import * as team from "./pages/team.js";
 import * as trends from "./pages/trends.js";
 
 // The licence's pages, in the menu in this order. `under`: listed beneath that entry;
-// `menu: false`: reached from a page (the dashboard's gear), not from the menu.
+// `menu: false`: reached from a page (the dashboard's gear, a report line's reference), not
+// from the menu.
 const PAGES = {
   "tableau-de-bord": { nav: "nav_dashboard", page: dashboard },
   tendances: { nav: "nav_trends", page: trends, under: "tableau-de-bord" },
   rapports: { nav: "nav_reports", page: reports },
+  reference: { nav: "nav_reference", page: reference, menu: false },
   groupes: { nav: "nav_groups", page: groups },
   configurations: { nav: "nav_configurations", page: configurations },
   actions: { nav: "nav_actions", page: actions },

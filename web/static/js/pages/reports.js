@@ -161,7 +161,10 @@ function rows(items, actions, role) {
       cell(t("level"), levelBadge(item.level)),
       cell(t("connector"), item.connector_id),
       cell(t("operation"), item.operation),
-      cell(t("reference"), h("span", { class: "reference" }, item.reference)),
+      cell(t("reference"), item.reference
+        ? h("a", { class: "reference", href: `#/reference?${new URLSearchParams({ ref: item.reference })}`,
+          title: t("timeline_open", { reference: item.reference }) }, item.reference)
+        : null),
       cell(t("duration"), h("span", { class: "duration" },
         item.duration_ms === null ? "—" : duration(item.duration_ms))),
       cell(t("message"), h("span", { class: "message" }, item.message)),

@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { levelChart, rateChart } from "../chart.js";
 import { h } from "../dom.js";
-import { number, percent, t } from "../i18n.js";
+import { duration, number, percent, t } from "../i18n.js";
 import { cell, field, LEVELS, pageHead, reportsHref, table } from "../widgets.js";
 
 const SPANS = ["7d", "30d"];
@@ -51,6 +51,21 @@ function perConnector(week, month) {
     { id: "trends-connectors" });
 }
 
+// p50 / p95 from a reference's first sight to its first success, over 7 and 30 days.
+function timeToSuccess(figures) {
+  const seconds = (value) => (value === null ? "—" : duration(Math.round(value * 1000)));
+  return table(t("time_to_success"),
+    ["", t("time_to_success_references"), t("time_to_success_succeeded"),
+      t("time_to_success_p50"), t("time_to_success_p95")],
+    figures.map((f) => h("tr", { dataset: { days: String(f.days) } },
+      cell("", t("time_to_success_days", { days: f.days })),
+      cell(t("time_to_success_references"), number(f.references)),
+      cell(t("time_to_success_succeeded"), number(f.succeeded)),
+      cell(t("time_to_success_p50"), seconds(f.p50_seconds)),
+      cell(t("time_to_success_p95"), seconds(f.p95_seconds)))),
+    { id: "time-to-success" });
+}
+
 export async function render({ params }) {
   const span = SPANS.includes(params.get("window")) ? params.get("window") : SPANS[0];
   const connector = params.get("connector_id") || "";
@@ -71,5 +86,8 @@ export async function render({ params }) {
     h("h2", {}, t("per_connector")),
     h("p", { class: "muted" }, t("per_connector_counts")),
     perConnector(week, month),
+    h("h2", {}, t("time_to_success")),
+    h("p", { class: "muted" }, t("time_to_success_intro")),
+    timeToSuccess(series.time_to_success),
   ];
 }
