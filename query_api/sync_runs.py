@@ -39,6 +39,8 @@ DEFAULT_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=31)
 # Rounding since down and until up to the minute may widen the window asked by two minutes.
 ROUNDING = timedelta(minutes=2)
+LAST_LINE = timedelta(milliseconds=1)
+"""What the run's report URL adds to its end: `until` is exclusive."""
 MAX_SYNC_ID = 128  # what ingest accepts (schemas/sync_event.py)
 
 
@@ -69,7 +71,9 @@ class SyncRun(BaseModel):
         description=f"the {TOP_OPERATIONS} operations with the most lines, most first",
     )
     operations_total: int = Field(description="distinct operations in the run")
-    report_url: str = Field(description="the /v1/reports URL listing the run's lines")
+    report_url: str = Field(
+        description="the /v1/reports URL listing the run's lines (bounded by its start and end)"
+    )
 
 
 class SyncRunPage(BaseModel):
@@ -141,7 +145,7 @@ def runs_statement(
     return Statement(sql, parameters)
 
 
-def _run(row: tuple[Any, ...], window: Window) -> SyncRun:
+def _run(row: tuple[Any, ...]) -> SyncRun:
     (sync_id, connector_id, started, ended, lines, success, alert, error, ops, n_ops) = row
     return SyncRun(
         sync_id=sync_id,
@@ -155,7 +159,7 @@ def _run(row: tuple[Any, ...], window: Window) -> SyncRun:
         operations=[OperationCount(operation=op, lines=n) for op, n in ops],
         operations_total=n_ops,
         report_url=ReportFilters(
-            sync_id=[sync_id], since=window.since, until=window.until
+            sync_id=[sync_id], since=started, until=ended + LAST_LINE
         ).report_url(),
     )
 
@@ -236,7 +240,7 @@ async def sync_runs(
         after=decode_cursor(cursor) if cursor else None,
     )
     rows = await clickhouse.arows(statement.sql, statement.parameters)
-    items = [_run(row, window) for row in rows[:limit]]
+    items = [_run(row) for row in rows[:limit]]
     return SyncRunPage(
         since=window.since,
         until=window.until,
@@ -267,4 +271,4 @@ async def sync_run(
             "Aucune synchronisation de ce numéro sur cette période : élargissez la période.",
             "no sync run with this id in this window: widen the window",
         )
-    return _run(rows[0], window)
+    return _run(rows[0])

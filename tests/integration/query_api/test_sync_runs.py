@@ -129,8 +129,8 @@ def test_each_run_is_aggregated_from_its_lines_newest_first(world: World) -> Non
 
 def test_a_runs_report_url_lists_exactly_its_lines(world: World) -> None:
     run = runs(world, world.shop)[1]
-    params = httpx.URL(run["report_url"]).params
-    lines = world.store.all_items(world.shop, **dict(params.multi_items()))
+    params: dict[str, Any] = dict(httpx.URL(run["report_url"]).params.multi_items())
+    lines = world.store.all_items(world.shop, **params)
     assert len(lines) == 2
     assert {line["sync_id"] for line in lines} == {"r-failed"}
 

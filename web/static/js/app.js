@@ -20,6 +20,7 @@ import * as notificationsPage from "./pages/notifications.js";
 import * as password from "./pages/password.js";
 import * as pcKey from "./pages/pc-key.js";
 import * as reports from "./pages/reports.js";
+import * as runs from "./pages/runs.js";
 import * as signIn from "./pages/sign-in.js";
 import * as signUp from "./pages/sign-up.js";
 import * as support from "./pages/support.js";
@@ -32,6 +33,7 @@ const PAGES = {
   "tableau-de-bord": { nav: "nav_dashboard", page: dashboard },
   tendances: { nav: "nav_trends", page: trends, under: "tableau-de-bord" },
   rapports: { nav: "nav_reports", page: reports },
+  synchronisations: { nav: "nav_runs", page: runs },
   groupes: { nav: "nav_groups", page: groups },
   configurations: { nav: "nav_configurations", page: configurations },
   actions: { nav: "nav_actions", page: actions },
