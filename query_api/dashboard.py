@@ -239,7 +239,8 @@ async def dashboard(
     connector_ids = sorted({row[0] for row in connector_rows})
     now = datetime.now(UTC)
     checkup = health_statement(principal.licence_id, connector_ids, now)
-    health = healths(await clickhouse.arows(checkup.sql, checkup.parameters), connector_ids, now)
+    runs = await clickhouse.arows(checkup.sql, checkup.parameters) if connector_ids else []
+    health = healths(runs, connector_ids, now)
     scope = ReportFilters(since=window.since, until=window.until)
     return Dashboard(
         since=window.since,

@@ -136,7 +136,7 @@ def runs_statement(
         where.add("connector_id IN {connector_ids:Array(String)}", connector_ids=connector_id)
     having = ["1"]
     if status:
-        having.append("(" + " OR ".join(f"({_STATUS_SQL[s]})" for s in set(status)) + ")")
+        having.append("(" + " OR ".join(f"({_STATUS_SQL[s]})" for s in dict.fromkeys(status)) + ")")
     parameters: dict[str, Any] = {**where.parameters, "limit": limit, "top": TOP_OPERATIONS}
     if after:
         having.append("(started_at, sync_id) < ({c_at:DateTime64(3, 'UTC')}, {c_id:String})")
