@@ -72,6 +72,7 @@ from query_api.groups import operator_router as fleet_groups_router
 from query_api.groups import router as groups_router
 from query_api.health import router as health_router
 from query_api.reports import router as reports_router
+from query_api.sync_runs import router as sync_runs_router
 from query_api.trends import router as trends_router
 from web.api_docs import mount_api_docs
 from web.help import mount_help
@@ -208,6 +209,7 @@ def create_api(state: ApiState) -> FastAPI:
         trends_router,
         timeline_router,
         connectors_router,
+        sync_runs_router,
         health_router,
         rules_router,
         groups_router,

@@ -11,7 +11,7 @@ suggested action's button).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from infra.http_errors import invalid
 from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
+from query_api.connector_health import ConnectorHealth, health_statement, healths
 from query_api.filters import ReportFilters
 from query_api.scope import Statement
 from query_api.series import (
@@ -57,6 +58,9 @@ class ConnectorSummary(BaseModel):
     last_event_at: datetime
     last_sync: LastSync | None
     levels: dict[Level, Count]
+    health: ConnectorHealth = Field(
+        description="now, whatever the window: from its sync runs of the last 7 days"
+    )
 
 
 class ErrorGroup(BaseModel):
@@ -139,7 +143,9 @@ def dashboard_statements(licence_id: str, window: Window) -> tuple[Statement, ..
     )
 
 
-def _connectors(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ConnectorSummary]:
+def _connectors(
+    window: ReportFilters, rows: list[tuple[Any, ...]], health: dict[str, ConnectorHealth]
+) -> list[ConnectorSummary]:
     counts: dict[str, dict[Level, int]] = {}
     last_event: dict[str, datetime] = {}
     last_sync: dict[str, tuple[datetime, str]] = {}
@@ -166,6 +172,7 @@ def _connectors(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[Conn
                 if sync
                 else None,
                 levels=level_counts(scoped, levels),
+                health=health[connector_id],
             )
         )
     return summaries
@@ -229,12 +236,17 @@ async def dashboard(
             for statement in dashboard_statements(principal.licence_id, window)
         )
     )
+    connector_ids = sorted({row[0] for row in connector_rows})
+    now = datetime.now(UTC)
+    checkup = health_statement(principal.licence_id, connector_ids, now)
+    runs = await clickhouse.arows(checkup.sql, checkup.parameters) if connector_ids else []
+    health = healths(runs, connector_ids, now)
     scope = ReportFilters(since=window.since, until=window.until)
     return Dashboard(
         since=window.since,
         until=window.until,
         levels=level_counts(scope, {Level(level): n for level, n, _ in total_rows}),
-        connectors=_connectors(scope, connector_rows),
+        connectors=_connectors(scope, connector_rows, health),
         connectors_total=total_rows[0][2] if total_rows else 0,
         top_error_groups=_groups(scope, group_rows),
         hourly=series(series_rows, ReportFilters(), window, HOUR),

@@ -546,6 +546,7 @@ MENU = [
     "Tableau de bord",
     "Tendances",
     "Rapports",
+    "Synchronisations",
     "Groupes d'erreurs",
     "Configurations",
     "Actions",

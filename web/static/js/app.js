@@ -21,6 +21,7 @@ import * as password from "./pages/password.js";
 import * as pcKey from "./pages/pc-key.js";
 import * as reference from "./pages/reference.js";
 import * as reports from "./pages/reports.js";
+import * as runs from "./pages/runs.js";
 import * as signIn from "./pages/sign-in.js";
 import * as signUp from "./pages/sign-up.js";
 import * as support from "./pages/support.js";
@@ -34,6 +35,7 @@ const PAGES = {
   "tableau-de-bord": { nav: "nav_dashboard", page: dashboard },
   tendances: { nav: "nav_trends", page: trends, under: "tableau-de-bord" },
   rapports: { nav: "nav_reports", page: reports },
+  synchronisations: { nav: "nav_runs", page: runs },
   reference: { nav: "nav_reference", page: reference, menu: false },
   groupes: { nav: "nav_groups", page: groups },
   configurations: { nav: "nav_configurations", page: configurations },

@@ -7,6 +7,7 @@ import base from "./words/base.js";
 import configurationWords from "./words/configurations.js";
 import consoleWords from "./words/console.js";
 import help from "./words/help.js";
+import runs from "./words/runs.js";
 import support from "./words/support.js";
 import timeline from "./words/timeline.js";
 
@@ -18,6 +19,7 @@ const AREAS = [
   configurationWords,
   consoleWords,
   help,
+  runs,
   support,
   timeline,
 ];

@@ -6,7 +6,7 @@
 import { get } from "../api.js";
 import { levelChart } from "../chart.js";
 import { h } from "../dom.js";
-import { colon, dateTime, hintOf, number, t } from "../i18n.js";
+import { colon, dateTime, duration, hintOf, number, t } from "../i18n.js";
 import { actionCatalog, actionControl } from "../remote-action.js";
 import { disclosure, kbLink, LEVELS, levelBadge, pageHead, reportsHref } from "../widgets.js";
 
@@ -37,11 +37,24 @@ function tiles(levels, scope, small = false) {
   );
 }
 
+// The connector's health (query_api/connector_health.py): a badge whose title states the rule,
+// and what it means for this connector.
+function healthOf(health) {
+  const every = duration(health.expected_every_seconds * 1000);
+  return h("p", { class: "health" },
+    h("span", { class: `badge health-${health.state}`, dataset: { health: health.state },
+      title: t("health_rule") },
+    t(`health_${health.state}`)),
+    " ",
+    h("span", { class: "muted health-note" }, t(`health_${health.state}_note`, { every })));
+}
+
 function connectorCard(c) {
   return h(
     "li",
     { class: "connector card", dataset: { connector: c.connector_id } },
     h("h3", {}, c.connector_id),
+    healthOf(c.health),
     tiles(c.levels, c.connector_id, true),
     h(
       "p",
