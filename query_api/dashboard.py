@@ -230,17 +230,15 @@ async def dashboard(
     clickhouse: ClickHouseDep,
     window: Annotated[Window, Depends(dashboard_window)],
 ) -> Dashboard:
-    total_rows, connector_rows, group_rows, series_rows = await asyncio.gather(
-        *(
-            clickhouse.arows(statement.sql, statement.parameters)
-            for statement in dashboard_statements(principal.licence_id, window)
-        )
-    )
-    connector_ids = sorted({row[0] for row in connector_rows})
     now = datetime.now(UTC)
-    checkup = health_statement(principal.licence_id, connector_ids, now)
-    runs = await clickhouse.arows(checkup.sql, checkup.parameters) if connector_ids else []
-    health = healths(runs, connector_ids, now)
+    statements = [
+        *dashboard_statements(principal.licence_id, window),
+        health_statement(principal.licence_id, now),
+    ]
+    total_rows, connector_rows, group_rows, series_rows, runs = await asyncio.gather(
+        *(clickhouse.arows(statement.sql, statement.parameters) for statement in statements)
+    )
+    health = healths(runs, sorted({row[0] for row in connector_rows}), now)
     scope = ReportFilters(since=window.since, until=window.until)
     return Dashboard(
         since=window.since,
