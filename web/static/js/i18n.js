@@ -8,6 +8,7 @@ import configurationWords from "./words/configurations.js";
 import consoleWords from "./words/console.js";
 import help from "./words/help.js";
 import support from "./words/support.js";
+import workflow from "./words/workflow.js";
 
 const LANG = "ero.lang";
 
@@ -18,6 +19,7 @@ const AREAS = [
   consoleWords,
   help,
   support,
+  workflow,
 ];
 
 const WORDS = { fr: {}, en: {} };
