@@ -71,7 +71,7 @@ def test_resolved_groups_leave_the_views_and_regress_with_a_new_event(
     _send(pipeline, licence, _event(MISSING.format(1), 5), _event(MISSING.format(2), 4),
           _event(TIMEOUT, 3))  # fmt: skip
     with session_client(pipeline, member) as client:
-        groups = wait_until(lambda: len(g := _groups(client)) == 2 and g)
+        groups = wait_until(lambda: g if len(g := _groups(client)) == 2 else None)
         missing = groups["L'article"]
         assert missing["state"] == "open"
         resolved = _post(client, missing["fingerprint"], "resolve")
@@ -104,14 +104,16 @@ def test_an_ignored_group_comes_back_after_more_than_its_events_or_its_duration(
 ) -> None:
     _send(pipeline, licence, _event(TIMEOUT, 3), _event(QUOTA, 2))
     with session_client(pipeline, member) as client:
-        groups = wait_until(lambda: len(g := _groups(client)) == 2 and g)
+        groups = wait_until(lambda: g if len(g := _groups(client)) == 2 else None)
         timeout, quota = groups["Timeout"], groups["Quota"]
         ignored = _post(client, timeout["fingerprint"], "ignore", until_events=2)
         assert (ignored["state"], ignored["ignore_events"]) == ("ignored", 2)
         assert "Timeout" not in _groups(client)
 
         _send(pipeline, licence, _event(TIMEOUT), _event(TIMEOUT))
-        counted = wait_until(lambda: (g := _groups(client, "all")["Timeout"])["count"] == 3 and g)
+        counted = wait_until(
+            lambda: g if (g := _groups(client, "all")["Timeout"])["count"] == 3 else None
+        )
         assert counted["state"] == "ignored", "two more events: not more than 2"
         assert set(_groups(client, "ignored")) == {"Timeout"}
         assert "Timeout" not in _groups(client)
