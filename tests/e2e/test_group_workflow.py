@@ -32,9 +32,10 @@ def _event(message: str, minutes_ago: int = 0) -> dict[str, Any]:
     }
 
 
-MISSING = "L'article 'SKU-{}' est absent de la gestion commerciale"
-TIMEOUT = "Timeout ODBC lors de la connexion à la base EBP"
-QUOTA = "Quota d'appels à l'API Shopify dépassé"
+# Rules no other test ranks the fleet by: every licence of the suite shares the fleet's groups.
+DORMANT = "Le tiers CL{} est en sommeil dans la gestion commerciale"
+NEGATIVE_STOCK = "Quantité en stock négative pour l'article PORTE-CLES"
+UNKNOWN_COUNTRY = "Pays inconnu dans la gestion commerciale : XZ"
 
 
 def _send(pipeline: Pipeline, licence: Credentials, *events: dict[str, Any]) -> None:
@@ -68,26 +69,26 @@ def member(pipeline: Pipeline, smtp_server: SmtpServer, licence: Credentials) ->
 def test_resolved_groups_leave_the_views_and_regress_with_a_new_event(
     pipeline: Pipeline, licence: Credentials, member: Person
 ) -> None:
-    _send(pipeline, licence, _event(MISSING.format(1), 5), _event(MISSING.format(2), 4),
-          _event(TIMEOUT, 3))  # fmt: skip
+    _send(pipeline, licence, _event(DORMANT.format(1), 5), _event(DORMANT.format(2), 4),
+          _event(NEGATIVE_STOCK, 3))  # fmt: skip
     with session_client(pipeline, member) as client:
         groups = wait_until(lambda: g if len(g := _groups(client)) == 2 else None)
-        missing = groups["L'article"]
+        missing = groups["Le"]
         assert missing["state"] == "open"
         resolved = _post(client, missing["fingerprint"], "resolve")
         assert resolved["state"] == "resolved"
 
-        assert set(_groups(client)) == {"Timeout"}, "a resolved group leaves the default view"
+        assert set(_groups(client)) == {"Quantité"}, "a resolved group leaves the default view"
         shown = _groups(client, "resolved")
-        assert set(shown) == {"L'article"}
-        assert shown["L'article"]["state"] == "resolved"
-        assert set(_groups(client, "all")) == {"L'article", "Timeout"}
+        assert set(shown) == {"Le"}
+        assert shown["Le"]["state"] == "resolved"
+        assert set(_groups(client, "all")) == {"Le", "Quantité"}
         board = client.get("/v1/dashboard").json()
-        assert [g["message"].split(" ")[0] for g in board["top_error_groups"]] == ["Timeout"]
+        assert [g["message"].split(" ")[0] for g in board["top_error_groups"]] == ["Quantité"]
         assert {g["state"] for g in board["top_error_groups"]} == {"open"}
 
-        _send(pipeline, licence, _event(MISSING.format(3)))
-        again = wait_until(lambda: _groups(client).get("L'article"))
+        _send(pipeline, licence, _event(DORMANT.format(3)))
+        again = wait_until(lambda: _groups(client).get("Le"))
         assert again["state"] == "regressed"
         assert again["count"] == 3
         assert _groups(client, "resolved") == {}
@@ -96,45 +97,45 @@ def test_resolved_groups_leave_the_views_and_regress_with_a_new_event(
         assert [g["fingerprint"] for g in regressed] == [missing["fingerprint"]]
 
         assert _post(client, missing["fingerprint"], "reopen")["state"] == "open"
-        assert _groups(client)["L'article"]["state"] == "open"
+        assert _groups(client)["Le"]["state"] == "open"
 
 
 def test_an_ignored_group_comes_back_after_more_than_its_events_or_its_duration(
     pipeline: Pipeline, licence: Credentials, member: Person
 ) -> None:
-    _send(pipeline, licence, _event(TIMEOUT, 3), _event(QUOTA, 2))
+    _send(pipeline, licence, _event(NEGATIVE_STOCK, 3), _event(UNKNOWN_COUNTRY, 2))
     with session_client(pipeline, member) as client:
         groups = wait_until(lambda: g if len(g := _groups(client)) == 2 else None)
-        timeout, quota = groups["Timeout"], groups["Quota"]
+        timeout, quota = groups["Quantité"], groups["Pays"]
         ignored = _post(client, timeout["fingerprint"], "ignore", until_events=2)
         assert (ignored["state"], ignored["ignore_events"]) == ("ignored", 2)
-        assert "Timeout" not in _groups(client)
+        assert "Quantité" not in _groups(client)
 
-        _send(pipeline, licence, _event(TIMEOUT), _event(TIMEOUT))
+        _send(pipeline, licence, _event(NEGATIVE_STOCK), _event(NEGATIVE_STOCK))
         counted = wait_until(
-            lambda: g if (g := _groups(client, "all")["Timeout"])["count"] == 3 else None
+            lambda: g if (g := _groups(client, "all")["Quantité"])["count"] == 3 else None
         )
         assert counted["state"] == "ignored", "two more events: not more than 2"
-        assert set(_groups(client, "ignored")) == {"Timeout"}
-        assert "Timeout" not in _groups(client)
+        assert set(_groups(client, "ignored")) == {"Quantité"}
+        assert "Quantité" not in _groups(client)
 
-        _send(pipeline, licence, _event(TIMEOUT))
-        back = wait_until(lambda: _groups(client).get("Timeout"))
+        _send(pipeline, licence, _event(NEGATIVE_STOCK))
+        back = wait_until(lambda: _groups(client).get("Quantité"))
         assert back["state"] == "open"
         assert back["count"] == 4
 
         for_a_while = _post(client, quota["fingerprint"], "ignore", for_seconds=2)
         assert for_a_while["ignore_until"] is not None
-        assert "Quota" not in _groups(client)
-        assert wait_until(lambda: _groups(client).get("Quota"))["state"] == "open"
+        assert "Pays" not in _groups(client)
+        assert wait_until(lambda: _groups(client).get("Pays"))["state"] == "open"
 
 
 def test_comments_and_changes_are_the_groups_history_under_the_persons_name(
     pipeline: Pipeline, smtp_server: SmtpServer, licence: Credentials, member: Person
 ) -> None:
-    _send(pipeline, licence, _event(TIMEOUT, 2))
+    _send(pipeline, licence, _event(NEGATIVE_STOCK, 2))
     with session_client(pipeline, member) as client:
-        fingerprint = wait_until(lambda: _groups(client).get("Timeout"))["fingerprint"]
+        fingerprint = wait_until(lambda: _groups(client).get("Quantité"))["fingerprint"]
         assert client.get(f"/v1/groups/{fingerprint}/history").json()["entries"] == []
         _post(client, fingerprint, "resolve")
         commented = _post(client, fingerprint, "comments", text="  Base EBP redémarrée  ")
@@ -167,9 +168,9 @@ def test_comments_and_changes_are_the_groups_history_under_the_persons_name(
 def test_a_licence_never_touches_another_licences_groups(
     pipeline: Pipeline, licence: Credentials, member: Person
 ) -> None:
-    _send(pipeline, licence, _event(QUOTA, 2))
+    _send(pipeline, licence, _event(UNKNOWN_COUNTRY, 2))
     with session_client(pipeline, member) as client:
-        fingerprint = wait_until(lambda: _groups(client).get("Quota"))["fingerprint"]
+        fingerprint = wait_until(lambda: _groups(client).get("Pays"))["fingerprint"]
         _post(client, fingerprint, "comments", text="seulement chez nous")
     other = pipeline.create_licence(f"workflow other {uuid.uuid4().hex[:6]}")
     with pipeline.client(other.reader_token) as client:
