@@ -34,6 +34,7 @@ from control_plane.http.admin_tickets import router as admin_tickets_router
 from control_plane.http.agent import router as agent_router
 from control_plane.http.audit import router as audit_router
 from control_plane.http.configurations import router as configurations_router
+from control_plane.http.group_workflow import router as group_workflow_router
 from control_plane.http.help import router as help_router
 from control_plane.http.licence_status import router as licence_status_router
 from control_plane.http.notifications import router as notifications_router
@@ -213,6 +214,7 @@ def create_api(state: ApiState) -> FastAPI:
         health_router,
         rules_router,
         groups_router,
+        group_workflow_router,
         fleet_groups_router,
         configurations_router,
         actions_router,

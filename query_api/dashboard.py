@@ -22,6 +22,7 @@ from infra.http_state import ClickHouseDep
 from licences.http import ReaderPrincipal
 from query_api.connector_health import ConnectorHealth, health_statement, healths
 from query_api.filters import ReportFilters
+from query_api.group_states import GroupStates, group_states
 from query_api.scope import Statement
 from query_api.series import (
     Count,
@@ -34,6 +35,7 @@ from query_api.series import (
 from query_api.windows import Window, window_params
 from schemas import Level, Remediation
 from schemas.actions import Suggestion, suggestion
+from schemas.group_state import ShownState
 
 router = APIRouter(tags=["dashboard"])
 
@@ -75,6 +77,9 @@ class ErrorGroup(BaseModel):
         description="the button of `remediation.action`, labelled in both languages; null "
         "when the rule suggests none"
     )
+    state: ShownState = Field(
+        description="open or regressed: resolved and ignored groups are not among the problems"
+    )
 
 
 class Dashboard(BaseModel):
@@ -89,7 +94,8 @@ class Dashboard(BaseModel):
     connectors_total: int = Field(description="connectors heard from in the window")
     top_error_groups: list[ErrorGroup] = Field(
         max_length=TOP_GROUPS,
-        description=f"the {TOP_GROUPS} most frequent problems: errors first, then alerts, each "
+        description=f"the {TOP_GROUPS} most frequent open problems (open or regressed groups; "
+        "resolved and ignored ones are left out): errors first, then alerts, each "
         "level by events (most first), then by fingerprint",
     )
     hourly: dict[Level, Annotated[list[Point], Field(max_length=MAX_HOURLY_POINTS)]]
@@ -123,22 +129,30 @@ SELECT fingerprint, level, sum(events) AS n, max(last_event_at),
        argMax((rule_id, remediation_hint, remediation_hint_en, remediation_url, remediation_action),
               last_event_at)
 FROM fingerprint_minutes
-WHERE {where}
+WHERE {where} AND {kept}
 GROUP BY fingerprint, level
+HAVING {having}
 ORDER BY level DESC, n DESC, fingerprint
 LIMIT {top}
 """
 
 
-def dashboard_statements(licence_id: str, window: Window) -> tuple[Statement, ...]:
+def dashboard_statements(
+    licence_id: str, window: Window, states: GroupStates | None = None
+) -> tuple[Statement, ...]:
+    """With `states`, the top groups are the open ones (open or regressed)."""
     everything = ReportFilters()
     where = rollup_where(licence_id, everything, window)
+    kept, having, shown = (states or GroupStates({}, frozenset(), window.until)).having("open")
     return (
         Statement(_TOTALS.format(where=where.sql), where.parameters),
         Statement(
             _CONNECTORS.format(where=where.sql, top_connectors=MAX_CONNECTORS), where.parameters
         ),
-        Statement(_GROUPS.format(where=where.sql, top=TOP_GROUPS), where.parameters),
+        Statement(
+            _GROUPS.format(where=where.sql, top=TOP_GROUPS, kept=kept, having=having),
+            {**where.parameters, **shown},
+        ),
         series_statement(licence_id, everything, window, HOUR),
     )
 
@@ -178,7 +192,9 @@ def _connectors(
     return summaries
 
 
-def _groups(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ErrorGroup]:
+def _groups(
+    window: ReportFilters, rows: list[tuple[Any, ...]], states: GroupStates
+) -> list[ErrorGroup]:
     return [
         ErrorGroup(
             fingerprint=str(fingerprint),
@@ -196,6 +212,7 @@ def _groups(window: ReportFilters, rows: list[tuple[Any, ...]]) -> list[ErrorGro
                 hint=hint or None, hint_en=hint_en or None, url=url or None, action=action or None
             ),
             suggested_action=suggestion(action or None),
+            state=states.shown(fingerprint, last_at),
         )
         for fingerprint, level, n, last_at, message, (rule_id, hint, hint_en, url, action) in rows
     ]
@@ -231,8 +248,9 @@ async def dashboard(
     window: Annotated[Window, Depends(dashboard_window)],
 ) -> Dashboard:
     now = datetime.now(UTC)
+    states = await group_states(clickhouse, principal.licence_id, now)
     statements = [
-        *dashboard_statements(principal.licence_id, window),
+        *dashboard_statements(principal.licence_id, window, states),
         health_statement(principal.licence_id, now),
     ]
     total_rows, connector_rows, group_rows, series_rows, runs = await asyncio.gather(
@@ -246,6 +264,6 @@ async def dashboard(
         levels=level_counts(scope, {Level(level): n for level, n, _ in total_rows}),
         connectors=_connectors(scope, connector_rows, health),
         connectors_total=total_rows[0][2] if total_rows else 0,
-        top_error_groups=_groups(scope, group_rows),
+        top_error_groups=_groups(scope, group_rows, states),
         hourly=series(series_rows, ReportFilters(), window, HOUR),
     )

@@ -7,7 +7,7 @@ affected ("which ERP or CMS change broke 300 shops today"). Both read the per-mi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -19,12 +19,14 @@ from infra.http_state import ClickHouseDep
 from licences.http import Operator, ReaderPrincipal
 from query_api.agents import reported
 from query_api.filters import ReportFilters
+from query_api.group_states import GroupStates, StateFilter, group_states
 from query_api.instants import Instant, instant_query
 from query_api.scope import Conditions
 from query_api.windows import window_of
 from schemas import Level, Origin, Remediation
 from schemas.actions import Suggestion, suggestion
 from schemas.control import AgentDoc
+from schemas.group_state import ShownState
 
 router = APIRouter(tags=["error groups"])
 operator_router = APIRouter(tags=["operators"], dependencies=[Operator])
@@ -59,6 +61,13 @@ class ErrorGroup(BaseModel):
     report_url: str | None = None
 
 
+class LicenceErrorGroup(ErrorGroup):
+    state: ShownState = Field(
+        description="open, resolved, ignored (hidden from the default views) or regressed "
+        "(resolved, then an event occurred after the resolution: open again)"
+    )
+
+
 class FleetErrorGroup(ErrorGroup):
     licences_affected: int
 
@@ -66,7 +75,7 @@ class FleetErrorGroup(ErrorGroup):
 class GroupPage(BaseModel):
     since: datetime
     until: datetime
-    groups: list[ErrorGroup] = Field(max_length=MAX_GROUPS)
+    groups: list[LicenceErrorGroup] = Field(max_length=MAX_GROUPS)
 
 
 class FleetGroupPage(BaseModel):
@@ -121,21 +130,27 @@ async def licence_groups(
     until: datetime,
     limit: int,
     level: Level | None = None,
-) -> list[ErrorGroup]:
+    states: GroupStates | None = None,
+    wanted: StateFilter = "all",
+) -> list[LicenceErrorGroup]:
     """The licence's groups over [since, until) (whole minutes), largest first; with `level`,
-    only that level's lines are counted."""
+    only that level's lines are counted; with `states`, only the groups shown in `wanted`."""
     where = Conditions(licence_id).add(_IN_WINDOW, **_bounds(since, until))
     if level is not None:
         where.add("level = {level:String}", level=level.value)
+    states = states or GroupStates({}, frozenset(), datetime.now(UTC))
+    kept, having, parameters = states.having(wanted)
+    where.add(kept, **parameters)
     window = ReportFilters(since=since, until=until, level=[level] if level else [])
     rows = await clickhouse.arows(
         f"SELECT {_COLUMNS} FROM fingerprint_minutes WHERE {where.sql} GROUP BY fingerprint "
-        "ORDER BY count DESC, fingerprint LIMIT {limit:UInt32}",
+        f"HAVING {having} ORDER BY count DESC, fingerprint LIMIT {{limit:UInt32}}",
         {**where.parameters, "limit": limit},
     )
     return [
-        ErrorGroup(
+        LicenceErrorGroup(
             **(group := _group(row)),
+            state=states.shown(int(group["fingerprint"]), group["last_seen"]),
             report_url=window.model_copy(
                 update={"fingerprint": [int(group["fingerprint"])]}
             ).report_url(),
@@ -153,7 +168,8 @@ Limit = Annotated[int, Query(ge=1, le=MAX_GROUPS, description=f"1 to {MAX_GROUPS
     response_model=GroupPage,
     summary="This licence's error groups",
     description=f"At most `limit` (1 to {MAX_GROUPS}) groups, each naming at most "
-    f"{CONNECTOR_SAMPLE} of its connectors (connectors_affected counts them all).",
+    f"{CONNECTOR_SAMPLE} of its connectors (connectors_affected counts them all). By default "
+    "the open and regressed ones: `state` shows the resolved, the ignored, or all.",
 )
 async def groups(
     principal: ReaderPrincipal,
@@ -163,10 +179,20 @@ async def groups(
     ] = None,
     until: Until = None,
     limit: Limit = 50,
+    state: Annotated[
+        StateFilter,
+        Query(description="open (open and regressed: the default), resolved, ignored or all"),
+    ] = "open",
 ) -> GroupPage:
     window = window_of(since, until, timedelta(hours=48))
     found = await licence_groups(
-        clickhouse, principal.licence_id, window.since, window.until, limit
+        clickhouse,
+        principal.licence_id,
+        window.since,
+        window.until,
+        limit,
+        states=await group_states(clickhouse, principal.licence_id),
+        wanted=state,
     )
     return GroupPage(since=window.since, until=window.until, groups=found)
 

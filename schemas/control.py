@@ -140,6 +140,8 @@ class Entity(StrEnum):
     # The knowledge base (schemas/help.py): under the KNOWLEDGE_BASE licence id.
     HELP_FEEDBACK = "help_feedback"
     HELP_VIEWS = "help_views"
+    ERROR_GROUP = "error_group"
+    """A licence's workflow on one error group (entity_id: its fingerprint), schemas/group_state."""
     DEAD_LETTER = "dead_letter"
     """An operator's replay of a rejected line, under the line's licence (its audit names who)."""
 
@@ -184,6 +186,10 @@ ControlKind = Literal[
     "help.feedback",
     "help.viewed",
     "dead_letter.replayed",
+    "group.resolved",
+    "group.ignored",
+    "group.reopened",
+    "group.commented",
 ]
 
 

@@ -10,6 +10,7 @@ import help from "./words/help.js";
 import runs from "./words/runs.js";
 import support from "./words/support.js";
 import timeline from "./words/timeline.js";
+import workflow from "./words/workflow.js";
 
 const LANG = "ero.lang";
 
@@ -22,6 +23,7 @@ const AREAS = [
   runs,
   support,
   timeline,
+  workflow,
 ];
 
 const WORDS = { fr: {}, en: {} };

@@ -9,6 +9,7 @@ import { h } from "../dom.js";
 import { colon, dateTime, duration, hintOf, number, t } from "../i18n.js";
 import { actionCatalog, actionControl } from "../remote-action.js";
 import { disclosure, kbLink, LEVELS, levelBadge, pageHead, reportsHref } from "../widgets.js";
+import { stateBadge } from "./groups.js";
 
 export const WINDOWS = ["1h", "24h", "48h", "7d", "30d"]; // query_api/windows.py's presets
 const DEFAULT_WINDOW = "48h";
@@ -74,6 +75,7 @@ function group(g, actions, role) {
     "li",
     { class: "card group", dataset: { fingerprint: g.fingerprint, level: g.level } },
     h("p", {}, levelBadge(g.level), " ",
+      g.state === "regressed" ? [stateBadge(g.state), " "] : null,
       h("a", { href: reportsHref(g.events.report_url) }, `${number(g.events.count)} ${t(g.events.count === 1 ? "event_one" : "events")}`),
       h("span", { class: "muted" }, ` — ${colon(t("last_seen"))}${dateTime(g.last_event_at)}`)),
     h("p", { class: "message" }, g.message),
