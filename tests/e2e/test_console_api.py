@@ -54,6 +54,7 @@ def test_every_operator_action_is_audited_under_their_name(
 ) -> None:
     operator = operator_person(pipeline, smtp_server)
     name = f"Boutique auditée {uuid.uuid4().hex[:6]}"
+    title = f"Maintenance {uuid.uuid4().hex[:6]}"
     with session_client(pipeline, operator) as console:
         created = console.post("/v1/admin/licences", json={"name": name})
         assert created.status_code == 201, created.text
@@ -70,7 +71,7 @@ def test_every_operator_action_is_audited_under_their_name(
         assert invited.status_code == 201, invited.text
         published = console.post(
             "/v1/admin/notifications",
-            json={"title": "Maintenance", "body": "Ce soir.", "title_en": "Maintenance",
+            json={"title": title, "body": "Ce soir.", "title_en": "Maintenance",
                   "body_en": "Tonight.", "licence_ids": [licence_id]},
         )  # fmt: skip
         assert published.status_code == 201, published.text
@@ -119,8 +120,8 @@ def test_every_operator_action_is_audited_under_their_name(
     merchant = person(pipeline, smtp_server, licence_id)
     with session_client(pipeline, merchant) as shop:
         feed = shop.get("/v1/notifications").json()["items"]
-        assert [(n["title"], n["body_en"]) for n in feed if n["title"] == "Maintenance"] == [
-            ("Maintenance", "Tonight.")
+        assert [(n["title"], n["body_en"]) for n in feed if n["title"] == title] == [
+            (title, "Tonight.")
         ]
 
 
