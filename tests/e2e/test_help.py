@@ -135,7 +135,7 @@ def test_answers_are_limited_per_client_address(pipeline: Pipeline) -> None:
     )
     assert refused.status_code == 429
     assert refused.json()["detail"]["code"] == "rate_limited"
-    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
     other = httpx.post(
         f"{pipeline.url}/v1/help/cache/feedback", json={"helpful": True}, headers=_address()
     )
