@@ -32,6 +32,10 @@ MEMBER_WRITES = {
     ("POST", "/v1/tickets"),
     ("POST", "/v1/tickets/{number}/replies"),
     ("POST", "/v1/notifications/{notification_id}/read"),
+    ("POST", "/v1/groups/{fingerprint}/resolve"),
+    ("POST", "/v1/groups/{fingerprint}/ignore"),
+    ("POST", "/v1/groups/{fingerprint}/reopen"),
+    ("POST", "/v1/groups/{fingerprint}/comments"),
 }
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
+
+from schemas.control import ControlKind
 
 JS = Path(__file__).parents[3] / "web" / "static" / "js"
 WORDS = JS / "words"
@@ -53,3 +56,14 @@ def test_no_key_belongs_to_two_areas() -> None:
                 shared.append(f"{key} ({owner[key]}, {path.stem})")
             owner[key] = path.stem
     assert not shared
+
+
+def test_every_control_kind_has_its_name_in_the_console() -> None:
+    """The console's history and journal name each change by its kind (console/common.js)."""
+    console = _blocks(WORDS / "console.js")["fr"]
+    missing = [
+        kind
+        for kind in get_args(ControlKind)
+        if f"console_kind_{kind.replace('.', '_')}" not in console
+    ]
+    assert not missing
