@@ -32,6 +32,7 @@ from control_plane.ticket_notices import notice_mail
 from control_plane.tickets import TicketStore
 from infra.log_producer import LogUnavailable
 from infra.mail import Mail, Mailer, MailUnavailable
+from infra.retry import infrastructure_failure
 from schemas.control import (
     DeliveryChannel,
     Entity,
@@ -321,7 +322,11 @@ def register_delivery_desk(
         try:
             if runs_here():
                 await desk.run_pass()
-        except Exception:  # ClickHouse or the broker down, a rebalance: the next pass tries
-            log.exception("ticket_delivery_pass_failed")
+        except Exception as exc:
+            # ClickHouse or the broker down: the next pass tries again. Anything else is a bug,
+            # and stops the worker loudly rather than failing every pass for ever.
+            if not infrastructure_failure(exc):
+                raise
+            log.warning("ticket_delivery_pass_failed", error=str(exc))
 
     return app.timer(interval_seconds, name="deliver-tickets")(deliver_tickets)
