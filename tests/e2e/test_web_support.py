@@ -5,6 +5,7 @@ merchant reads the answer and the new status."""
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -38,7 +39,8 @@ def no_uuid_on_screen(page: Page) -> None:
 def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     pipeline: Pipeline, smtp_server: SmtpServer, merchant_page: Page, console_page: Page
 ) -> None:
-    licence = pipeline.create_licence("Boutique Dupont")
+    shop = f"Boutique Dupont {secrets.token_hex(3)}"
+    licence = pipeline.create_licence(shop)
     merchant = person(pipeline, smtp_server, licence.licence_id, "owner")
     page = merchant_page
     sign_in(page, pipeline.url, merchant.email, merchant.password)
@@ -89,14 +91,16 @@ def test_a_ticket_opened_in_assistance_is_answered_in_the_console(
     expect(console.locator("main[data-page='assistance']")).to_be_visible()
     console.get_by_label("Statut").select_option("open")
     # Any licence of the fleet is found by its name, not only those of the tickets in view.
-    console.get_by_label("Chercher une licence").fill("Boutique Dupont")
+    console.get_by_label("Chercher une licence").fill(shop)
+    # Narrowed to the one licence found (beside « Toutes les licences »).
+    expect(console.locator("#f-licence option")).to_have_count(2)
     chosen = console.locator(f"#f-licence option[value='{licence.licence_id}']")
-    expect(chosen).to_have_text("Boutique Dupont")
+    expect(chosen).to_have_text(shop)
     console.locator("#f-licence").select_option(licence.licence_id)
     console.get_by_role("button", name="Filtrer").click()
     expect(console.locator("#f-licence")).to_have_value(licence.licence_id)
     row = console.locator(f"#inbox tr[data-number='{number}']")
-    expect(row).to_contain_text("Boutique Dupont")
+    expect(row).to_contain_text(shop)
     expect(row).to_contain_text("Ouvert")
     no_uuid_on_screen(console)
     web.shot_both_widths(console, "console-assistance")

@@ -91,7 +91,7 @@ function details(g, member, note, rerender) {
     try {
       const history = await get(path(g, "history"));
       body.replaceChildren(historyList(history.entries),
-        member ? commentForm(g, note, rerender) : null);
+        ...(member ? [commentForm(g, note, rerender)] : []));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       body.replaceChildren(problem(error.message));

@@ -24,19 +24,23 @@ function emailOf(me) {
 
 const LICENCES_OFFERED = 50;
 
-// The fleet's licences matching `q` (by name), the chosen one kept among them.
-async function licenceOptions(q, chosen) {
+// The fleet's licences matching `q` (by name).
+async function licenceOptions(q) {
   const page = await get("/v1/admin/licences", { q, limit: LICENCES_OFFERED });
-  const found = new Map(page.items.map((item) => [item.licence_id, item.name]));
-  if (chosen && !found.has(chosen.id)) found.set(chosen.id, chosen.name);
-  return [...found];
+  return page.items.map((item) => [item.licence_id, item.name]);
+}
+
+// The licences offered, the chosen one kept among them.
+function keeping(found, chosen) {
+  return chosen && !found.some(([id]) => id === chosen.id)
+    ? [...found, [chosen.id, chosen.name]] : found;
 }
 
 function licenceOption(id, name, chosen) {
   return h("option", { value: id, selected: chosen === id }, name);
 }
 
-function filters(params, licences, chosenName) {
+function filters(params, licences) {
   const apply = (event) => {
     event.preventDefault();
     const data = new FormData(event.target);
@@ -51,6 +55,10 @@ function filters(params, licences, chosenName) {
   const all = () => h("option", { value: "" }, t("console_support_all_licences"));
   const licence = h("select", { id: "f-licence", name: "licence" }, all(),
     licences.map(([id, name]) => licenceOption(id, name, chosen)));
+  const selected = () => {
+    const option = licence.selectedOptions[0];
+    return option && option.value ? { id: option.value, name: option.textContent } : null;
+  };
   let asked = 0;
   const search = h("input", { type: "search", id: "f-licence-q", maxlength: "200",
     autocomplete: "off", placeholder: t("console_support_licence_search"),
@@ -58,14 +66,16 @@ function filters(params, licences, chosenName) {
       const mine = ++asked;
       let found;
       try {
-        found = await licenceOptions(search.value.trim(),
-          chosen ? { id: chosen, name: chosenName } : null);
+        found = await licenceOptions(search.value.trim());
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         return; // the options offered stay as they were
       }
       if (mine !== asked) return; // a later search answered first
-      licence.replaceChildren(all(), found.map(([id, name]) => licenceOption(id, name, chosen)));
+      // What the operator picked while the search ran stays picked.
+      const current = selected();
+      licence.replaceChildren(all(), ...keeping(found, current)
+        .map(([id, name]) => licenceOption(id, name, current?.id)));
     } });
   return h("form", { class: "filters row", id: "inbox-filters", onsubmit: apply },
     field("f-status", t("support_status"), status),
@@ -87,7 +97,8 @@ async function inbox(params) {
     chosenName = (await get(`/v1/admin/licences/${encodeURIComponent(chosen)}`)
       .catch(() => null))?.name || chosen;
   }
-  const licences = await licenceOptions("", chosen ? { id: chosen, name: chosenName } : null);
+  const licences = keeping(await licenceOptions(""),
+    chosen ? { id: chosen, name: chosenName } : null);
   const rows = page.items.map(({ licence_name: name, ticket }) =>
     h("tr", { dataset: { number: ticket.number || "" } },
       cell(t("support_number"), ticket.number
@@ -100,7 +111,7 @@ async function inbox(params) {
       cell(t("support_updated"), dateTime(ticket.updated_at || ticket.created_at))));
   return [
     pageHead(t("console_support_inbox")),
-    filters(params, licences, chosenName),
+    filters(params, licences),
     rows.length
       ? table(t("console_support_inbox"),
         [t("support_number"), t("licence"), t("subject"), t("support_status"),
