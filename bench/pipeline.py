@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 import orjson
 
+from bench.alert_probe import probe_alerts
 from bench.console import say
 from bench.job import CONTENDERS
 from bench.job_spec import JobResult
@@ -101,6 +102,9 @@ class Figures:
     fresh_p50: float = 0.0
     fresh_p99: float = 0.0
     probes: int = 0
+    alert_p50: float = 0.0
+    alert_p99: float = 0.0
+    alert_probes: int = 0
     rss: list[tuple[float, float]] = field(default_factory=list)
     broker_rss: list[tuple[float, float]] = field(default_factory=list)
     broker_peak: float = 0.0
@@ -123,6 +127,9 @@ class Figures:
             f"{self.end_to_end_rate:,.0f} ev/s (accepted at {self.shared_ingest_rate:,.0f}) |",
             f"| freshness (accept -> in /v1/reports) p50 / p99 at {self.sustained_rate:,.0f} ev/s"
             f" ({self.probes} probes) | {self.fresh_p50:.2f} / {self.fresh_p99:.2f} s |",
+            f"| alert latency (error accepted -> webhook received, a new group) p50 / p99 at the "
+            f"same load ({self.alert_probes} probes, desk pass every 10 s) | "
+            f"{self.alert_p50:.1f} / {self.alert_p99:.1f} s |",
         ]
         for label, samples in (("`ero run`", self.rss), ("broker", self.broker_rss)):
             if samples:
@@ -382,12 +389,14 @@ async def measure_sustained(
         ),
     )
     probe = pipeline.licence("bench freshness probe")
+    alerted = pipeline.licence("bench alert probe")
     figures.rss.append((0.0, pipeline.rss_mb()))
     figures.broker_rss.append((0.0, rss_mb(broker.pid)))
     load = asyncio.create_task(fleet.run())
     delays: list[float] = []
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=pipeline.url, timeout=60) as client:
+        alerts = asyncio.create_task(probe_alerts(client, alerted, load))
         next_rss = 30.0
         while not load.done():
             delays.append(await _probe(client, probe))
@@ -398,13 +407,16 @@ async def measure_sustained(
                 figures.broker_rss.append((elapsed, rss_mb(broker.pid)))
                 next_rss += 30.0
             await asyncio.sleep(0.25)
-    await load
+        await load
+        latencies = await alerts
     elapsed = time.monotonic() - started
     figures.rss.append((elapsed, pipeline.rss_mb()))
     figures.broker_rss.append((elapsed, rss_mb(broker.pid)))
     say("")
     figures.probes = len(delays)
     figures.fresh_p50, figures.fresh_p99 = percentile(delays, 0.5), percentile(delays, 0.99)
+    figures.alert_probes = len(latencies)
+    figures.alert_p50, figures.alert_p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
 
 
 async def _probe(client: httpx.AsyncClient, licence: Credentials) -> float:

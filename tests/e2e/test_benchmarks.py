@@ -127,6 +127,11 @@ def test_pipeline_prints_every_phase_and_each_installed_contender() -> None:
         rf"^\| end to end, `ero run` .* \| {rate} \(accepted at {NUMBER}\) \|$", out, re.M
     )
     assert re.search(rf"^\| freshness .* \(\d+ probes\) \| {NUMBER} / {NUMBER} s \|$", out, re.M)
+    alerts = rf"^\| alert latency .* \((\d+) probes, .*\) \| ({NUMBER}) / {NUMBER} s \|$"
+    told = re.search(alerts, out, re.M)
+    assert told, out
+    assert int(told.group(1)) >= 1
+    assert float(told.group(2).replace(",", "")) < 120, "the probe's alert arrived"
     assert re.search(rf"^\| `ero run` RSS, MB: start -> .* \| {NUMBER} -> {NUMBER} ", out, re.M)
     assert "| job: consume -> classify -> insert | single |" in out
     job = rf"{rate}, {NUMBER} us CPU/ev \+ {NUMBER} in the broker \({NUMBER} MB\)"
