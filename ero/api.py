@@ -29,6 +29,8 @@ from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
 from control_plane.help import ViewCounter
 from control_plane.http.account import router as account_router
+from control_plane.http.action_effects import operator_router as fleet_effects_router
+from control_plane.http.action_effects import router as action_effects_router
 from control_plane.http.actions import ActionPolicy
 from control_plane.http.actions import router as actions_router
 from control_plane.http.admin_tickets import OperatorRoster
@@ -220,6 +222,8 @@ def create_api(state: ApiState) -> FastAPI:
         groups_router,
         group_workflow_router,
         alerts_router,
+        action_effects_router,
+        fleet_effects_router,
         fleet_groups_router,
         configurations_router,
         actions_router,
