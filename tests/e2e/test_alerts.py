@@ -144,9 +144,12 @@ def test_a_new_error_group_is_told_once_to_every_channel_and_listed_with_its_del
     assert "Nouvelle erreur" in text_of(mails[0])
     assert "New error" in text_of(mails[0])
 
-    alerts = wait_until(
-        lambda: a if len(a := client.get("/v1/alerts").json()["alerts"]) == 2 else None
-    )
+    def all_delivered() -> list[dict[str, Any]] | None:
+        found: list[dict[str, Any]] = client.get("/v1/alerts").json()["alerts"]
+        sent = [d["state"] == "delivered" for a in found for d in a["deliveries"]]
+        return found if len(found) == 2 and len(sent) == 4 and all(sent) else None
+
+    alerts = wait_until(all_delivered)
     for alert in alerts:
         assert alert["state"] == "firing"
         assert alert["evidence"], alert

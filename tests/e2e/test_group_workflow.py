@@ -124,7 +124,7 @@ def test_an_ignored_group_comes_back_after_more_than_its_events_or_its_duration(
         assert back["state"] == "open"
         assert back["count"] == 4
 
-        for_a_while = _post(client, quota["fingerprint"], "ignore", for_seconds=2)
+        for_a_while = _post(client, quota["fingerprint"], "ignore", for_seconds=10)
         assert for_a_while["ignore_until"] is not None
         assert "Pays" not in _groups(client)
         assert wait_until(lambda: _groups(client).get("Pays"))["state"] == "open"
