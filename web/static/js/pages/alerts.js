@@ -120,10 +120,11 @@ function reportHref(url) {
 
 function deliveryList(deliveries, names) {
   if (!deliveries.length) return h("span", { class: "muted" }, t("alerts_no_delivery"));
-  return h("ul", { class: "plain alert-deliveries" }, deliveries.map((d) =>
-    h("li", { dataset: { channelId: d.channel_id, state: d.state } },
-      colon(names.get(d.channel_id) || t("alerts_channel_gone")),
-      word("delivery_state", d.state))));
+  return h("ul", { class: "plain alert-deliveries" }, deliveries.map((d) => {
+    const name = names.get(d.channel_id) || t("alerts_channel_gone");
+    return h("li", { dataset: { channelId: d.channel_id, state: d.state } },
+      `${colon(name)}${word("delivery_state", d.state)}`);
+  }));
 }
 
 function alertRow(alert, names) {
@@ -211,18 +212,17 @@ function target(channel) {
 }
 
 function deliveryItem(d) {
-  let when = null;
-  if (d.delivered_at) when = [colon(t("delivery_delivered_at")), dateTime(d.delivered_at), " — "];
+  const facts = [word("delivery_purpose", d.purpose),
+    `${colon(t("delivery_created"))}${dateTime(d.created_at)}`];
+  if (d.delivered_at) facts.push(`${colon(t("delivery_delivered_at"))}${dateTime(d.delivered_at)}`);
   else if (d.next_attempt_at) {
-    when = [colon(t("delivery_next_at")), dateTime(d.next_attempt_at), " — "];
+    facts.push(`${colon(t("delivery_next_at"))}${dateTime(d.next_attempt_at)}`);
   }
+  facts.push(`${colon(t("delivery_attempts"))}${number(d.attempts ?? 0)}`);
   return h("li", { class: "delivery", dataset: { state: d.state, purpose: d.purpose } },
-    h("strong", {}, word("delivery_state", d.state)), " — ",
-    word("delivery_purpose", d.purpose), " — ",
-    colon(t("delivery_created")), dateTime(d.created_at), " — ", when,
-    colon(t("delivery_attempts")), number(d.attempts ?? 0),
-    d.last_error ? h("p", { class: "delivery-error" }, colon(t("delivery_last_error")),
-      h("span", { class: "message" }, d.last_error)) : null);
+    h("strong", {}, word("delivery_state", d.state)), ` — ${facts.join(" — ")}`,
+    d.last_error ? h("p", { class: "delivery-error" },
+      `${colon(t("delivery_last_error"))}${d.last_error}`) : null);
 }
 
 // The channel's deliveries, read each time it is opened.
@@ -358,7 +358,8 @@ function channelForm(rerender) {
       box.querySelector("h3").focus();
     }
   };
-  return h("form", { id: "channel-form", class: "channel-form", onsubmit: submit, novalidate: true },
+  return h("form", { id: "channel-form", class: "channel-form", onsubmit: submit,
+    novalidate: true },
     h("h3", {}, t("channel_add")),
     h("div", { class: "row" },
       form.control("kind", t("channel_kind"), kind),
@@ -512,7 +513,8 @@ function settingsSection(answer, member) {
     content.push(h("form", { class: "card", id: "settings-form", onsubmit: submit,
       novalidate: true },
     h("div", { class: "row" },
-      form.control("quiet_start", t("settings_quiet_start"), input("quiet_start", { type: "time" })),
+      form.control("quiet_start", t("settings_quiet_start"),
+        input("quiet_start", { type: "time" })),
       form.control("quiet_end", t("settings_quiet_end"), input("quiet_end", { type: "time" }))),
     h("p", { class: "muted" }, t("settings_quiet_note")),
     h("div", { class: "row" },
