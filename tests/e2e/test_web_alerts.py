@@ -1,0 +1,179 @@
+"""« Surveillance » in a real headless Chromium against the suite's pipeline: a member adds a
+webhook channel pointing at a real HTTP receiver, is shown its secret once, sends it a test (the
+receiver gets one POST) and reads it in the channel's history; a member changes the error-spike
+threshold and the API reads it back (a refused value shown beside its field); a viewer reads
+every section without a write control. Each licence and channel is the test's own: the suite's
+pipeline is shared."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support import browser as web
+from tests.support.accounts import person, session_client
+from tests.support.browser import visit
+from tests.support.pipeline import Pipeline, wait_until
+from tests.support.receivers import SmtpServer, WebhookReceiver
+
+pytestmark = pytest.mark.pipeline
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def test_a_member_adds_a_webhook_channel_sees_its_secret_and_sends_it_a_test(
+    pipeline: Pipeline, smtp_server: SmtpServer, page: Page
+) -> None:
+    licence = pipeline.create_licence(f"boutique de la surveillance {_tag()}")
+    member = person(pipeline, smtp_server, licence.licence_id, role="member")
+    name = f"Webhook atelier {_tag()}"
+    with WebhookReceiver().running() as receiver:
+        web.sign_in(page, pipeline.url, member.email, member.password)
+        page.get_by_role("navigation").get_by_role("link", name="Surveillance").click()
+        expect(page.locator("main[data-page='surveillance']")).to_be_visible()
+        for title in ("Alertes", "Canaux", "Règles", "Réglages"):
+            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+
+        form = page.locator("#channel-form")
+        form.get_by_label("Type de canal").select_option("webhook")
+        expect(form.get_by_label("Adresse (URL)")).to_be_visible()
+        expect(form.get_by_label("Adresses e-mail (séparées par des virgules)")).to_be_hidden()
+        form.get_by_label("Nom", exact=True).fill(name)
+        form.get_by_label("Adresse (URL)").fill(receiver.url)
+        form.get_by_role("button", name="Ajouter").click()
+
+        # The secret, once, with what to do with it.
+        secret = page.locator("#channel-secret-value")
+        expect(secret).to_be_visible()
+        assert len(secret.inner_text().strip()) >= 16
+        expect(page.locator("#channel-secret")).to_contain_text("ERO-Signature")
+        expect(page.locator("#channel-secret")).to_contain_text("conservez-le")
+        row = page.locator("#channels tr.channel", has_text=name)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Webhook")
+        expect(row).to_contain_text(receiver.url)
+        with session_client(pipeline, member, licence.licence_id) as api:
+            listed = api.get("/v1/alerts/channels").json()["channels"]
+        mine = [c for c in listed if c["name"] == name]
+        assert len(mine) == 1, listed
+        assert mine[0]["kind"] == "webhook"
+        assert mine[0]["url"] == receiver.url
+        assert mine[0]["secret"] is None  # only the creation's answer carries it
+        web.shot_both_widths(page, "alerts-channel-secret")
+
+        row.get_by_role("button", name="Envoyer un test").click()
+        expect(row.locator(".channel-note")).to_have_text("Test envoyé")
+        wait_until(lambda: len(receiver.received) == 1, timeout=30)
+        assert len(receiver.received) == 1, receiver.received
+
+        row.get_by_text("Historique", exact=True).click()
+        delivery = row.locator(".channel-deliveries li.delivery")
+        expect(delivery).to_have_count(1)
+        expect(delivery).to_have_attribute("data-purpose", "test")
+        expect(delivery).to_have_attribute("data-state", "delivered")
+        expect(delivery).to_contain_text("Envoyé")
+
+        # In English, the same page says it in English.
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_role("heading", name="Channels", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name="Send a test")).to_have_count(1)
+        web.shot_both_widths(page, "alerts-member-en")
+    assert len(receiver.received) == 1
+
+
+def test_a_member_changes_the_error_spike_threshold_and_the_api_reads_it_back(
+    pipeline: Pipeline, smtp_server: SmtpServer, page: Page
+) -> None:
+    licence = pipeline.create_licence(f"boutique des règles {_tag()}")
+    member = person(pipeline, smtp_server, licence.licence_id, role="member")
+    with session_client(pipeline, member, licence.licence_id) as api:
+        before = {r["kind"]: r for r in api.get("/v1/alerts/rules").json()["rules"]}
+    wanted = int(before["error_spike"]["threshold"] or 0) + 7
+
+    web.sign_in(page, pipeline.url, member.email, member.password)
+    visit(page, "surveillance")
+    card = page.locator("form.rule[data-kind='error_spike']")
+    expect(card.get_by_role("heading")).to_have_text("Pic d'erreurs")
+    # Only the fields its kind uses.
+    for label in ("Seuil (erreurs)", "Multiple du rythme habituel (×)", "Fenêtre (minutes)"):
+        expect(card.get_by_label(label)).to_be_visible()
+    expect(card.get_by_label("Bloquée depuis (heures)")).to_have_count(0)
+    expect(page.locator("form.rule[data-kind='new_group'] input[type=number]")).to_have_count(0)
+
+    threshold = card.get_by_label("Seuil (erreurs)")
+    # A value the API refuses is said beside its field.
+    threshold.fill("-5")
+    card.get_by_role("button", name="Enregistrer").click()
+    expect(threshold).to_have_attribute("aria-invalid", "true")
+    expect(card.locator(".field-error:visible")).to_have_count(1)
+
+    threshold.fill(str(wanted))
+    card.get_by_role("button", name="Enregistrer").click()
+    expect(card.locator(".done")).to_have_text("Règle « Pic d'erreurs » enregistrée.")
+    expect(threshold).not_to_have_attribute("aria-invalid", "true")
+    with session_client(pipeline, member, licence.licence_id) as api:
+        after = {r["kind"]: r for r in api.get("/v1/alerts/rules").json()["rules"]}
+    assert after["error_spike"]["threshold"] == wanted
+    # The rest of the rule went back as it was.
+    for key, value in before["error_spike"].items():
+        if key != "threshold":
+            assert after["error_spike"][key] == value, key
+    assert after["stuck_order"] == before["stuck_order"]
+
+    # Read again by the page itself.
+    visit(page, "tableau-de-bord")
+    visit(page, "surveillance")
+    expect(
+        page.locator("form.rule[data-kind='error_spike']").get_by_label("Seuil (erreurs)")
+    ).to_have_value(str(wanted))
+    web.shot_both_widths(page, "alerts-rules")
+
+
+def test_a_viewer_reads_the_page_without_write_controls(
+    pipeline: Pipeline, smtp_server: SmtpServer, page: Page
+) -> None:
+    licence = pipeline.create_licence(f"boutique en lecture {_tag()}")
+    member = person(pipeline, smtp_server, licence.licence_id, role="member")
+    viewer = person(pipeline, smtp_server, licence.licence_id, role="viewer")
+    name = f"Équipe logistique {_tag()}"
+    with session_client(pipeline, member, licence.licence_id) as api:
+        made = api.post(
+            "/v1/alerts/channels",
+            json={
+                "kind": "email",
+                "name": name,
+                "emails": ["logistique@boutique.example"],
+                "url": None,
+            },
+        )
+        assert made.status_code == 201, made.text
+
+    web.sign_in(page, pipeline.url, viewer.email, viewer.password)
+    visit(page, "surveillance")
+    expect(page.locator("#role-note")).to_contain_text("lecteur")
+    row = page.locator("#channels tr.channel", has_text=name)
+    expect(row).to_contain_text("logistique@boutique.example")
+    # Everything read, nothing offered.
+    main = page.locator("main")
+    expect(main.locator("#channel-form")).to_have_count(0)
+    for button in (
+        "Envoyer un test",
+        "Supprimer",
+        "Enregistrer",
+        "Enregistrer les réglages",
+        "Ajouter",
+    ):
+        expect(main.get_by_role("button", name=button, exact=True)).to_have_count(0)
+    expect(page.locator("form.rule")).to_have_count(5)
+    expect(page.locator("form.rule input:not([disabled])")).to_have_count(0)
+    expect(page.locator("#settings-form input:not([readonly])")).to_have_count(0)
+    # The history stays readable.
+    row.get_by_text("Historique", exact=True).click()
+    expect(row.locator(".channel-history-body")).to_contain_text(
+        "Rien n'a encore été envoyé à ce canal."
+    )
+    web.shot_both_widths(page, "alerts-viewer")
