@@ -17,7 +17,7 @@ same revisions again, a delivered one included: nothing is sent twice.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -128,7 +128,7 @@ class EmailChannel:
         return "email"
 
     async def deliver(self, ticket: TicketDoc, delivery: TicketDeliveryDoc) -> str:
-        return await _send(self._mailer, ticket_mail(ticket, self._to))
+        return await send_mail(self._mailer, ticket_mail(ticket, self._to))
 
 
 class MerchantChannel:
@@ -143,12 +143,13 @@ class MerchantChannel:
 
     async def deliver(self, ticket: TicketDoc, delivery: TicketDeliveryDoc) -> str:
         notice = delivery.notice or "answered"
-        return await _send(
+        return await send_mail(
             self._mailer, notice_mail(ticket, notice, delivery.message, self._public_url)
         )
 
 
-async def _send(mailer: Mailer, mail: Mail) -> str:
+async def send_mail(mailer: Mailer, mail: Mail) -> str:
+    """Hand `mail` to the mailer; what to record as delivered, or DeliveryFailed."""
     try:
         await mailer.send(mail)
     except MailUnavailable as exc:
@@ -223,6 +224,12 @@ def merchant_notice(
     return delivery_id(ticket.ticket_id, f"merchant:{notice}:{key}"), doc
 
 
+def retry_wait(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure in a row."""
+    wait: timedelta = min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+    return wait
+
+
 def after_attempt(
     delivery: TicketDeliveryDoc, now: datetime, detail: str | None, error: str | None
 ) -> TicketDeliveryDoc:
@@ -232,7 +239,7 @@ def after_attempt(
             update={"state": "delivered", "attempts": attempts, "detail": detail,
                     "delivered_at": now, "next_attempt_at": now}
         )  # fmt: skip
-    wait = min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+    wait = retry_wait(attempts)
     return delivery.model_copy(
         update={"state": "failing", "attempts": attempts, "last_error": error[:ERROR_CHARS],
                 "next_attempt_at": now + wait}
@@ -311,22 +318,32 @@ class DeliveryDesk:
             self._written[row.entity_id] = event.revision
 
 
-def register_delivery_desk(
-    app: Any, desk: DeliveryDesk, interval_seconds: float, runs_here: Callable[[], bool]
+def register_pass(
+    app: Any,
+    name: str,
+    interval_seconds: float,
+    runs_here: Callable[[], bool],
+    run_pass: Callable[[], Awaitable[object]],
+    on_idle: Callable[[], None] = lambda: None,
 ) -> Any:
-    """A pass every `interval_seconds` while `runs_here()`: true on one worker of the fleet at a
-    time (the root's choice: the one consuming the tickets' partition), which another takes
-    over when it goes."""
+    """A desk's pass every `interval_seconds` while `runs_here()`: true on one worker of the
+    fleet at a time (the root's choice: the one consuming the tickets' partition), which
+    another takes over when it goes. `on_idle`: called when a pass does not run or fails, so
+    that a desk keeping state in memory loads it again before its next pass."""
 
-    async def deliver_tickets() -> None:
+    async def one_pass() -> None:
+        if not runs_here():
+            on_idle()
+            return
         try:
-            if runs_here():
-                await desk.run_pass()
+            await run_pass()
         except Exception as exc:
             # ClickHouse or the broker down: the next pass tries again. Anything else is a bug,
             # and stops the worker loudly rather than failing every pass for ever.
             if not infrastructure_failure(exc):
                 raise
-            log.warning("ticket_delivery_pass_failed", error=str(exc))
+            on_idle()
+            log.warning("desk_pass_failed", desk=name, error=str(exc))
 
-    return app.timer(interval_seconds, name="deliver-tickets")(deliver_tickets)
+    one_pass.__name__ = name.replace("-", "_")
+    return app.timer(interval_seconds, name=name)(one_pass)

@@ -43,11 +43,11 @@ class Revision:
         )  # fmt: skip
 
 
-_COLUMNS = "entity_id, revision, status, deleted, actor, updated_at, body"
+COLUMNS = "entity_id, revision, status, deleted, actor, updated_at, body"
 
 _CURRENT = f"""
-SELECT {_COLUMNS} FROM (
-    SELECT {_COLUMNS} FROM control_entities FINAL
+SELECT {COLUMNS} FROM (
+    SELECT {COLUMNS} FROM control_entities FINAL
     WHERE licence_id IN {{licences:Array(String)}} AND entity = {{entity:String}} {{and_id}}
     ORDER BY entity_id, revision DESC
     LIMIT 1 BY licence_id, entity_id
@@ -120,7 +120,7 @@ class ControlStore:
             parameters["limit"] = limit
         rows = await self.clickhouse.arows(
             f"""
-            SELECT {_COLUMNS} FROM control_entities FINAL
+            SELECT {COLUMNS} FROM control_entities FINAL
             WHERE licence_id = {{licence_id:String}} AND entity = {{entity:String}}
                 AND entity_id = {{entity_id:String}} {narrower}
             ORDER BY revision DESC {bounded}

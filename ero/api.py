@@ -22,6 +22,8 @@ from accounts.sessions import SessionResolver
 from accounts.store import AccountStore
 from accounts.team_http import router as team_router
 from accounts.throttle import SignInThrottle
+from alerts.http import router as alerts_router
+from alerts.senders import Senders
 from control_plane.bus import ControlBus
 from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
@@ -106,6 +108,7 @@ class ApiState:
     help_limiter: WriteLimiter
     replay_audit: ControlReplayAudit
     operator_roster: OperatorRoster
+    alert_senders: Senders
 
 
 def app_state(
@@ -154,6 +157,7 @@ def app_state(
         help_limiter=WriteLimiter(deployment.help_feedback_limits),
         replay_audit=ControlReplayAudit(control),
         operator_roster=account_store,
+        alert_senders=Senders(mailer(deployment.mail), deployment.alerting.public_url),
     )
 
 
@@ -215,6 +219,7 @@ def create_api(state: ApiState) -> FastAPI:
         rules_router,
         groups_router,
         group_workflow_router,
+        alerts_router,
         fleet_groups_router,
         configurations_router,
         actions_router,

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Self
 
 from accounts.config import AccountPolicy, SignInLimits
+from alerts.config import AlertingConfig
 from control_plane.delivery import SupportDelivery
 from control_plane.fingerprint import KeyFingerprint
 from control_plane.http.actions import ActionPolicy
@@ -117,6 +118,15 @@ class Deployment:
             support_email=s.support_email,
             public_url=s.public_url or s.resolved_api_url,
             interval_seconds=s.ticket_delivery_interval_seconds,
+        )
+
+    @cached_property
+    def alerting(self) -> AlertingConfig:
+        s = self.settings
+        return AlertingConfig(
+            public_url=s.public_url or s.resolved_api_url,
+            interval_seconds=s.alert_interval_seconds,
+            slow_interval_seconds=s.alert_slow_interval_seconds,
         )
 
     @cached_property

@@ -165,6 +165,18 @@ class Settings(BaseSettings):
         description="How often the worker tries the ticket deliveries due (webhook, e-mail): "
         "a failed one is retried with a backoff from 5 s to 15 min, until delivered.",
     )
+    alert_interval_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How often the worker evaluates the alert rules on recent events and sends "
+        "the alerts due: an alert leaves within this plus the projection's delay.",
+    )
+    alert_slow_interval_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="How often the rules over days are evaluated (connectors' rhythms, stuck "
+        "orders, usual error rates, the morning digest).",
+    )
     # Writes a reader or a connector can repeat, in the `limits` notation ("N/second|minute|
     # hour|day", several joined by ";"); empty: no limit. Past one: 429 with Retry-After.
     rate_limit_commands: str = Field(

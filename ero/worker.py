@@ -16,8 +16,12 @@ from typing import Any
 import faust
 from aiokafka.partitioner import DefaultPartitioner
 
+from alerts.conditions import Conditions
+from alerts.desk import AlertDesk
+from alerts.senders import Senders
+from alerts.store import AlertStore
 from control_plane.bus import ControlBus
-from control_plane.delivery import DeliveryDesk, register_delivery_desk
+from control_plane.delivery import DeliveryDesk, register_pass
 from control_plane.projection import (
     ControlProjection,
     ControlWriter,
@@ -154,12 +158,22 @@ class WorkerWiring:
             support.channels(mailer(deployment.mail)),
             support.per_pass,
         )
-        register_delivery_desk(
-            self.app,
-            desk,
-            support.interval_seconds,
-            lambda: consumes_tickets(self.app, deployment.topics.control),
+        runs_here = lambda: consumes_tickets(self.app, deployment.topics.control)  # noqa: E731
+        register_pass(
+            self.app, "deliver-tickets", support.interval_seconds, runs_here, desk.run_pass
         )
+        alerting = deployment.alerting
+        alert_desk = AlertDesk(
+            bus,
+            AlertStore(bus.store),
+            Conditions(clickhouse),
+            Senders(mailer(deployment.mail), alerting.public_url),
+            alerting,
+        )
+        register_pass(
+            self.app, "alert-desk", alerting.interval_seconds, runs_here, alert_desk.run_pass,
+            alert_desk.forget,
+        )  # fmt: skip
 
     def _stage(self, name: str, source: str, step: Step[Any]) -> None:
         deployment, progress = self._deployment, self._progress

@@ -144,6 +144,13 @@ class Entity(StrEnum):
     """A licence's workflow on one error group (entity_id: its fingerprint), schemas/group_state."""
     DEAD_LETTER = "dead_letter"
     """An operator's replay of a rejected line, under the line's licence (its audit names who)."""
+    # Alerting (schemas/alerts.py): channels, rules (entity_id: the kind) and settings written
+    # by the API; alerts and their deliveries by the alert desk alone.
+    ALERT_CHANNEL = "alert_channel"
+    ALERT_RULE = "alert_rule"
+    ALERT_SETTINGS = "alert_settings"
+    ALERT = "alert"
+    ALERT_DELIVERY = "alert_delivery"
 
 
 ControlKind = Literal[
@@ -190,6 +197,15 @@ ControlKind = Literal[
     "group.ignored",
     "group.reopened",
     "group.commented",
+    "alert.channel_added",
+    "alert.channel_removed",
+    "alert.rule_set",
+    "alert.settings_set",
+    "alert.fired",
+    "alert.notified",
+    "alert.resolved",
+    "alert.delivery_recorded",
+    "alert.delivery_attempted",
 ]
 
 

@@ -50,6 +50,8 @@ def pipeline(
         ERO_SUPPORT_EMAIL="support@vendor.example",
         ERO_TICKET_WEBHOOK_URL=webhook_receiver.url,
         ERO_TICKET_DELIVERY_INTERVAL_SECONDS="0.5",
+        ERO_ALERT_INTERVAL_SECONDS="2",
+        ERO_ALERT_SLOW_INTERVAL_SECONDS="10",
         # Every test signs up and fails sign-ins from the loopback address: only the limits per
         # account and per e-mail are the ones a merchant would meet.
         ERO_SIGNIN_LIMIT_ADDRESS="100000/15 minutes",

@@ -160,3 +160,33 @@ class EventsReceiver(_Served):
 
         self._server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+
+class HookReceiver(_Served):
+    """An alert webhook: keeps each POST's path, headers and raw body (a signature is checked
+    over the bytes received); answers `status` (settable, to make deliveries fail)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                status = receiver.status
+                if status < 300:
+                    receiver.requests.append((self.path, dict(self.headers.items()), body))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def bodies(self, path: str) -> list[dict[str, Any]]:
+        return [orjson.loads(body) for at, _, body in list(self.requests) if at == path]

@@ -36,6 +36,11 @@ MEMBER_WRITES = {
     ("POST", "/v1/groups/{fingerprint}/ignore"),
     ("POST", "/v1/groups/{fingerprint}/reopen"),
     ("POST", "/v1/groups/{fingerprint}/comments"),
+    ("POST", "/v1/alerts/channels"),
+    ("DELETE", "/v1/alerts/channels/{channel_id}"),
+    ("POST", "/v1/alerts/channels/{channel_id}/test"),
+    ("PUT", "/v1/alerts/rules/{kind}"),
+    ("PUT", "/v1/alerts/settings"),
 }
 
 

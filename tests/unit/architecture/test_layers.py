@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("licences", "projections", "web"),  # the domain: who may do what, the tables, the pages
     ("ingest", "processors", "query_api"),  # the domain that authenticates through licences
     ("control_plane", "dead_letters"),  # the domain that composes the above
-    ("accounts",),  # people: accounts, sessions, teams, over the control plane
+    ("accounts", "alerts"),  # people; alerting: both over the control plane
     ("pipeline",),  # the stages that compose the domain
     ("ero",),  # the composition root and its CLI
     ("bench",),  # benchmarks, over everything
