@@ -7,6 +7,8 @@ pipeline is shared."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 
 import pytest
@@ -16,7 +18,7 @@ from tests.support import browser as web
 from tests.support.accounts import person, session_client
 from tests.support.browser import visit
 from tests.support.pipeline import Pipeline, wait_until
-from tests.support.receivers import SmtpServer, WebhookReceiver
+from tests.support.receivers import HookReceiver, SmtpServer
 
 pytestmark = pytest.mark.pipeline
 
@@ -25,13 +27,23 @@ def _tag() -> str:
     return uuid.uuid4().hex[:6]
 
 
+def _signed(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """The ERO-Signature header as the page tells a receiver to check it:
+    t=<timestamp>,v1=<HMAC-SHA256 hex of "t.body">, keyed with the secret shown."""
+    header = {k.lower(): v for k, v in headers.items()}["ero-signature"]
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(expected.hexdigest(), parts["v1"])
+
+
 def test_a_member_adds_a_webhook_channel_sees_its_secret_and_sends_it_a_test(
     pipeline: Pipeline, smtp_server: SmtpServer, page: Page
 ) -> None:
     licence = pipeline.create_licence(f"boutique de la surveillance {_tag()}")
     member = person(pipeline, smtp_server, licence.licence_id, role="member")
     name = f"Webhook atelier {_tag()}"
-    with WebhookReceiver().running() as receiver:
+    with HookReceiver().running() as receiver:
+        url = f"{receiver.url}/alertes-{_tag()}"
         web.sign_in(page, pipeline.url, member.email, member.password)
         page.get_by_role("navigation").get_by_role("link", name="Surveillance").click()
         expect(page.locator("main[data-page='surveillance']")).to_be_visible()
@@ -43,32 +55,35 @@ def test_a_member_adds_a_webhook_channel_sees_its_secret_and_sends_it_a_test(
         expect(form.get_by_label("Adresse (URL)")).to_be_visible()
         expect(form.get_by_label("Adresses e-mail (séparées par des virgules)")).to_be_hidden()
         form.get_by_label("Nom", exact=True).fill(name)
-        form.get_by_label("Adresse (URL)").fill(receiver.url)
+        form.get_by_label("Adresse (URL)").fill(url)
         form.get_by_role("button", name="Ajouter").click()
 
         # The secret, once, with what to do with it.
         secret = page.locator("#channel-secret-value")
         expect(secret).to_be_visible()
-        assert len(secret.inner_text().strip()) >= 16
+        shown = secret.inner_text().strip()
+        assert len(shown) >= 16
         expect(page.locator("#channel-secret")).to_contain_text("ERO-Signature")
         expect(page.locator("#channel-secret")).to_contain_text("conservez-le")
         row = page.locator("#channels tr.channel", has_text=name)
         expect(row).to_have_count(1)
         expect(row).to_contain_text("Webhook")
-        expect(row).to_contain_text(receiver.url)
+        expect(row).to_contain_text(url)
         with session_client(pipeline, member, licence.licence_id) as api:
             listed = api.get("/v1/alerts/channels").json()["channels"]
         mine = [c for c in listed if c["name"] == name]
         assert len(mine) == 1, listed
         assert mine[0]["kind"] == "webhook"
-        assert mine[0]["url"] == receiver.url
+        assert mine[0]["url"] == url
         assert mine[0]["secret"] is None  # only the creation's answer carries it
         web.shot_both_widths(page, "alerts-channel-secret")
 
         row.get_by_role("button", name="Envoyer un test").click()
         expect(row.locator(".channel-note")).to_have_text("Test envoyé")
-        wait_until(lambda: len(receiver.received) == 1, timeout=30)
-        assert len(receiver.received) == 1, receiver.received
+        wait_until(lambda: len(receiver.requests) == 1, timeout=30)
+        path, headers, body = receiver.requests[0]
+        assert path == url.removeprefix(receiver.url)
+        assert _signed(shown, headers, body), headers
 
         row.get_by_text("Historique", exact=True).click()
         delivery = row.locator(".channel-deliveries li.delivery")
@@ -82,7 +97,7 @@ def test_a_member_adds_a_webhook_channel_sees_its_secret_and_sends_it_a_test(
         expect(page.get_by_role("heading", name="Channels", exact=True)).to_be_visible()
         expect(page.get_by_role("button", name="Send a test")).to_have_count(1)
         web.shot_both_widths(page, "alerts-member-en")
-    assert len(receiver.received) == 1
+    assert len(receiver.requests) == 1
 
 
 def test_a_member_changes_the_error_spike_threshold_and_the_api_reads_it_back(
