@@ -1,9 +1,10 @@
 """« Surveillance » in a real headless Chromium against the suite's pipeline: a member adds a
 webhook channel pointing at a real HTTP receiver, is shown its secret once, sends it a test (the
-receiver gets one POST) and reads it in the channel's history; a member changes the error-spike
-threshold and the API reads it back (a refused value shown beside its field); a viewer reads
-every section without a write control. Each licence and channel is the test's own: the suite's
-pipeline is shared."""
+receiver gets one POST, signed with that secret) and reads it in the channel's history; a member
+changes the error-spike threshold and the API reads it back (a refused value shown beside its
+field), then the quiet hours, time zone and cap; an alert fired by a new error is listed with
+its delivery, filtered, in English, and opens its report; a viewer reads every section without
+a write control. Each licence and channel is the test's own: the suite's pipeline is shared."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect
 from tests.support import browser as web
 from tests.support.accounts import person, session_client
 from tests.support.browser import visit
+from tests.support.factories import sync_line
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import HookReceiver, SmtpServer
 
@@ -147,6 +149,28 @@ def test_a_member_changes_the_error_spike_threshold_and_the_api_reads_it_back(
     ).to_have_value(str(wanted))
     web.shot_both_widths(page, "alerts-rules")
 
+    # The settings: an unknown time zone refused beside its field, then quiet hours saved.
+    settings = page.locator("#settings-form")
+    settings.get_by_label("Fuseau horaire").fill("Mars/Olympe")
+    settings.get_by_role("button", name="Enregistrer les réglages").click()
+    expect(settings.get_by_label("Fuseau horaire")).to_have_attribute("aria-invalid", "true")
+    expect(settings.locator(".field-error:visible")).to_have_count(1)
+    settings.get_by_label("Fuseau horaire").fill("Europe/Brussels")
+    settings.get_by_label("Début des heures calmes").fill("22:00")
+    settings.get_by_label("Fin des heures calmes").fill("07:30")
+    settings.get_by_label("Messages au plus par heure et par canal").fill("4")
+    settings.get_by_role("button", name="Enregistrer les réglages").click()
+    expect(settings.locator(".done")).to_have_text("Réglages enregistrés.")
+    with session_client(pipeline, member, licence.licence_id) as api:
+        saved = api.get("/v1/alerts/settings").json()
+    assert saved["timezone"] == "Europe/Brussels"
+    assert saved["quiet_start"].startswith("22:00")
+    assert saved["quiet_end"].startswith("07:30")
+    assert saved["max_per_hour"] == 4
+    visit(page, "tableau-de-bord")
+    visit(page, "surveillance")
+    expect(settings.get_by_label("Début des heures calmes")).to_have_value(saved["quiet_start"])
+
 
 def test_a_viewer_reads_the_page_without_write_controls(
     pipeline: Pipeline, smtp_server: SmtpServer, page: Page
@@ -192,3 +216,66 @@ def test_a_viewer_reads_the_page_without_write_controls(
         "Rien n'a encore été envoyé à ce canal."
     )
     web.shot_both_widths(page, "alerts-viewer")
+
+
+def test_the_alerts_raised_are_listed_with_their_deliveries_and_open_their_report(
+    pipeline: Pipeline, smtp_server: SmtpServer, page: Page
+) -> None:
+    licence = pipeline.create_licence(f"boutique alertée {_tag()}")
+    member = person(pipeline, smtp_server, licence.licence_id, role="member")
+    tag = _tag()
+    with HookReceiver().running() as receiver:
+        url = f"{receiver.url}/alertes-{tag}"
+        with session_client(pipeline, member, licence.licence_id) as api:
+            made = api.post(
+                "/v1/alerts/channels",
+                json={"kind": "webhook", "name": f"ERP {tag}", "emails": [], "url": url},
+            )
+            assert made.status_code == 201, made.text
+            with pipeline.client(licence.connector_key) as connector:
+                line = sync_line(
+                    connector_id="boutique-alertes",
+                    status="erreur",
+                    reference=f"CMD-{tag}",
+                    message=f"Article REF-{tag} absent de la gestion commerciale",
+                )
+                assert connector.post("/v1/events", json=[line]).status_code == 202
+            alerts = wait_until(
+                lambda: (
+                    a
+                    if (a := api.get("/v1/alerts").json()["alerts"])
+                    and all(d["state"] == "delivered" for d in a[0]["deliveries"])
+                    and a[0]["deliveries"]
+                    else None
+                ),
+                timeout=60,
+            )
+        assert [a["kind"] for a in alerts] == ["new_group"]
+
+        web.sign_in(page, pipeline.url, member.email, member.password)
+        visit(page, "surveillance")
+        row = page.locator("#alerts tbody tr.alert")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Nouveau groupe d'erreurs")
+        expect(row.locator(".alert-state")).to_have_text("En cours")
+        expect(row).to_contain_text("boutique-alertes")
+        expect(row).to_contain_text(alerts[0]["summary_fr"])
+        expect(row.locator(".alert-deliveries li")).to_have_text(f"ERP {tag} : Envoyé")
+        expect(page.locator("#alerts-more")).to_be_hidden()
+        web.shot_both_widths(page, "alerts-list")
+
+        # The filter: none resolved yet.
+        page.locator("#alerts-list").get_by_role("link", name="Résolues").click()
+        expect(page.locator("#alerts-none")).to_have_text("Aucune alerte.")
+        page.locator("#alerts-list").get_by_role("link", name="En cours").click()
+        expect(row).to_have_count(1)
+
+        # In English, its English summary.
+        page.get_by_role("button", name="English").click()
+        expect(row).to_contain_text(alerts[0]["summary_en"])
+        expect(row).to_contain_text("New error group")
+
+        row.get_by_role("link", name="See the report").click()
+        expect(page.locator("main[data-page='rapports']")).to_be_visible()
+        expect(page.locator("tr.report")).to_have_count(1)
+        expect(page.locator("tr.report")).to_contain_text(f"REF-{tag}")
