@@ -359,24 +359,20 @@ class AlertDesk:
                 )
                 continue
             assert config is not None
-            wait = self._wait(config, channel, now)
-            if wait is not None:
-                delivery.doc = delivery.doc.model_copy(update={"next_attempt_at": wait})
+            if self._held(config, channel, now):
                 continue
             tried += 1
             await self._attempt(delivery, channel, now)
         return tried
 
-    def _wait(self, config: LicenceAlerting, channel: ChannelDoc, now: datetime) -> datetime | None:
-        """Until when a message to `channel` must wait: quiet hours, or its hourly cap."""
-        quiet = quiet_until(config.settings, now)
-        if quiet is not None:
-            return quiet
+    def _held(self, config: LicenceAlerting, channel: ChannelDoc, now: datetime) -> bool:
+        """Whether a message to `channel` waits: quiet hours, or its hourly cap reached (looked
+        at each pass, so a change of the settings applies at once)."""
+        if quiet_until(config.settings, now) is not None:
+            return True
         sent = [at for at in self._sent.get(channel.channel_id, []) if at > now - HOUR]
         self._sent[channel.channel_id] = sent
-        if len(sent) >= config.settings.max_per_hour:
-            return min(sent) + HOUR
-        return None
+        return len(sent) >= config.settings.max_per_hour
 
     async def _attempt(self, delivery: _Delivery, channel: ChannelDoc, now: datetime) -> None:
         doc = delivery.doc

@@ -103,9 +103,15 @@ def _line_en(alert: AlertDoc, notification: Notification) -> str:
     return f"{_NOTIFIED_EN[notification]}: {alert.summary_en}"
 
 
+def _slack(text: str) -> str:
+    """Slack reads &, < and > as markup: a connector's message is shown as written."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_body(items: Sequence[tuple[AlertDoc, Notification]], public_url: str) -> bytes:
     lines = [
-        f"• {_line_fr(a, n)} / {_line_en(a, n)} <{absolute(public_url, a.report_url)}|rapport>"
+        f"• {_slack(_line_fr(a, n))} / {_slack(_line_en(a, n))} "
+        f"<{absolute(public_url, a.report_url)}|rapport>"
         for a, n in items
     ]
     return orjson.dumps({"text": "\n".join(["E-Connecteur Cloud", *lines])})

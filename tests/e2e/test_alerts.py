@@ -27,7 +27,9 @@ def hooks() -> Iterator[HookReceiver]:
 
 
 @pytest.fixture
-def member(pipeline: Pipeline, smtp_server: SmtpServer) -> Iterator[tuple[Person, Any]]:
+def member(
+    pipeline: Pipeline, smtp_server: SmtpServer
+) -> Iterator[tuple[Person, Any, httpx.Client]]:
     licence = pipeline.create_licence(f"alerts {uuid.uuid4().hex[:6]}")
     who = person(pipeline, smtp_server, licence.licence_id, "member")
     with session_client(pipeline, who) as client:
@@ -51,7 +53,7 @@ def _channel(client: httpx.Client, **body: Any) -> dict[str, Any]:
 
 
 def test_a_webhook_channel_is_signed_and_its_test_message_verifies(
-    member: tuple[Person, Any], hooks: HookReceiver
+    member: tuple[Person, Any, httpx.Client], hooks: HookReceiver
 ) -> None:
     _, licence, client = member
     path = f"/{uuid.uuid4().hex}"
@@ -84,7 +86,7 @@ def test_a_webhook_channel_is_signed_and_its_test_message_verifies(
 
 
 def test_channels_are_checked_and_scoped_to_the_licence(
-    pipeline: Pipeline, member: tuple[Person, Any], hooks: HookReceiver
+    pipeline: Pipeline, member: tuple[Person, Any, httpx.Client], hooks: HookReceiver
 ) -> None:
     _, _, client = member
     missing = client.post("/v1/alerts/channels", json={"kind": "email", "name": "x"})
@@ -109,7 +111,7 @@ def test_channels_are_checked_and_scoped_to_the_licence(
 
 def test_a_new_error_group_is_told_once_to_every_channel_and_listed_with_its_deliveries(
     pipeline: Pipeline,
-    member: tuple[Person, Any],
+    member: tuple[Person, Any, httpx.Client],
     hooks: HookReceiver,
     smtp_server: SmtpServer,
 ) -> None:

@@ -3,6 +3,7 @@ doubled, whether the job runs in the pipeline (asked by the CLI) or in the CLI i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from tests.support.catalogs import next_catalog
 from tests.support.factories import corpus_events, sync_line, without_expectations
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.readers import Reader, post
+from tests.support.receivers import HookReceiver
 
 pytestmark = pytest.mark.pipeline
 
@@ -23,7 +25,7 @@ QUOTA = "Quota XYZQ dépassé sur le site"
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """A pipeline of its own: its tables are swapped under it."""
-    running = Pipeline(tmp_path_factory.mktemp("replay")).start()
+    running = Pipeline(tmp_path_factory.mktemp("replay"), ERO_ALERT_INTERVAL_SECONDS="1").start()
     yield running
     if running.process is not None:
         assert running.stop() == 0
@@ -161,3 +163,32 @@ def test_a_replay_and_a_rebuild_keep_each_licences_event_of_a_shared_id_once(
         done = pipeline.ero(*command)
         assert done.returncode == 0, done.stderr
         assert {tag: reader.snapshot() for tag, reader in readers.items()} == before, command
+
+
+def test_a_replay_and_a_rebuild_send_no_alert_again(pipeline: Pipeline) -> None:
+    """The rollups a replay rebuilds are the same, so every condition is the alert already
+    told, by this desk and by the next one (a restart): the receiver gets each alert once."""
+    licence = pipeline.create_licence("alerted shop")
+    with HookReceiver().running() as hooks, pipeline.client(licence.reader_token) as reader:
+        created = reader.post(
+            "/v1/alerts/channels", json={"kind": "webhook", "name": "ERP", "url": hooks.url}
+        )
+        assert created.status_code == 201, created.text
+        post(pipeline, licence, [
+            sync_line(status="erreur", message="Article ZZR-1 absent de la gestion commerciale"),
+            sync_line(status="erreur", message="Le pays ZQ est inconnu de la gestion commerciale"),
+        ])  # fmt: skip
+        told = wait_until(lambda: b if len(b := hooks.bodies("/")) == 2 else None)
+        assert {b["kind"] for b in told} == {"new_group"}
+        for command in (
+            ("replay", "--topic", "raw", "--from-beginning"),
+            ("rebuild", "--from-archive"),
+        ):
+            done = pipeline.ero(*command)
+            assert done.returncode == 0, done.stderr
+        time.sleep(5)  # five passes of the desk over the rebuilt tables
+        assert hooks.bodies("/") == told
+        assert pipeline.stop() == 0  # a new desk: what it knows comes from ClickHouse alone
+        pipeline.start()
+        time.sleep(5)
+        assert hooks.bodies("/") == told
