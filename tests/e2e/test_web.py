@@ -552,6 +552,7 @@ MENU = [
     "Actions",
     "Assistance",
     "Notifications",
+    "Surveillance",
     "Mon compte",
     "Équipe",
     "Clés et jetons",

@@ -340,6 +340,7 @@ def test_every_merchant_page_says_only_the_catalog_in_both_languages(
         "actions",
         "assistance",
         "notifications",
+        "surveillance",
         "compte",
         "equipe",
         "cles",

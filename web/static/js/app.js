@@ -11,6 +11,7 @@ import * as session from "./session.js";
 import { disclosure, pageHead, problem } from "./widgets.js";
 import * as account from "./pages/account.js";
 import * as actions from "./pages/actions.js";
+import * as alerts from "./pages/alerts.js";
 import * as configurations from "./pages/configurations.js";
 import * as dashboard from "./pages/dashboard.js";
 import * as forgot from "./pages/forgot.js";
@@ -42,6 +43,7 @@ const PAGES = {
   actions: { nav: "nav_actions", page: actions },
   assistance: { nav: "nav_support", page: support },
   notifications: { nav: "nav_notifications", page: notificationsPage },
+  surveillance: { nav: "nav_alerts", page: alerts },
   "cle-pc": { nav: "nav_pc_key", page: pcKey, menu: false },
 };
 // Old addresses kept working: bookmarks of pages since renamed.

@@ -3,6 +3,7 @@
 // dictionary; a key defined twice is a mistake that tests/unit/web catch. The API itself
 // gives hints and action labels in both languages (hint / hint_en, label_fr / label_en).
 
+import alerts from "./words/alerts.js";
 import base from "./words/base.js";
 import configurationWords from "./words/configurations.js";
 import consoleWords from "./words/console.js";
@@ -16,6 +17,7 @@ const LANG = "ero.lang";
 
 // Every area's words; a new area adds its file here.
 const AREAS = [
+  alerts,
   base,
   configurationWords,
   consoleWords,
