@@ -164,6 +164,29 @@ class AlertStore:
         )
         return [(lic, r.doc(AlertDeliveryDoc)) for lic, _, r in found]
 
+    async def _page(
+        self, entity: str, narrower: str, order: str, parameters: dict[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """The bodies of one licence's `entity` at their latest revision, narrowed (on `status`,
+        `body` or `fired_at`), ordered and limited by `parameters["limit"]`."""
+        return await self.store.clickhouse.arows(
+            f"""
+            SELECT body FROM (
+                SELECT entity_id, status, body,
+                    parseDateTime64BestEffortOrZero(JSONExtractString(body, 'fired_at'), 3, 'UTC')
+                        AS fired_at
+                FROM control_entities FINAL
+                WHERE licence_id = {{licence_id:String}} AND entity = {{entity:String}}
+                ORDER BY entity_id, revision DESC
+                LIMIT 1 BY entity_id
+            )
+            WHERE 1 {narrower}
+            ORDER BY {order}
+            LIMIT {{limit:UInt32}}
+            """,
+            {**parameters, "entity": entity},
+        )
+
     async def alerts(
         self, licence_id: str, state: str | None, limit: int, before: tuple[datetime, str] | None
     ) -> list[AlertDoc]:
@@ -178,23 +201,7 @@ class AlertStore:
                 " AND (fired_at, entity_id) < ({fired:DateTime64(3, 'UTC')}, {alert_id:String})"
             )
             parameters["fired"], parameters["alert_id"] = before
-        rows = await self.store.clickhouse.arows(
-            f"""
-            SELECT body FROM (
-                SELECT entity_id, status, body,
-                    parseDateTime64BestEffort(JSONExtractString(body, 'fired_at'), 3, 'UTC')
-                        AS fired_at
-                FROM control_entities FINAL
-                WHERE licence_id = {{licence_id:String}} AND entity = 'alert'
-                ORDER BY entity_id, revision DESC
-                LIMIT 1 BY entity_id
-            )
-            WHERE 1 {narrower}
-            ORDER BY fired_at DESC, entity_id DESC
-            LIMIT {{limit:UInt32}}
-            """,
-            parameters,
-        )
+        rows = await self._page("alert", narrower, "fired_at DESC, entity_id DESC", parameters)
         return [AlertDoc.model_validate_json(row[0]) for row in rows]
 
     async def deliveries(
@@ -217,18 +224,7 @@ class AlertStore:
                 "JSONExtractArrayRaw(body, 'items')), {ids:Array(String)})"
             )
             parameters["ids"] = list(alert_ids)
-        rows = await self.store.clickhouse.arows(
-            f"""
-            SELECT body FROM (
-                SELECT entity_id, body, updated_at FROM control_entities FINAL
-                WHERE licence_id = {{licence_id:String}} AND entity = 'alert_delivery'
-                ORDER BY entity_id, revision DESC
-                LIMIT 1 BY entity_id
-            )
-            WHERE 1 {narrower}
-            ORDER BY JSONExtractString(body, 'created_at') DESC
-            LIMIT {{limit:UInt32}}
-            """,
-            parameters,
+        rows = await self._page(
+            "alert_delivery", narrower, "JSONExtractString(body, 'created_at') DESC", parameters
         )
         return [AlertDeliveryDoc.model_validate_json(row[0]) for row in rows]

@@ -1,7 +1,7 @@
 """Alert latency under load: a licence with a webhook channel (a receiver in the bench's
-process) posts, every few seconds, an error of a group never seen before; the latency is from
-the POST's 202 to the webhook's arrival (the desk's pass interval, the projection's delay and
-the send)."""
+process) posts, every few seconds, an error of a group never seen before (a new operation); the
+latency is from the POST's 202 to the webhook's arrival (the desk's pass interval, the
+projection's delay and the send)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import orjson
 
+from bench.console import say
 from infra.broker import free_port
 from licences import Credentials
 
@@ -33,9 +34,10 @@ class _Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = orjson.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-                for word in str(body.get("summary_en", "")).split():
-                    if word.startswith("probe"):
-                        arrived.setdefault(word, time.perf_counter())
+                summary = str(body.get("summary_en", ""))
+                if body.get("kind") == "new_group" and "[" in summary and "]" in summary:
+                    operation = summary[summary.index("[") + 1 : summary.index("]")]
+                    arrived.setdefault(operation, time.perf_counter())
                 self.send_response(204)
                 self.end_headers()
 
@@ -58,9 +60,9 @@ def receiver() -> Iterator[_Receiver]:
         served.server.server_close()
 
 
-def _word() -> str:
-    # Letters only: the message's template keeps the word, so each probe is a group of its own.
-    return "probe" + "".join(random.choices(string.ascii_lowercase, k=10))
+def _operation() -> str:
+    # A group is its operation, origin and template: a new operation, a new group.
+    return "probe." + "".join(random.choices(string.ascii_lowercase, k=10))
 
 
 async def probe_alerts(
@@ -77,21 +79,32 @@ async def probe_alerts(
             headers=reader,
         )
         created.raise_for_status()
+        # Every probe told: no hourly cap in the way, and only new groups (the probes' errors
+        # would make a spike too).
+        for path, body in (
+            ("/v1/alerts/settings", {"max_per_hour": 1000}),
+            ("/v1/alerts/rules/error_spike", {"enabled": False}),
+        ):
+            (await client.put(path, json=body, headers=reader)).raise_for_status()
         sent: dict[str, float] = {}
         while not until.done():
-            word = _word()
             line = {
                 "connector_id": "probe",
                 "occurred_at": datetime.now(UTC).isoformat(),
-                "operation": "order.import",
+                "operation": _operation(),
                 "status": "erreur",
-                "message": f"Le transporteur {word} est inconnu de la gestion commerciale",
+                "message": "Le transporteur est inconnu de la gestion commerciale",
             }
             (await client.post("/v1/events", json=[line], headers=writer)).raise_for_status()
-            sent[word] = time.perf_counter()
+            sent[line["operation"]] = time.perf_counter()
             await asyncio.sleep(EVERY_SECONDS)
         deadline = time.perf_counter() + 120
         # The receiver's thread fills `arrived`: polled, as no event loop runs there.
         while not sent.keys() <= hooks.arrived.keys() and time.perf_counter() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
+        listed = (await client.get("/v1/alerts", headers=reader)).json()
+        say(
+            f"alert probes: {len(sent.keys() & hooks.arrived.keys())} of {len(sent)} told; "
+            f"{len(listed.get('alerts', []))} alerts listed"
+        )
         return [hooks.arrived.get(word, at + 120) - at for word, at in sent.items()]

@@ -4,28 +4,14 @@ back, through the real pipeline and receiver."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.support.alert_rules import Shop, error_line, shops
+from tests.support.alert_rules import Shop, error_line
 from tests.support.factories import sync_line
-from tests.support.pipeline import Pipeline, wait_until
-from tests.support.receivers import HookReceiver, SmtpServer
-
-
-@pytest.fixture(scope="module")
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver().running() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def shop_with(pipeline: Pipeline, smtp_server: SmtpServer, hooks: HookReceiver) -> Iterator[Any]:
-    yield from shops(pipeline, smtp_server, hooks)
+from tests.support.pipeline import wait_until
 
 
 def test_a_stuck_order_fires_and_resolves_once_imported(shop_with: Any) -> None:

@@ -3,27 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
-from tests.support.alert_rules import Shop, shops
+from tests.support.alert_rules import Shop
 from tests.support.factories import sync_line
-from tests.support.pipeline import Pipeline
-from tests.support.receivers import HookReceiver, SmtpServer
-
-
-@pytest.fixture(scope="module")
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver().running() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def shop_with(pipeline: Pipeline, smtp_server: SmtpServer, hooks: HookReceiver) -> Iterator[Any]:
-    yield from shops(pipeline, smtp_server, hooks)
 
 
 def test_a_silent_connector_is_found_from_its_rhythm_and_recovers(shop_with: Any) -> None:

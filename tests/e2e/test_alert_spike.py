@@ -4,26 +4,11 @@ interval and resolves once; below its threshold nothing fires."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
-from tests.support.alert_rules import Shop, error_line, shops
-from tests.support.pipeline import Pipeline, wait_until
-from tests.support.receivers import HookReceiver, SmtpServer
-
-
-@pytest.fixture(scope="module")
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver().running() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def shop_with(pipeline: Pipeline, smtp_server: SmtpServer, hooks: HookReceiver) -> Iterator[Any]:
-    yield from shops(pipeline, smtp_server, hooks)
+from tests.support.alert_rules import Shop, error_line
+from tests.support.pipeline import wait_until
 
 
 def test_an_error_spike_fires_once_repeats_after_its_interval_and_resolves_once(

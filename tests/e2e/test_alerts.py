@@ -20,12 +20,6 @@ from tests.support.pipeline import Pipeline, wait_until
 from tests.support.receivers import HookReceiver, SmtpServer
 
 
-@pytest.fixture(scope="module")
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver().running() as receiver:
-        yield receiver
-
-
 @pytest.fixture
 def member(
     pipeline: Pipeline, smtp_server: SmtpServer
