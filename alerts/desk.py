@@ -24,13 +24,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 
 from alerts.conditions import RECENT, Conditions
 from alerts.config import AlertingConfig
-from alerts.rules import Condition, Observed, Rhythm, digest_due, holding, quiet_until, rhythm
+from alerts.rules import HOUR, Condition, Observed, Rhythm, digest_due, holding, quiet_until, rhythm
 from alerts.senders import Senders
 from alerts.store import AlertStore, LicenceAlerting
 from control_plane.bus import ControlBus, new_event
@@ -44,13 +43,13 @@ from schemas.alerts import (
     DeliveredAlert,
     Notification,
     Purpose,
+    RuleKind,
 )
 from schemas.control import ControlEvent, ControlKind, Entity
 
 log = structlog.get_logger(__name__)
 
 ACTOR = "system"
-HOUR = timedelta(hours=1)
 
 _KINDS: dict[Notification, ControlKind] = {
     "firing": "alert.fired",
@@ -276,7 +275,7 @@ class AlertDesk:
         licence = config.licence_id
         events: list[ControlEvent] = []
         per_channel: dict[str, tuple[ChannelDoc, list[DeliveredAlert]]] = {}
-        for before, after, notification, condition in changes:
+        for before, after, notification, _ in changes:
             events.append(
                 new_event(
                     licence_id=licence,
@@ -289,8 +288,7 @@ class AlertDesk:
                     status=after.state,
                 )
             )
-            rule = condition.rule if condition else ("digest" if after.kind == "digest" else None)
-            for channel in config.targets(rule or _rule_of(after)):
+            for channel in config.targets(_rule_of(after)):
                 per_channel.setdefault(channel.channel_id, (channel, []))[1].append(
                     DeliveredAlert(alert=after, notification=notification)
                 )
@@ -422,7 +420,8 @@ class AlertDesk:
             delivery.row, delivery.doc = Revision.written_by(event), after
 
 
-def _rule_of(alert: AlertDoc) -> Any:
+def _rule_of(alert: AlertDoc) -> RuleKind:
+    """The rule whose channels an alert goes to: a regression is the new-group rule's."""
     return "new_group" if alert.kind == "regression" else alert.kind
 
 

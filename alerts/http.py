@@ -21,6 +21,7 @@ from infra.http_state import from_state
 from licences.http import MemberPrincipal, ReaderPrincipal
 from schemas.alerts import (
     MAX_CHANNELS,
+    RULE_KINDS,
     AlertDeliveryDoc,
     AlertDoc,
     AlertState,
@@ -318,14 +319,7 @@ async def channel_deliveries(
 @router.get("/v1/alerts/rules", response_model=RuleList, summary="A licence's alert rules")
 async def list_rules(principal: ReaderPrincipal, bus: Bus) -> RuleList:
     alerting = await _alerting(bus, principal.licence_id)
-    kinds: tuple[RuleKind, ...] = (
-        "new_group",
-        "error_spike",
-        "silent_connector",
-        "stuck_order",
-        "digest",
-    )
-    return RuleList(rules=[RuleOut(**alerting.rule(k).model_dump()) for k in kinds])
+    return RuleList(rules=[RuleOut(**alerting.rule(k).model_dump()) for k in RULE_KINDS])
 
 
 @router.put(

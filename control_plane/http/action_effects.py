@@ -6,23 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from control_plane.action_effects import NEXT_SYNCS, ActionEffects, Effect, Verdict
 from control_plane.http.common import Bus
+from control_plane.http.group_workflow import Fingerprint
 from licences.http import Operator, ReaderPrincipal
 
 router = APIRouter(tags=["error groups"])
 operator_router = APIRouter(tags=["operators"], dependencies=[Operator])
 
 MAX_SHOWN = 20
-
-Fingerprint = Annotated[
-    int, Path(ge=0, le=2**64 - 1, description="the group's fingerprint, as /v1/groups")
-]
 
 
 class EffectOut(BaseModel):
