@@ -67,7 +67,10 @@ class Deployment:
     @cached_property
     def producer(self) -> ProducerConfig:
         s = self.settings
-        return ProducerConfig(self.bootstrap, s.max_record_bytes, s.broker_timeout_seconds)
+        compression = None if s.broker_compression == "none" else s.broker_compression
+        return ProducerConfig(
+            self.bootstrap, s.max_record_bytes, s.broker_timeout_seconds, compression
+        )
 
     @cached_property
     def group_timing(self) -> GroupTiming:

@@ -32,6 +32,8 @@ class ProducerConfig:
     """What one record may weigh (Kafka's default max.message.bytes is ~1 MB)."""
     timeout_seconds: float
     """How long an append may wait for the brokers' acks before it is reported failed."""
+    compression: str | None = None
+    """The record batches' codec (aiokafka's `compression_type`); None: uncompressed."""
 
 
 class LogProducer:
@@ -41,6 +43,7 @@ class LogProducer:
         self._bootstrap = config.bootstrap
         self._max_record_bytes = config.max_record_bytes
         self._timeout = config.timeout_seconds
+        self._compression = config.compression
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
 
@@ -51,6 +54,7 @@ class LogProducer:
                     bootstrap_servers=self._bootstrap,
                     acks="all",
                     linger_ms=2,
+                    compression_type=self._compression,
                     max_request_size=max(1_048_576, 2 * self._max_record_bytes),
                     request_timeout_ms=int(self._timeout * 1000),
                 )
