@@ -138,10 +138,14 @@ class WorkerWiring:
             self.app, self._topic(topics.dead_letter), letters, self._on_done
         )
         watch_dead_letters(letters)
+        # Each hot sink on a client of its own: their inserts and lookups run side by side.
         archive = (
-            None if self._deployment.settings.archives_raw_apart else ArchiveWriter(clickhouse)
+            None
+            if self._deployment.settings.archives_raw_apart
+            else ArchiveWriter(clickhouse.separate())
         )
-        return _Sinks(GatedSyncEventsWriter(clickhouse, PROJECTION_GATE), archive)
+        writer = GatedSyncEventsWriter(clickhouse, PROJECTION_GATE, clickhouse.separate())
+        return _Sinks(writer, archive)
 
     def _delivery_desk(self, clickhouse: ClickHouse) -> None:
         deployment = self._deployment

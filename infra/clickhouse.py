@@ -110,6 +110,11 @@ class ClickHouse:
             )
             raise ClickHouseUnavailable(f"cannot open ClickHouse at {where}: {exc}.{hint}") from exc
 
+    def separate(self) -> ClickHouse:
+        """Another client of the same ClickHouse, whose calls never wait for this one's (a
+        chdb client runs one call at a time; chdb serves many clients in one process)."""
+        return ClickHouse(self.dsn)
+
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
         self._client.command(sql, parameters=_bound(parameters))
 

@@ -30,7 +30,7 @@ from infra.metrics import metrics
 from infra.retry import retry_transient
 from processors.classifier import Classifier
 from projections.archive import ArchivedRow, ArchiveWriter
-from projections.sync_events import Accepted, Block, BlockBuilder, SyncEventsWriter
+from projections.sync_events import Accepted, Block, BlockBuilder, Lookup, SyncEventsWriter
 from schemas import RawBatch, SyncEvent
 from schemas.classified import classified_json
 from schemas.dead_letter import unreadable_record
@@ -52,11 +52,14 @@ class Prepared:
     """Classified records for the feed, and dead letters."""
     archived: list[ArchivedRow]
     """Every input record, for the archive (none when there is no archive to write)."""
+    lookup: Lookup | None = None
+    """Which of the block's events were stored already, as far as the lookup ahead saw."""
 
 
 class ClassifyAndStore:
     """The step of the raw topic's BatchConsumer (streaming/batch_consumer.py): `prepare` runs
-    in a worker thread and raises DeadLetterLimitExceeded when too many records are unreadable;
+    in a worker thread (while the previous batch is stored), looks up which of its events are
+    stored already, and raises DeadLetterLimitExceeded when too many records are unreadable;
     `store` waits out outages of the broker and ClickHouse (infra/retry.py) and raises anything
     else. Without a writer and an archive (a classify-only worker) the classified events only
     go to the feed, which a `project` stage stores, and the records are archived by that
@@ -141,7 +144,11 @@ class ClassifyAndStore:
                 licence_id, newest[licence_id], events_json, self._max_record_bytes
             )
         ]
-        return Prepared(block.build() if block is not None else None, out + letters, archived)
+        if block is None or self._writer is None:
+            return Prepared(None, out + letters, archived)
+        built = block.build()
+        # While the previous batch is being stored: off the store's path.
+        return Prepared(built, out + letters, archived, self._writer.look_ahead(built))
 
     def _events(self, record: ConsumerRecord) -> tuple[str, datetime, list[tuple[bytes, Any]]]:
         """The record's licence, accept time and events (each as its JSON and its decoded
@@ -164,7 +171,7 @@ class ClassifyAndStore:
         block, writer, archive = prepared.block, self._writer, self._archive
         stored: list[Awaitable[object]] = [publish]
         if block is not None and writer is not None:
-            stored.append(writer.store_until_done(block))
+            stored.append(writer.store_until_done(block, prepared.lookup))
         if archive is not None:
             stored.append(archive.store_until_done(prepared.archived))
         await asyncio.gather(*stored)

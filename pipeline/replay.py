@@ -264,7 +264,7 @@ class ReplayJob:
             self._state = State.RECONCILING
             self._copied = await asyncio.to_thread(shadow.copy_missing)
             self._state = State.SWAPPING
-            async with self._gate.closed():
+            async with self._gate.swapping():
                 self._copied += await asyncio.to_thread(shadow.copy_missing)
                 await asyncio.to_thread(shadow.swap)
             self._state = State.DONE

@@ -18,6 +18,8 @@ is consumed by one consumer, which stores its batches one after the other.
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -250,14 +252,64 @@ def known_ids(
     return known
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """Which events of a block were stored when its lookup ran, ahead of its store."""
+
+    known: dict[EventKey, Minute]
+    stored_before: int
+    """How many blocks the writer had stored when the lookup began."""
+    epoch: int
+    """The writer's table epoch then (a replay's swap changes it)."""
+
+
+# Blocks whose keys the writer keeps, to complete a lookup that ran while they were stored.
+_RECENT_BLOCKS = 4
+
+
 class SyncEventsWriter:
     """First insert wins: an event (licence, event_id) already stored, or earlier in the same
     block, is skipped.
-    Writes sync_events, or a replay's shadow of it (same columns, same rule)."""
+    Writes sync_events, or a replay's shadow of it (same columns, same rule).
 
-    def __init__(self, clickhouse: ClickHouse, table: str = TABLE) -> None:
+    A block's lookup may run ahead (`look_ahead`, on a client of its own, while the previous
+    block is inserted: a chdb client runs one call at a time); its store then also skips the
+    events of the blocks stored since the lookup began, which it may not have seen."""
+
+    def __init__(
+        self, clickhouse: ClickHouse, table: str = TABLE, lookups: ClickHouse | None = None
+    ) -> None:
+        """`lookups`: the client of the lookups ahead (default: `clickhouse`)."""
         self._clickhouse = clickhouse
+        self._lookups = lookups or clickhouse
         self._table = table
+        self._stored = 0
+        self._recent: deque[frozenset[EventKey]] = deque(maxlen=_RECENT_BLOCKS)
+        self._counting = threading.Lock()
+
+    def epoch(self) -> int:
+        """Changes when the table a lookup read may have been replaced (GatedSyncEventsWriter)."""
+        return 0
+
+    def look_ahead(self, block: Block) -> Lookup | None:
+        """The lookup of `block`, before its turn to be stored (blocking; any thread)."""
+        if block.earliest is None or block.latest is None:
+            return None
+        with self._counting:
+            stored, epoch = self._stored, self.epoch()
+        known = known_ids(self._lookups, block.keys, block.earliest, block.latest, self._table)
+        return Lookup(known, stored, epoch)
+
+    def _stored_since(self, lookup: Lookup | None) -> frozenset[EventKey] | None:
+        """The keys of the blocks stored since `lookup` began; None when they are not all
+        kept (or the table changed): the lookup is then run again."""
+        if lookup is None:
+            return None
+        with self._counting:
+            since = self._stored - lookup.stored_before
+            if lookup.epoch != self.epoch() or since > len(self._recent):
+                return None
+            return frozenset().union(*list(self._recent)[len(self._recent) - since :])
 
     @staticmethod
     def prepare(rows: Iterable[Row]) -> Block:
@@ -268,30 +320,46 @@ class SyncEventsWriter:
             builder.add_row(r)
         return builder.build()
 
-    def store_blocking(self, block: Block) -> int:
+    def store_blocking(self, block: Block, lookup: Lookup | None = None) -> int:
         """Insert the block's events not stored yet; return how many were new. Blocks must be
-        stored one after the other: each one's lookup must see the previous one's insert."""
+        stored one after the other: each one's lookup must see the previous one's insert (or
+        be completed with it: `lookup`, from `look_ahead`)."""
         if block.earliest is None or block.latest is None:
             return 0
-        known = known_ids(self._clickhouse, block.keys, block.earliest, block.latest, self._table)
+        since = self._stored_since(lookup)
+        if lookup is None or since is None:
+            known = known_ids(
+                self._clickhouse, block.keys, block.earliest, block.latest, self._table
+            )
+            since = frozenset()
+        else:
+            known = lookup.known
         lines = block.lines
         if known:
             # Delivered again: the delivery that stored them may have died before the rollups'
             # parts of its insert (projections/rollup_repair.py).
             repair_rollup_minutes(self._clickhouse, self._table, set(known.values()))
-            lines = [line for line, key in zip(lines, block.keys, strict=True) if key not in known]
+        if known or since:
+            lines = [
+                line
+                for line, key in zip(lines, block.keys, strict=True)
+                if key not in known and key not in since
+            ]
         if lines:
             self._clickhouse.insert_json_lines(self._table, lines, _INSERT_SETTINGS)
+        with self._counting:
+            self._stored += 1
+            self._recent.append(frozenset(block.keys))
         return len(lines)
 
-    async def store(self, block: Block) -> int:
-        return await asyncio.to_thread(self.store_blocking, block)
+    async def store(self, block: Block, lookup: Lookup | None = None) -> int:
+        return await asyncio.to_thread(self.store_blocking, block, lookup)
 
-    async def store_until_done(self, block: Block) -> int:
+    async def store_until_done(self, block: Block, lookup: Lookup | None = None) -> int:
         """`store`, retried with backoff while ClickHouse refuses (the batch stays uncommitted
         meanwhile); each failure's log line names the licences, connectors and events stuck."""
         return await retry_transient(
-            lambda: self.store(block),
+            lambda: self.store(block, lookup),
             "sync_events_insert",
             lambda: batch_ids(block.owners, [event_id for _, event_id in block.keys]),
         )

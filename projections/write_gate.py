@@ -13,17 +13,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from infra.clickhouse import ClickHouse
-from projections.sync_events import Block, SyncEventsWriter
+from projections.sync_events import Block, Lookup, SyncEventsWriter
 
 
 class WriteGate:
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
+        self.swaps = 0
+        """How many times tables were swapped behind it: a lookup made before a swap read a
+        table that is gone."""
 
     @asynccontextmanager
     async def closed(self) -> AsyncIterator[None]:
         async with self._lock:
             yield
+
+    @asynccontextmanager
+    async def swapping(self) -> AsyncIterator[None]:
+        """Closed while the live tables are replaced."""
+        async with self._lock:
+            try:
+                yield
+            finally:
+                self.swaps += 1
 
 
 # One per process: the stage that stores events and a replay job hosted by the same process
@@ -32,10 +44,15 @@ PROJECTION_GATE = WriteGate()
 
 
 class GatedSyncEventsWriter(SyncEventsWriter):
-    def __init__(self, clickhouse: ClickHouse, gate: WriteGate) -> None:
-        super().__init__(clickhouse)
+    def __init__(
+        self, clickhouse: ClickHouse, gate: WriteGate, lookups: ClickHouse | None = None
+    ) -> None:
+        super().__init__(clickhouse, lookups=lookups)
         self._gate = gate
 
-    async def store(self, block: Block) -> int:
+    def epoch(self) -> int:
+        return self._gate.swaps
+
+    async def store(self, block: Block, lookup: Lookup | None = None) -> int:
         async with self._gate.closed():
-            return await super().store(block)
+            return await super().store(block, lookup)

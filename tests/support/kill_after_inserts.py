@@ -11,7 +11,7 @@ import signal
 import sys
 
 from ero.cli import main
-from projections.sync_events import Block
+from projections.sync_events import Block, Lookup
 from projections.write_gate import GatedSyncEventsWriter
 
 
@@ -19,9 +19,11 @@ def _arm(inserts: int) -> None:
     store = GatedSyncEventsWriter.store
     done = 0
 
-    async def store_then_maybe_die(self: GatedSyncEventsWriter, block: Block) -> int:
+    async def store_then_maybe_die(
+        self: GatedSyncEventsWriter, block: Block, lookup: Lookup | None = None
+    ) -> int:
         nonlocal done
-        written = await store(self, block)
+        written = await store(self, block, lookup)
         done += 1
         if done >= inserts:
             os.kill(os.getpid(), signal.SIGKILL)
