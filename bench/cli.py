@@ -76,6 +76,7 @@ def _cmd_pipeline(args: argparse.Namespace) -> None:
         args.repeat,
         args.quiet_timeout,
         tuple(args.shape or SHAPES),
+        args.baseline or "",
     )
     print(figures.table())
 
@@ -135,6 +136,12 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         choices=("batched", "single"),
         help="a workload shape of the jobs (repeatable; default: both)",
+    )
+    pipeline.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        help="a git revision of this project whose `ero run` is measured end to end beside "
+        "ours, under the same load (extracted from the repository into a temporary folder)",
     )
     pipeline.set_defaults(func=_cmd_pipeline)
     classify = commands.add_parser("classify", help="microseconds of classification per event")

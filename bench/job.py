@@ -5,7 +5,7 @@ Every contender does the same job on the same preloaded topic: consume from the 
 blocks of at most `max_records` records or `flush_seconds`. The clock starts at the first record
 consumed and stops when the last event is inserted, so group joins are not counted.
 
-    python -m bench.job ours|quix|faust|floor --bootstrap H:P --topic T --events N --data DIR \
+    python -m bench.job ours|bare|quix|faust|floor --bootstrap H:P --topic T --events N --data DIR \
         --run ID
 
 This module only dispatches; what the contenders share is in bench/job_spec.py.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.job_spec import JobSpec
 
-CONTENDERS = ("ours", "quix", "faust", "floor")
+CONTENDERS = ("ours", "bare", "quix", "faust", "floor")
 
 
 def _runner(contender: str) -> Callable[[JobSpec], None]:
@@ -29,6 +29,10 @@ def _runner(contender: str) -> Callable[[JobSpec], None]:
         from bench.ours import run_ours
 
         return run_ours
+    if contender == "bare":
+        from bench.ours import run_bare
+
+        return run_bare
     if contender == "quix":
         from bench.peers.quix import run_quix
 

@@ -28,10 +28,23 @@ class _TimedProgress(Progress):
         self._stopwatch.record_in()
 
 
+# Passes no job lasts long enough to see: the desks stay idle (the "bare" contender).
+_NEVER = 86_400.0
+
+
 def run_ours(spec: JobSpec) -> None:
+    _run(spec, "ours", desks=True)
+
+
+def run_bare(spec: JobSpec) -> None:
+    """Ours without the alert and ticket desks' passes: what alerting costs the job."""
+    _run(spec, "bare", desks=False)
+
+
+def _run(spec: JobSpec, contender: str, *, desks: bool) -> None:
     settings = Settings(
         kafka_bootstrap=spec.bootstrap,
-        topic_prefix=f"bench-ours-{spec.run}",
+        topic_prefix=f"bench-{contender}-{spec.run}",
         data_dir=spec.data_dir,
         sink_max_records=spec.max_records,
         sink_flush_seconds=spec.flush_seconds,
@@ -41,12 +54,16 @@ def run_ours(spec: JobSpec) -> None:
         record_key=RECORD_KEY,
         broker_session_timeout_seconds=6.0,  # Kafka's minimum, as in the tests: shorter joins
     )
+    if not desks:
+        idle = ["alert_interval_seconds", "alert_slow_interval_seconds"]
+        idle.append("ticket_delivery_interval_seconds")
+        settings = settings.model_copy(update=dict.fromkeys(idle, _NEVER))
     resolved = Deployment.resolve(settings, spec.bootstrap)
     # The stage reads the topic the workload was preloaded into.
     topics = dataclasses.replace(resolved.topics, raw=spec.topic)
     deployment = dataclasses.replace(resolved, topics=topics)
     asyncio.run(ensure_topics(spec.bootstrap, topics))
-    stopwatch = Stopwatch("ours", spec.events)
+    stopwatch = Stopwatch(contender, spec.events)
     progress = _TimedProgress(stopwatch)
     clickhouse = open_clickhouse(settings)
     app = create_worker_app(deployment, clickhouse, progress).app

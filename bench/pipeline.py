@@ -4,7 +4,7 @@ in one run, on one embedded broker and the chdb engine. Progress on stderr, the 
 1. HTTP: a fleet (the SDK) posts as fast as one `ero api` process (no worker in it) accepts ->
    accepted events/s and request latency; then to `ero run` (API and worker in one process) ->
    end to end (first POST -> every event counted by /v1/dashboard).
-2. Sustained load at 50 % of that end-to-end rate for `sustain` seconds: freshness probes
+2. Sustained load at 80 % of that end-to-end rate for `sustain` seconds: freshness probes
    (one event posted, then polled in /v1/reports until visible) and the RSS of the `ero run`
    process (worker + API) and of the broker sampled throughout (`ero run` recycles the
    memory-only broker's topics as it does with its embedded one: streaming/recycle.py).
@@ -49,10 +49,15 @@ from licences import Credentials
 PEER_PACKAGES = {"quix": "quixstreams"}
 LABELS = {
     "ours": "ours (ero worker: hot stage, feed published, raw archived)",
+    "bare": "ours without the alert and ticket desks",
     "quix": "Quix Streams",
     "faust": "Faust, per event",
     "floor": "floor: aiokafka + insert, no classify",
 }
+
+
+SUSTAINED_SHARE = 0.8
+"""The sustained phase's load, as a share of the end-to-end maximum."""
 
 
 def load_average() -> str:
@@ -97,6 +102,11 @@ class Figures:
     ingest_p99: float = 0.0
     shared_ingest_rate: float = 0.0
     end_to_end_rate: float = 0.0
+    baseline: str = ""
+    """The git revision whose `ero run` ran end to end beside ours (empty: none)."""
+    baseline_rate: float = 0.0
+    baseline_skipped: str = ""
+    """Why the baseline did not run, if it was asked for and could not."""
     sustained_rate: float = 0.0
     sustained_seconds: float = 0.0
     fresh_p50: float = 0.0
@@ -125,6 +135,7 @@ class Figures:
             f"{self.ingest_p99 * 1000:.0f} ms |",
             f"| end to end, `ero run` (first POST -> all counted by /v1/dashboard) | "
             f"{self.end_to_end_rate:,.0f} ev/s (accepted at {self.shared_ingest_rate:,.0f}) |",
+            *self._baseline_rows(),
             f"| freshness (accept -> in /v1/reports) p50 / p99 at {self.sustained_rate:,.0f} ev/s"
             f" ({self.probes} probes) | {self.fresh_p50:.2f} / {self.fresh_p99:.2f} s |",
             f"| alert latency (error accepted -> webhook received, a new group) p50 / p99 at the "
@@ -172,11 +183,46 @@ class Figures:
             else:
                 ratios.append("n/a")
         rows.append("| ours / Quix Streams | " + " | ".join(ratios) + " |")
+        rows.append(self._cpu_row("CPU per event (+ broker's), ours / floor", "floor", "x"))
+        rows.append(self._cpu_row("CPU per event (+ broker's), alert desks' share", "bare", "%"))
         rows += [
             "",
             f"load average (1, 5, 15 min): {self.load_start} at start, {load_average()} at the end",
         ]
         return "\n".join(rows)
+
+    def _baseline_rows(self) -> list[str]:
+        if self.baseline_skipped:
+            return [
+                f"| end to end, `ero run` of {self.baseline} | skipped: {self.baseline_skipped} |"
+            ]
+        if not self.baseline or not self.baseline_rate:
+            return []
+        ratio = self.end_to_end_rate / self.baseline_rate
+        return [
+            f"| end to end, `ero run` of {self.baseline} (the same load, the same run) | "
+            f"{self.baseline_rate:,.0f} ev/s |",
+            f"| end to end, ours / {self.baseline} | {ratio:.2f}x |",
+        ]
+
+    def _cpu(self, contender: str, shape: str) -> float | None:
+        """Median CPU per event of the contender's runs, the broker's share included."""
+        results = self.jobs.get((contender, shape))
+        if not results:
+            return None
+        return statistics.median(r.cpu_us_per_event + r.broker_cpu_us_per_event for r in results)
+
+    def _cpu_row(self, label: str, against: str, unit: str) -> str:
+        cells = []
+        for shape in self.shapes:
+            ours, other = self._cpu("ours", shape), self._cpu(against, shape)
+            if ours is None or not other:
+                cells.append("n/a")
+            elif unit == "x":
+                cells.append(f"{ours / other:.2f}x ({ours:.1f} / {other:.1f} us)")
+            else:
+                cells.append(f"{(ours - other) / other * 100:+.1f} % ({ours:.1f} / {other:.1f} us)")
+        return f"| {label} | " + " | ".join(cells) + " |"
 
 
 # --- 3. the job against peers -------------------------------------------------------------
@@ -253,9 +299,13 @@ class RunningPipeline:
     start with the ingest phase's 200 000 events waiting in its raw topic, which its worker
     would classify and store while the end-to-end clock runs."""
 
-    def __init__(self, bootstrap: str, data_dir: Path, command: str = "run") -> None:
+    def __init__(
+        self, bootstrap: str, data_dir: Path, command: str = "run", code: Path | None = None
+    ) -> None:
         """The bench's broker is a memory-only Tansu, as the embedded one: `ero run` recycles
-        its topics as it does by default with its own (or as ERO_BROKER_RECYCLE_BYTES says)."""
+        its topics as it does by default with its own (or as ERO_BROKER_RECYCLE_BYTES says).
+        `code`: a folder holding another revision of the project, whose `ero` runs instead
+        (on this environment's packages)."""
         self.url = f"http://127.0.0.1:{free_port()}"
         self.operator_token = "ero_op_" + secrets.token_urlsafe(16)
         env = {
@@ -271,9 +321,14 @@ class RunningPipeline:
             ),
         }
         data_dir.mkdir(parents=True, exist_ok=True)
+        ero = [str(Path(sys.executable).parent / "ero")]
+        if code is not None:  # its packages first, from its folder
+            env["PYTHONPATH"] = str(code)
+            ero = [sys.executable, "-c", "from ero.cli import main; main()"]
         with (data_dir / "run.log").open("ab") as log:
-            ero = Path(sys.executable).parent / "ero"
-            self.process = subprocess.Popen([str(ero), command], env=env, stdout=log, stderr=log)
+            self.process = subprocess.Popen(
+                [*ero, command], env=env, stdout=log, stderr=log, cwd=code
+            )
         deadline = time.monotonic() + 120
         while not self._healthy():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -349,19 +404,61 @@ async def measure_ingest(
     say(f"ingest (ero api alone) {figures.ingest_rate:,.0f} ev/s")
 
 
-async def measure_end_to_end(
-    figures: Figures, pipeline: RunningPipeline, count: int, corpora: list[Path]
-) -> None:
-    """`ero run` (API and worker in one process): first POST -> all counted by /v1/dashboard."""
+async def end_to_end(
+    pipeline: RunningPipeline, count: int, corpora: list[Path], label: str
+) -> tuple[float, float]:
+    """`ero run` (API and worker in one process): first POST -> all counted by /v1/dashboard;
+    (end-to-end rate, accept rate)."""
     started = time.perf_counter()
-    licences, posted = await post_fleet(pipeline, count, corpora, "end to end, ero run")
-    figures.shared_ingest_rate = posted.accepted / posted.seconds
+    licences, posted = await post_fleet(pipeline, count, corpora, label)
     async with httpx.AsyncClient(base_url=pipeline.url, timeout=60) as client:
         while (counted := await _counted(client, licences)) < posted.accepted:
             sys.stderr.write(f"\rqueryable {counted:,}/{posted.accepted:,}  ")
             await asyncio.sleep(0.05)
-    figures.end_to_end_rate = posted.accepted / (time.perf_counter() - started)
-    say(f"\nend to end {figures.end_to_end_rate:,.0f} ev/s")
+    rate = posted.accepted / (time.perf_counter() - started)
+    say(f"\n{label}: {rate:,.0f} ev/s")
+    return rate, posted.accepted / posted.seconds
+
+
+async def measure_end_to_end(
+    figures: Figures, pipeline: RunningPipeline, count: int, corpora: list[Path]
+) -> None:
+    figures.end_to_end_rate, figures.shared_ingest_rate = await end_to_end(
+        pipeline, count, corpora, "end to end, ero run"
+    )
+
+
+def checkout(revision: str, into: Path) -> str | None:
+    """The project at `revision` extracted into `into`; None, or why it cannot be."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", revision],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        return archive.stderr.decode(errors="replace").strip().splitlines()[-1]
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return None
+
+
+def measure_baseline(
+    figures: Figures, broker: EmbeddedBroker, workdir: Path, count: int, corpora: list[Path]
+) -> None:
+    """The baseline revision's `ero run`, end to end under the same load as ours."""
+    code = workdir / "baseline-code"
+    why = checkout(figures.baseline, code)
+    if why is not None:
+        figures.baseline_skipped = why
+        say(f"baseline {figures.baseline}: skipped: {why}")
+        return
+    old = RunningPipeline(broker.bootstrap, workdir / "baseline", code=code)
+    try:
+        label = f"end to end, ero run of {figures.baseline}"
+        figures.baseline_rate, _ = asyncio.run(end_to_end(old, count, corpora, label))
+    finally:
+        old.stop()
 
 
 async def measure_sustained(
@@ -371,9 +468,9 @@ async def measure_sustained(
     seconds: float,
     corpora: list[Path],
 ) -> None:
-    """50 % of the end-to-end maximum for `seconds`: freshness probes and RSS samples of
-    `ero run` and of the broker, every 30 s."""
-    figures.sustained_rate = figures.end_to_end_rate / 2
+    """SUSTAINED_SHARE of the end-to-end maximum for `seconds`: freshness probes and RSS
+    samples of `ero run` and of the broker, every 30 s."""
+    figures.sustained_rate = figures.end_to_end_rate * SUSTAINED_SHARE
     figures.sustained_seconds = seconds
     licences = [pipeline.licence(f"bench sustained {n}") for n in range(10)]
     shape = FleetShape(licences=10, connectors_per_licence=4, runs=1_000_000, pause_seconds=0)
@@ -451,10 +548,12 @@ def bench_pipeline(
     repeat: int,
     quiet_timeout: float = 60.0,
     shapes: tuple[str, ...] = tuple(SHAPES),
+    baseline: str = "",
 ) -> Figures:
     """`quiet_timeout`: how long to wait, before each contender, for the machine to be quiet
-    (0: do not wait); `shapes`: the workload shapes of the jobs (bench/workload.py)."""
-    figures = Figures(shapes=shapes)
+    (0: do not wait); `shapes`: the workload shapes of the jobs (bench/workload.py);
+    `baseline`: a git revision whose `ero run` is measured end to end beside ours."""
+    figures = Figures(shapes=shapes, baseline=baseline)
     say(f"load average {figures.load_start}")
     with tempfile.TemporaryDirectory(prefix="ero-bench-") as tmp, EmbeddedBroker() as broker:
         workdir = Path(tmp)
@@ -464,6 +563,12 @@ def bench_pipeline(
                 asyncio.run(measure_ingest(figures, api, http_events, corpora))
             finally:
                 api.stop()
+            if baseline:
+                if quiet_timeout > 0:
+                    wait_until_quiet(timeout=quiet_timeout)
+                measure_baseline(figures, broker, workdir, http_events, corpora)
+                if quiet_timeout > 0:
+                    wait_until_quiet(timeout=quiet_timeout)
             pipeline = RunningPipeline(broker.bootstrap, workdir / "run")
             try:
                 asyncio.run(measure_end_to_end(figures, pipeline, http_events, corpora))
