@@ -2,8 +2,10 @@
 in one run, on one embedded broker and the chdb engine. Progress on stderr, the table on stdout.
 
 1. HTTP: a fleet (the SDK) posts as fast as one `ero api` process (no worker in it) accepts ->
-   accepted events/s and request latency; then to `ero run` (API and worker in one process) ->
-   end to end (first POST -> every event counted by /v1/dashboard).
+   accepted events/s and request latency; the same fleet then posts to the ingest peer (a plain
+   FastAPI + aiokafka gateway, bench/peers/gateway.py) on the same broker; then to `ero run`
+   (API and worker in one process) -> end to end (first POST -> every event counted by
+   /v1/dashboard).
 2. Sustained load at 80 % of that end-to-end rate for `sustain` seconds: freshness probes
    (one event posted, then polled in /v1/reports until visible) and the RSS of the `ero run`
    process (worker + API) and of the broker sampled throughout (`ero run` recycles the
@@ -35,6 +37,7 @@ import orjson
 
 from bench.alert_probe import probe_alerts
 from bench.console import say
+from bench.ingest_peer import PeerGateway
 from bench.job import CONTENDERS
 from bench.job_spec import JobResult
 from bench.measure import rss_mb
@@ -100,6 +103,9 @@ class Figures:
     ingest_rate: float = 0.0
     ingest_p50: float = 0.0
     ingest_p99: float = 0.0
+    peer_ingest_rate: float = 0.0
+    peer_ingest_p50: float = 0.0
+    peer_ingest_p99: float = 0.0
     shared_ingest_rate: float = 0.0
     end_to_end_rate: float = 0.0
     baseline: str = ""
@@ -133,6 +139,11 @@ class Figures:
             f"{self.ingest_rate:,.0f} ev/s |",
             f"| ingest request latency p50 / p99 | {self.ingest_p50 * 1000:.0f} / "
             f"{self.ingest_p99 * 1000:.0f} ms |",
+            "| ingest HTTP, peer: one FastAPI + aiokafka process, one send per batch, same fleet "
+            f"| {self.peer_ingest_rate:,.0f} ev/s |",
+            f"| peer request latency p50 / p99 | {self.peer_ingest_p50 * 1000:.0f} / "
+            f"{self.peer_ingest_p99 * 1000:.0f} ms |",
+            f"| ingest ours / peer: rate, p99 | {self._ingest_ratio()} |",
             f"| end to end, `ero run` (first POST -> all counted by /v1/dashboard) | "
             f"{self.end_to_end_rate:,.0f} ev/s (accepted at {self.shared_ingest_rate:,.0f}) |",
             *self._baseline_rows(),
@@ -223,6 +234,12 @@ class Figures:
             else:
                 cells.append(f"{(ours - other) / other * 100:+.1f} % ({ours:.1f} / {other:.1f} us)")
         return f"| {label} | " + " | ".join(cells) + " |"
+
+    def _ingest_ratio(self) -> str:
+        if not self.peer_ingest_rate:
+            return "n/a"
+        ours, peer = self.ingest_p99 * 1000, self.peer_ingest_p99 * 1000
+        return f"{self.ingest_rate / self.peer_ingest_rate:.2f}x, {ours:.0f} vs {peer:.0f} ms"
 
 
 # --- 3. the job against peers -------------------------------------------------------------
@@ -379,6 +396,13 @@ async def post_fleet(
 ) -> tuple[list[Credentials], FleetFigures]:
     """8 connectors of 4 licences post runs of 500 lines (drawn before the clock) at once."""
     licences = [pipeline.licence(f"bench {label} {n}") for n in range(4)]
+    return licences, await post_fleet_to(pipeline.url, licences, count, corpora, label)
+
+
+async def post_fleet_to(
+    url: str, licences: list[Credentials], count: int, corpora: list[Path], label: str
+) -> FleetFigures:
+    """The fleet of `post_fleet`, on the given gateway with the given (4) licences."""
     shape = FleetShape(
         licences=4,
         connectors_per_licence=2,
@@ -388,20 +412,43 @@ async def post_fleet(
     )
     total = shape.connectors * shape.runs * 500
     templates = Templates(corpora)
-    fleet = Fleet(pipeline.url, licences, shape, templates, progress=fleet_progress(label, total))
+    fleet = Fleet(url, licences, shape, templates, progress=fleet_progress(label, total))
     posted = await fleet.run(pregenerate=True)
     say("")
-    return licences, posted
+    return posted
 
 
-async def measure_ingest(
-    figures: Figures, api: RunningPipeline, count: int, corpora: list[Path]
+def measure_ingest(
+    figures: Figures,
+    api: RunningPipeline,
+    peer: PeerGateway,
+    count: int,
+    corpora: list[Path],
+    quiet_timeout: float = 60.0,
 ) -> None:
-    """`ero api` alone (no worker in its process): what one API process accepts."""
-    _, posted = await post_fleet(api, count, corpora, "ingest, ero api alone")
+    """`ero api` alone (no worker in its process): what one API process accepts; then the
+    ingest peer, with the same fleet, once `ero api` has stopped. Each once the machine is
+    quiet (`quiet_timeout` 0: no wait), so that neither starts on a busier machine."""
+    if quiet_timeout > 0:
+        wait_until_quiet(timeout=quiet_timeout)
+    _, posted = asyncio.run(post_fleet(api, count, corpora, "ingest, ero api alone"))
     figures.ingest_rate = posted.accepted / posted.seconds
     figures.ingest_p50, figures.ingest_p99 = posted.percentile(0.5), posted.percentile(0.99)
     say(f"ingest (ero api alone) {figures.ingest_rate:,.0f} ev/s")
+    api.stop()
+    peer.start()
+    try:
+        if quiet_timeout > 0:
+            wait_until_quiet(timeout=quiet_timeout)
+        posted = asyncio.run(post_fleet_to(peer.url, peer.licences, count, corpora, "ingest, peer"))
+    finally:
+        peer.stop()
+    if posted.accepted != posted.lines:
+        raise RuntimeError(f"the ingest peer accepted {posted.accepted} of {posted.lines} lines")
+    figures.peer_ingest_rate = posted.accepted / posted.seconds
+    figures.peer_ingest_p50 = posted.percentile(0.5)
+    figures.peer_ingest_p99 = posted.percentile(0.99)
+    say(f"ingest (peer) {figures.peer_ingest_rate:,.0f} ev/s")
 
 
 async def end_to_end(
@@ -559,10 +606,12 @@ def bench_pipeline(
         workdir = Path(tmp)
         if http_events:
             api = RunningPipeline(broker.bootstrap, workdir / "api", command="api")
+            peer = PeerGateway(broker.bootstrap, workdir / "peer")
             try:
-                asyncio.run(measure_ingest(figures, api, http_events, corpora))
+                measure_ingest(figures, api, peer, http_events, corpora, quiet_timeout)
             finally:
                 api.stop()
+                peer.stop()
             if baseline:
                 if quiet_timeout > 0:
                     wait_until_quiet(timeout=quiet_timeout)

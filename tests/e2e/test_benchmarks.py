@@ -123,6 +123,14 @@ def test_pipeline_prints_every_phase_and_each_installed_contender() -> None:
     assert re.search(
         rf"^\| ingest request latency p50 / p99 \| {NUMBER} / {NUMBER} ms \|$", out, re.M
     )
+    peer = re.search(rf"^\| ingest HTTP, peer: .* \| ({NUMBER}) ev/s \|$", out, re.M)
+    assert peer, out
+    assert float(peer.group(1).replace(",", "")) > 0, "the peer accepted the fleet's events"
+    assert re.search(
+        rf"^\| peer request latency p50 / p99 \| {NUMBER} / {NUMBER} ms \|$", out, re.M
+    )
+    ratio = rf"^\| ingest ours / peer: rate, p99 \| {NUMBER}x, {NUMBER} vs {NUMBER} ms \|$"
+    assert re.search(ratio, out, re.M), out
     assert re.search(
         rf"^\| end to end, `ero run` .* \| {rate} \(accepted at {NUMBER}\) \|$", out, re.M
     )
