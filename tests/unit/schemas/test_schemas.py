@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schemas import RawBatch, SyncEvent
 from schemas.json_schema import SCHEMA_DIR, VERSIONS, schema_file_name, sync_event_json_schema
 from schemas.records import encode_batches
+from schemas.sync_event import _EVENT_ID_NAMESPACE, derived_id
 from schemas.text import fold
 
 
@@ -81,3 +84,8 @@ def test_records_stay_under_the_size_bound_and_keep_every_event() -> None:
 
 def test_fold_ignores_case_accents_and_typographic_quotes() -> None:
     assert fold("Écart de TVA ’Réf’ ÀÉÎÕÜ") == "ecart de tva 'ref' aeiou"
+
+
+@given(st.text())
+def test_a_derived_id_is_the_name_based_uuid_of_its_content(content: str) -> None:
+    assert derived_id(content) == uuid.uuid5(_EVENT_ID_NAMESPACE, content)
