@@ -478,13 +478,17 @@ async def measure_end_to_end(
 def checkout(revision: str, into: Path) -> str | None:
     """The project at `revision` extracted into `into`; None, or why it cannot be."""
     root = Path(__file__).resolve().parents[1]
-    archive = subprocess.run(
-        ["git", "-C", str(root), "archive", "--format=tar", revision],
-        capture_output=True,
-        check=False,
-    )
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", "--format=tar", revision],
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:  # no git here
+        return str(exc)
     if archive.returncode != 0:
-        return archive.stderr.decode(errors="replace").strip().splitlines()[-1]
+        said = archive.stderr.decode(errors="replace").strip().splitlines()
+        return said[-1] if said else f"git archive {revision} failed"
     into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return None

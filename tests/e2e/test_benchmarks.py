@@ -9,10 +9,12 @@ import importlib.util
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from bench.pipeline import checkout
 from tests.support.pipeline import BIN, REPO, Pipeline
 
 pytestmark = pytest.mark.pipeline
@@ -115,6 +117,8 @@ def test_pipeline_prints_every_phase_and_each_installed_contender() -> None:
         "0",
         "--shape",
         "single",
+        "--baseline",
+        "no-such-revision",  # the baseline's own run is covered by test_checkout_*: the table here
         timeout=600,
     )
     out = succeeded(done)
@@ -134,6 +138,8 @@ def test_pipeline_prints_every_phase_and_each_installed_contender() -> None:
     assert re.search(
         rf"^\| end to end, `ero run` .* \| {rate} \(accepted at {NUMBER}\) \|$", out, re.M
     )
+    baseline = r"^\| end to end, `ero run` of no-such-revision \| skipped: .*no-such-revision.* \|$"
+    assert re.search(baseline, out, re.M), out
     assert re.search(rf"^\| freshness .* \(\d+ probes\) \| {NUMBER} / {NUMBER} s \|$", out, re.M)
     alerts = rf"^\| alert latency .* \((\d+) probes, .*\) \| ({NUMBER}) / {NUMBER} s \|$"
     told = re.search(alerts, out, re.M)
@@ -143,8 +149,12 @@ def test_pipeline_prints_every_phase_and_each_installed_contender() -> None:
     assert re.search(rf"^\| `ero run` RSS, MB: start -> .* \| {NUMBER} -> {NUMBER} ", out, re.M)
     assert "| job: consume -> classify -> insert | single |" in out
     job = rf"{rate}, {NUMBER} us CPU/ev \+ {NUMBER} in the broker \({NUMBER} MB\)"
-    for label in ("ours (ero worker", "Faust, per event", "floor: aiokafka"):
+    for label in ("ours (ero worker", "ours without the", "Faust, per event", "floor: aiokafka"):
         assert re.search(rf"^\| {re.escape(label)}[^|]* \| {job} \|$", out, re.M), out
+    versus = rf"{NUMBER}x \({NUMBER} / {NUMBER} us\)"
+    assert re.search(rf"^\| CPU per event \(\+ broker's\), ours / floor \| {versus} \|$", out, re.M)
+    share = rf"[+-]{NUMBER} % \({NUMBER} / {NUMBER} us\)"
+    assert re.search(rf"^\| CPU per event .*, alert desks' share \| {share} \|$", out, re.M), out
     if importlib.util.find_spec("quixstreams") is None:
         skipped = "skipped: quixstreams not installed (pip install -e '.[bench]')"
         assert f"| Quix Streams | {skipped} |" in out, out
@@ -153,3 +163,18 @@ def test_pipeline_prints_every_phase_and_each_installed_contender() -> None:
     else:
         assert re.search(rf"^\| Quix Streams \| {job} \|$", out, re.M), out
         assert re.search(rf"^\| ours / Quix Streams \| {NUMBER}x \|$", out, re.M), out
+
+
+def test_checkout_extracts_a_revision_that_runs(tmp_path: Path) -> None:
+    """What `--baseline` runs: the project at a revision, in a folder of its own."""
+    assert checkout("HEAD", tmp_path / "code") is None
+    done = subprocess.run(
+        [sys.executable, "-c", "import ero.cli, sys; print(ero.cli.__file__)"],
+        cwd=tmp_path / "code",
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "code")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == str(tmp_path / "code" / "ero" / "cli" / "__init__.py")
+    assert checkout("no-such-revision", tmp_path / "other") is not None
