@@ -35,10 +35,14 @@ chromium:
 test: lint chromium
 	$(BIN)/pytest
 
-# The peers' packages (Quix Streams) are installed for the benchmark only.
+# The peers' packages (Quix Streams) are installed for the benchmark only. BENCH_BASELINE: the
+# revision our figures are set against in the same run (the code before performance round two);
+# BENCH_ARGS and BENCH_QUERIES_ARGS: more options of each command (`ero-bench pipeline --help`).
+BENCH_BASELINE ?= 8bd1a49
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/ero-bench pipeline $(BENCH_ARGS)
+	$(BIN)/ero-bench pipeline --baseline $(BENCH_BASELINE) $(BENCH_ARGS)
+	$(BIN)/ero-bench queries $(BENCH_QUERIES_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

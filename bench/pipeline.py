@@ -50,6 +50,8 @@ from licences import Credentials
 # The package a peer needs, from the `bench` extra: a peer whose package is missing is skipped,
 # and the table says so.
 PEER_PACKAGES = {"quix": "quixstreams"}
+BASELINE = "baseline"
+"""The job of `ours` at the baseline revision (`--baseline`), run beside the others."""
 LABELS = {
     "ours": "ours (ero worker: hot stage, feed published, raw archived)",
     "bare": "ours without the alert and ticket desks",
@@ -165,7 +167,7 @@ class Figures:
             rows.append(f"| broker RSS at most (sampled at each probe) | {peak} |")
         rows += ["", "| job: consume -> classify -> insert | " + " | ".join(self.shapes) + " |"]
         rows.append("|---|" + "---|" * len(self.shapes))
-        for contender in CONTENDERS:
+        for contender in self._contenders():
             cells = []
             for shape in self.shapes:
                 results = self.jobs.get((contender, shape), [])
@@ -182,18 +184,18 @@ class Figures:
                     cells.append(f"skipped: {self.skipped[contender]}")
                 else:
                     cells.append("n/a")
-            rows.append(f"| {LABELS[contender]} | " + " | ".join(cells) + " |")
-        ratios = []
-        for shape in self.shapes:
-            ours, quix = self.jobs.get(("ours", shape)), self.jobs.get(("quix", shape))
-            if ours and quix:
-                ratio = statistics.median(r.rate for r in ours) / statistics.median(
-                    r.rate for r in quix
+            rows.append(f"| {self._label(contender)} | " + " | ".join(cells) + " |")
+        rows.append("| ours / Quix Streams | " + " | ".join(self._rate_ratios("quix")) + " |")
+        if any(key[0] == BASELINE for key in self.jobs):
+            ratios = " | ".join(self._rate_ratios(BASELINE))
+            rows.append(f"| ours / ours at {self.baseline} | {ratios} |")
+            rows.append(
+                self._cpu_row(
+                    f"CPU per event (+ broker's), ours against ours at {self.baseline}",
+                    BASELINE,
+                    "%",
                 )
-                ratios.append(f"{ratio:.2f}x")
-            else:
-                ratios.append("n/a")
-        rows.append("| ours / Quix Streams | " + " | ".join(ratios) + " |")
+            )
         rows.append(self._cpu_row("CPU per event (+ broker's), ours / floor", "floor", "x"))
         rows.append(self._cpu_row("CPU per event (+ broker's), alert desks' share", "bare", "%"))
         rows += [
@@ -201,6 +203,27 @@ class Figures:
             f"load average (1, 5, 15 min): {self.load_start} at start, {load_average()} at the end",
         ]
         return "\n".join(rows)
+
+    def _contenders(self) -> list[str]:
+        contenders = list(CONTENDERS)
+        if any(key[0] == BASELINE for key in self.jobs):
+            contenders.insert(1, BASELINE)
+        return contenders
+
+    def _label(self, contender: str) -> str:
+        return f"ours at {self.baseline}" if contender == BASELINE else LABELS[contender]
+
+    def _rate_ratios(self, against: str) -> list[str]:
+        """Per shape: our median rate over `against`'s."""
+        ratios = []
+        for shape in self.shapes:
+            ours, other = self.jobs.get(("ours", shape)), self.jobs.get((against, shape))
+            if ours and other:
+                rate = statistics.median(r.rate for r in ours)
+                ratios.append(f"{rate / statistics.median(r.rate for r in other):.2f}x")
+            else:
+                ratios.append("n/a")
+        return ratios
 
     def _baseline_rows(self) -> list[str]:
         if self.baseline_skipped:
@@ -262,11 +285,15 @@ def run_jobs(
     repeat: int,
     corpora: list[Path],
     quiet_timeout: float = 60.0,
+    baseline_code: Path | None = None,
 ) -> None:
+    """`baseline_code`: the baseline revision's project, whose `ours` runs second."""
     figures.skipped = missing_peers()
     for contender, reason in figures.skipped.items():
         say(f"job: skipping {contender}: {reason}")
     contenders = [c for c in CONTENDERS if c not in figures.skipped]
+    if baseline_code is not None:
+        contenders.insert(1, BASELINE)
     workload = events(corpora, count)
     for shape in figures.shapes:
         per_record = SHAPES[shape]
@@ -278,9 +305,9 @@ def run_jobs(
                 if quiet_timeout > 0:
                     wait_until_quiet(timeout=quiet_timeout)
                 broker_cpu = broker.cpu_seconds()
-                result = _run_job(
-                    contender, broker.bootstrap, topic, count, workdir / contender / run, run
-                )
+                code = baseline_code if contender == BASELINE else None
+                data = workdir / contender / run
+                result = _run_job(contender, broker.bootstrap, topic, count, data, run, code)
                 result = dataclasses.replace(
                     result, broker_cpu_seconds=broker.cpu_seconds() - broker_cpu
                 )
@@ -294,13 +321,31 @@ def run_jobs(
 
 
 def _run_job(
-    contender: str, bootstrap: str, topic: str, count: int, data: Path, run: str
+    contender: str,
+    bootstrap: str,
+    topic: str,
+    count: int,
+    data: Path,
+    run: str,
+    code: Path | None = None,
 ) -> JobResult:
+    """`code`: another revision's project, whose `ours` runs (from its folder, its packages
+    first)."""
     data.mkdir(parents=True)
-    command = [sys.executable, "-m", "bench.job", contender, "--bootstrap", bootstrap]
+    env = {**os.environ, "PYTHONPATH": str(code)} if code is not None else None
+    runs = "ours" if code is not None else contender
+    command = [sys.executable, "-m", "bench.job", runs, "--bootstrap", bootstrap]
     command += ["--topic", topic, "--events", str(count), "--data", str(data), "--run", run]
     with (data / "job.log").open("wb") as log:
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, timeout=900, check=False)
+        done = subprocess.run(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            timeout=900,
+            check=False,
+            cwd=code,
+            env=env,
+        )
     if done.returncode != 0 or not done.stdout.strip():
         tail = (data / "job.log").read_text(errors="replace")[-2000:]
         raise RuntimeError(f"contender {contender} failed ({done.returncode}): {tail}")
@@ -495,15 +540,15 @@ def checkout(revision: str, into: Path) -> str | None:
 
 
 def measure_baseline(
-    figures: Figures, broker: EmbeddedBroker, workdir: Path, count: int, corpora: list[Path]
+    figures: Figures,
+    broker: EmbeddedBroker,
+    workdir: Path,
+    code: Path,
+    count: int,
+    corpora: list[Path],
 ) -> None:
-    """The baseline revision's `ero run`, end to end under the same load as ours."""
-    code = workdir / "baseline-code"
-    why = checkout(figures.baseline, code)
-    if why is not None:
-        figures.baseline_skipped = why
-        say(f"baseline {figures.baseline}: skipped: {why}")
-        return
+    """The baseline revision's `ero run` (its project in `code`), end to end under the same
+    load as ours."""
     old = RunningPipeline(broker.bootstrap, workdir / "baseline", code=code)
     try:
         label = f"end to end, ero run of {figures.baseline}"
@@ -608,6 +653,13 @@ def bench_pipeline(
     say(f"load average {figures.load_start}")
     with tempfile.TemporaryDirectory(prefix="ero-bench-") as tmp, EmbeddedBroker() as broker:
         workdir = Path(tmp)
+        code: Path | None = None
+        if baseline:
+            code = workdir / "baseline-code"
+            why = checkout(baseline, code)
+            if why is not None:
+                figures.baseline_skipped, code = why, None
+                say(f"baseline {baseline}: skipped: {why}")
         if http_events:
             api = RunningPipeline(broker.bootstrap, workdir / "api", command="api")
             peer = PeerGateway(broker.bootstrap, workdir / "peer")
@@ -616,10 +668,10 @@ def bench_pipeline(
             finally:
                 api.stop()
                 peer.stop()
-            if baseline:
+            if code is not None:
                 if quiet_timeout > 0:
                     wait_until_quiet(timeout=quiet_timeout)
-                measure_baseline(figures, broker, workdir, http_events, corpora)
+                measure_baseline(figures, broker, workdir, code, http_events, corpora)
                 if quiet_timeout > 0:
                     wait_until_quiet(timeout=quiet_timeout)
             pipeline = RunningPipeline(broker.bootstrap, workdir / "run")
@@ -630,5 +682,6 @@ def bench_pipeline(
             finally:
                 pipeline.stop()
         if job_events:
-            run_jobs(figures, broker, workdir / "jobs", job_events, repeat, corpora, quiet_timeout)
+            jobs = workdir / "jobs"
+            run_jobs(figures, broker, jobs, job_events, repeat, corpora, quiet_timeout, code)
     return figures
