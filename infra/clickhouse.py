@@ -1,7 +1,9 @@
 """The process's ClickHouse connection: chdb in-process or a server, chosen by DSN alone.
 
 clickhouse-connect has no async client for chdb, so blocking calls run in a worker thread
-(chdb releases the GIL while it works).
+(chdb releases the GIL while it works). A chdb client runs one call at a time, so queries take
+a client of a small pool: the statements of one answer (a dashboard runs five) and the answers
+of concurrent requests run side by side rather than queued behind one handle.
 
 Time zones are this module's business, so no caller converts: our DateTime columns hold UTC
 wall time; a bound datetime parameter is sent as UTC wall time whatever its zone, and every
@@ -11,6 +13,8 @@ datetime a query returns is aware, in UTC.
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -95,11 +99,22 @@ class ClickHouseUnavailable(RuntimeError):
     """The ClickHouse the DSN names cannot be opened or reached."""
 
 
+# Query clients per ClickHouse object, at most: the default thread pool runs 6 calls at once.
+READERS = 4
+
+
 class ClickHouse:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
+        self._client = self._connect()
+        self._readers: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._reader_count = 0
+        self._opening = threading.Lock()
+
+    def _connect(self) -> Any:
+        dsn = self.dsn
         try:
-            self._client = clickhouse_connect.get_client(dsn=dsn)
+            return clickhouse_connect.get_client(dsn=dsn)
         except Exception as exc:
             where = dsn.split("@")[-1]
             hint = (
@@ -119,7 +134,31 @@ class ClickHouse:
         self._client.command(sql, parameters=_bound(parameters))
 
     def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return _aware(self._client.query(sql, parameters=_bound(parameters)).result_rows)
+        client = self._reader()
+        try:
+            return _aware(client.query(sql, parameters=_bound(parameters)).result_rows)
+        finally:
+            self._readers.put(client)
+
+    def _reader(self) -> Any:
+        """A query client of the pool: an idle one, a new one while fewer than READERS are
+        open, else the next one released."""
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            pass
+        with self._opening:
+            opened = self._reader_count < READERS
+            if opened:
+                self._reader_count += 1
+        if not opened:
+            return self._readers.get()
+        try:
+            return self._connect()
+        except BaseException:  # its slot is free again
+            with self._opening:
+                self._reader_count -= 1
+            raise
 
     def insert_columns(
         self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]
@@ -162,3 +201,8 @@ class ClickHouse:
 
     def close(self) -> None:
         self._client.close()
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                return

@@ -1,8 +1,11 @@
 """The ClickHouse client owns time zones: callers bind and read aware datetimes, whatever zone
-they come in, and never convert to naive UTC themselves."""
+they come in, and never convert to naive UTC themselves. Its queries do not queue behind each
+other: a slow one leaves the others their own client."""
 
 from __future__ import annotations
 
+import threading
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 from infra.clickhouse import ClickHouse
@@ -42,3 +45,25 @@ def test_a_bound_datetime_is_its_instant_and_a_read_one_is_aware_utc(
         assert count == [(2,)]
     finally:
         clickhouse.command("DROP TABLE tz_check")
+
+
+def test_a_query_runs_while_another_is_running(clickhouse: ClickHouse) -> None:
+    marker = f"slow-{uuid.uuid4().hex}"
+    slow = threading.Thread(
+        target=clickhouse.rows,
+        args=(f"SELECT sleepEachRow(0.5), '{marker}' FROM numbers(4)",),
+    )
+    slow.start()
+    try:
+        running = 0
+        for _ in range(100):  # until the slow query shows in the list of running ones
+            running = clickhouse.rows(
+                "SELECT count() FROM system.processes WHERE query LIKE {m:String}"
+                " AND query NOT LIKE '%system.processes%'",
+                {"m": f"%{marker}%"},
+            )[0][0]
+            if running or not slow.is_alive():
+                break
+        assert running == 1, "seen running, from another client, before it ended"
+    finally:
+        slow.join()

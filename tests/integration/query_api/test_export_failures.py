@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -36,6 +37,14 @@ PAGE = 50
 MID_STREAM_LIMIT = 60_000
 # Not even the first page fits; the licence lookup (one short row) still does.
 FIRST_PAGE_LIMIT = 3_000
+
+
+class OneClient(ClickHouse):
+    """Every query on the client a SET is made on (a SET holds for one chdb client; the API's
+    queries take clients of a pool otherwise)."""
+
+    def _reader(self) -> Any:
+        return self._client
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouse) -> Iterator[Served]:
+    clickhouse = OneClient(clickhouse.dsn)
     store = QueryStore(clickhouse, tmp_path_factory.mktemp("export-failures"))
     licence = store.licence("export failures")
     now = datetime.now(UTC)
