@@ -29,6 +29,7 @@ def derived_id(content: str) -> uuid.UUID:
     digest = hashlib.sha1(_EVENT_ID_NAMESPACE.bytes + content.encode()).digest()
     return uuid.UUID(bytes=digest[:16], version=5)
 
+
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
 

@@ -61,7 +61,8 @@ def test_a_lookup_made_while_the_previous_block_was_stored_skips_its_events(
     shared = uuid.uuid4()
     first, second = _block(licence, [shared, uuid.uuid4()]), _block(licence, [shared])
     ahead = writer.look_ahead(second)  # before `first` is stored: it sees nothing of it
-    assert ahead is not None and not ahead.known
+    assert ahead is not None
+    assert not ahead.known
     assert writer.store_blocking(first) == 2
     assert writer.store_blocking(second, ahead) == 0
     assert _counts(clickhouse, licence) == (2, 2)
