@@ -3,12 +3,15 @@
 Loads N events (1 000 licences, 10 per licence = 10 000 connectors, over 30 days, one licence
 holding 2 % of them) into its own chdb generated inside ClickHouse (INSERT ... SELECT FROM
 numbers, deterministic), then times each endpoint over HTTP and the same statements run
-directly, in the same process. Progress goes to stderr, the table to stdout.
+directly, in the same process: the merchant's endpoints, and the vendor's console over the
+whole fleet (error groups ranked by licences, one group's licences and versions, the licences'
+page, the support inbox). Progress goes to stderr, the table to stdout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import threading
 import time
@@ -33,6 +36,7 @@ from processors.fingerprint import fingerprint, template
 from projections.migrations import migrate
 from query_api.dashboard import dashboard_statements
 from query_api.filters import ReportFilters, iso
+from query_api.groups import fleet_groups_statement
 from query_api.reports import report_statement
 from query_api.scope import Statement
 from query_api.series import series_statement
@@ -302,12 +306,15 @@ def _settle(clickhouse: ClickHouse, quiet_seconds: float = 5.0, timeout: float =
 
 @dataclass(frozen=True)
 class Case:
-    """One endpoint call and the statements it runs, for repetition i."""
+    """One endpoint call and the statements it runs, for repetition i (none: an endpoint
+    whose statements depend on each other's answers; its SQL is not timed apart)."""
 
     name: str
     big: bool  # on the licence holding 2 % of all events, else on ordinary ones in turn
     request: Callable[[int], tuple[str, dict[str, Any]]]
     statements: Callable[[int], list[Statement]]
+    operator: bool = False
+    """Called by the vendor's operator (the console), not by a licence's reader."""
 
 
 @dataclass(frozen=True)
@@ -317,7 +324,10 @@ class Figure:
     raw: list[float]
 
     def row(self) -> str:
-        api50, raw50 = _ms(self.api, 0.5), _ms(self.raw, 0.5)
+        api50 = _ms(self.api, 0.5)
+        if not self.raw:
+            return f"| {self.name} | {api50:.1f} | {_ms(self.api, 0.95):.1f} | n/a | n/a | n/a |"
+        raw50 = _ms(self.raw, 0.5)
         return (
             f"| {self.name} | {api50:.1f} | {_ms(self.api, 0.95):.1f} | {raw50:.1f}"
             f" | {_ms(self.raw, 0.95):.1f} | {api50 / raw50:.2f}x |"
@@ -329,10 +339,13 @@ def _ms(samples: list[float], share: float) -> float:
 
 
 class Bench:
-    def __init__(self, clickhouse: ClickHouse, dataset: Dataset, api_url: str) -> None:
+    def __init__(
+        self, clickhouse: ClickHouse, dataset: Dataset, api_url: str, operator_token: str
+    ) -> None:
         self.clickhouse = clickhouse
         self.dataset = dataset
         self.api_url = api_url
+        self.operator_token = operator_token
         # Windows end when the data was generated, so a reused dataset is measured alike later.
         self.now = dataset.loaded_at
         self.references = {
@@ -410,6 +423,7 @@ class Bench:
                 lambda i: ReportFilters(q="prestashop", level=["error"]),
             ),
             self.reports("report first page", lambda i: ReportFilters()),
+            *self.console_cases(),
             Case(
                 "trends 7d by hour",
                 False,
@@ -420,12 +434,53 @@ class Bench:
             ),
         ]
 
+    def console_cases(self) -> list[Case]:
+        """The vendor's console, over the whole fleet."""
+        day, week = self.window(24 * HOUR), self.window(7 * 24 * HOUR)
+        top = fleet_groups_statement(day.since, day.until, 1)
+        ranked = self.clickhouse.rows(top.sql, top.parameters)
+
+        def groups(name: str, window: Window) -> Case:
+            return Case(
+                name,
+                False,
+                lambda i: ("/v1/admin/groups", self.window_query(window.until - window.since)),
+                lambda i: [fleet_groups_statement(window.since, window.until, 50)],
+                operator=True,
+            )
+
+        def api_only(name: str, path: str, params: dict[str, Any]) -> Case:
+            return Case(name, False, lambda i: (path, params), lambda i: [], operator=True)
+
+        detail = (
+            [
+                api_only(
+                    "console: one group, its licences and versions involved (4 statements in turn)",
+                    f"/v1/admin/groups/{ranked[0][0]}",  # the fleet's top group of the last 24 h
+                    self.window_query(24 * HOUR),
+                )
+            ]
+            if ranked
+            else []
+        )
+        return [
+            groups("console: error groups 24 h, ranked by licences", day),
+            groups("console: error groups 7 d, ranked by licences", week),
+            *detail,
+            api_only(
+                "console: licences, first page (status, last sync, versions, owners)",
+                "/v1/admin/licences",
+                {"limit": 50},
+            ),
+            api_only("console: support inbox, first page", "/v1/admin/tickets", {}),
+        ]
+
     def run(self, case: Case, repeat: int, client: httpx.Client) -> Figure:
         api: list[float] = []
         raw: list[float] = []
         for i in range(-2, repeat):  # two warm-up calls
             path, params = case.request(i)
-            token = self.licence(i, case.big).reader_token
+            token = self.operator_token if case.operator else self.licence(i, case.big).reader_token
             started = time.perf_counter()
             response = client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
             elapsed = time.perf_counter() - started
@@ -433,12 +488,14 @@ class Bench:
                 raise RuntimeError(
                     f"{case.name}: GET {path} {response.status_code} {response.text}"
                 )
+            statements = case.statements(i)
             started = time.perf_counter()
-            asyncio.run(self._raw(case.statements(i)))
+            asyncio.run(self._raw(statements))
             raw_elapsed = time.perf_counter() - started
             if i >= 0:
                 api.append(elapsed)
-                raw.append(raw_elapsed)
+                if statements:
+                    raw.append(raw_elapsed)
         return Figure(case.name, api, raw)
 
     async def _raw(self, statements: list[Statement]) -> None:
@@ -504,9 +561,10 @@ def bench_queries(settings: Settings, events: int, repeat: int) -> str:
     clickhouse = ClickHouse(f"chdb://{(root / 'clickhouse').resolve()}")
     migrate(clickhouse, settings.retention_days, settings.rollup_retention_days)
     dataset = load(clickhouse, events, root / "dataset.json")
-    url, stop = _serve(read_only_state(settings, clickhouse))
+    operator_token = "ero_op_" + secrets.token_urlsafe(16)
+    url, stop = _serve(read_only_state(settings, clickhouse, operator_token))
     try:
-        bench = Bench(clickhouse, dataset, url)
+        bench = Bench(clickhouse, dataset, url, operator_token)
         rows = []
         with httpx.Client(base_url=url, timeout=120) as client:
             for case in bench.cases():

@@ -273,8 +273,11 @@ def api_server(
     return HostedServer(config) if hosted else uvicorn.Server(config)
 
 
-def read_only_state(settings: Settings, clickhouse: ClickHouse) -> ApiState:
+def read_only_state(
+    settings: Settings, clickhouse: ClickHouse, operator_token: str | None = None
+) -> ApiState:
     """What the query API needs, for a process that never ingests (benchmarks, query tests):
-    its log producer points nowhere and is never connected to, and no operator token works."""
+    its log producer points nowhere and is never connected to; no operator token works but
+    `operator_token`, if given."""
     nowhere = Deployment.resolve(settings, bootstrap="127.0.0.1:9")
-    return app_state(nowhere, clickhouse, secrets.token_urlsafe(32))
+    return app_state(nowhere, clickhouse, operator_token or secrets.token_urlsafe(32))

@@ -21,7 +21,7 @@ from query_api.agents import reported
 from query_api.filters import ReportFilters
 from query_api.group_states import GroupStates, StateFilter, group_states
 from query_api.instants import Instant, instant_query
-from query_api.scope import Conditions
+from query_api.scope import Conditions, Statement
 from query_api.windows import window_of
 from schemas import Level, Origin, Remediation
 from schemas.actions import Suggestion, suggestion
@@ -197,6 +197,16 @@ async def groups(
     return GroupPage(since=window.since, until=window.until, groups=found)
 
 
+def fleet_groups_statement(since: datetime, until: datetime, limit: int) -> Statement:
+    """The fleet's groups over [since, until), ranked by licences affected."""
+    return Statement(
+        f"SELECT {_COLUMNS}, uniqExact(licence_id) AS licences FROM fingerprint_minutes "
+        f"WHERE {_IN_WINDOW} GROUP BY fingerprint "
+        "ORDER BY licences DESC, count DESC, fingerprint LIMIT {limit:UInt32}",
+        {**_bounds(since, until), "limit": limit},
+    )
+
+
 @operator_router.get(
     "/v1/admin/groups",
     response_model=FleetGroupPage,
@@ -213,12 +223,8 @@ async def fleet_groups(
     limit: Limit = 50,
 ) -> FleetGroupPage:
     window = window_of(since, until, timedelta(hours=24))
-    rows = await clickhouse.arows(
-        f"SELECT {_COLUMNS}, uniqExact(licence_id) AS licences FROM fingerprint_minutes "
-        f"WHERE {_IN_WINDOW} GROUP BY fingerprint "
-        "ORDER BY licences DESC, count DESC, fingerprint LIMIT {limit:UInt32}",
-        {**_bounds(window.since, window.until), "limit": limit},
-    )
+    statement = fleet_groups_statement(window.since, window.until, limit)
+    rows = await clickhouse.arows(statement.sql, statement.parameters)
     return FleetGroupPage(
         since=window.since,
         until=window.until,

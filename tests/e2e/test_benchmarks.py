@@ -59,7 +59,17 @@ def test_queries_prints_a_row_of_timings_per_endpoint(tmp_path: Path) -> None:
         "message search 48h (big licence)",
         "message search 30 d, errors",
         "report first page",
+        "console: error groups 24 h, ranked by licences",
+        "console: error groups 7 d, ranked by licences",
         "trends 7d by hour",
+    ], out
+    api_only = re.findall(
+        rf"^\| (console: [^|]+) \| {NUMBER} \| {NUMBER} \| n/a \| n/a \| n/a \|$", out, re.M
+    )
+    assert api_only == [
+        "console: one group, its licences and versions involved (4 statements in turn)",
+        "console: licences, first page (status, last sync, versions, owners)",
+        "console: support inbox, first page",
     ], out
     # The export streams every event of the big licence.
     assert f"export csv (big licence): {big.group(1)} rows in " in out, out
