@@ -488,14 +488,15 @@ class Bench:
                 raise RuntimeError(
                     f"{case.name}: GET {path} {response.status_code} {response.text}"
                 )
-            statements = case.statements(i)
-            started = time.perf_counter()
-            asyncio.run(self._raw(statements))
-            raw_elapsed = time.perf_counter() - started
             if i >= 0:
                 api.append(elapsed)
-                if statements:
-                    raw.append(raw_elapsed)
+            statements = case.statements(i)
+            if not statements:
+                continue
+            started = time.perf_counter()
+            asyncio.run(self._raw(statements))
+            if i >= 0:
+                raw.append(time.perf_counter() - started)
         return Figure(case.name, api, raw)
 
     async def _raw(self, statements: list[Statement]) -> None:
