@@ -9,6 +9,7 @@ reach accounts.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import structlog
@@ -30,6 +31,8 @@ from schemas.control import Email, Entity, OneLine
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operators"], dependencies=[StorableBody])
 
+MAX_SILENT_HOURS = 30 * 24
+
 
 class LicenceRequest(BaseModel):
     # Stored stripped; blank (or only spaces) is refused with a 422.
@@ -48,10 +51,11 @@ class CreatedLicence(Credentials):
 @router.get(
     "/v1/admin/licences",
     response_model=LicencePage,
-    summary="The fleet's licences, by name",
+    summary="The fleet's licences, by name; or only the silent ones",
     description=f"At most `limit` (1 to {MAX_PAGE}) licences ordered by name, each with its "
     "status, last sync, the versions its connector reported and its owners; `next_cursor` "
-    "gives the next page.",
+    "gives the next page. With `silent_hours`, only the active licences without a line of a "
+    "sync run for that many hours (those never heard from included, if created before).",
 )
 async def list_licences(
     _: OperatorPrincipal,
@@ -66,8 +70,19 @@ async def list_licences(
     cursor: Annotated[
         str | None, Query(max_length=1000, description="next_cursor of the previous page")
     ] = None,
+    silent_hours: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_SILENT_HOURS,
+            description="only the active licences silent (no line of a sync run) for this long",
+        ),
+    ] = None,
 ) -> LicencePage:
-    return await LicenceDirectory(clickhouse).page(q.strip(), licence_status or "", limit, cursor)
+    quiet_since = datetime.now(UTC) - timedelta(hours=silent_hours) if silent_hours else None
+    return await LicenceDirectory(clickhouse).page(
+        q.strip(), licence_status or "", limit, cursor, quiet_since
+    )
 
 
 @router.get(

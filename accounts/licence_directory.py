@@ -1,14 +1,17 @@
 """The vendor's list of licences: each with its status, last sync, the versions its connector
-reports and its owners, searchable by name, a bounded page at a time.
+reports and its owners, searchable by name, a bounded page at a time; or only the silent ones,
+the active licences without a line of a sync run for some hours (a connector stopped, a PC
+switched off, an update that broke the sync), which the vendor calls before the merchant does.
 
 Here, not in licences/, because a licence's owners are accounts. Four queries per page,
 whatever its size: the page of licences (keyset on name, licence id), then their last syncs
 (the per-minute rollup, by licence: its sort key), their connectors' handshakes
-(query_api/agents.py) and their teams, each for the page's ids only.
+(query_api/agents.py) and their teams, each for the page's ids only, these three side by side.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from datetime import datetime
@@ -57,9 +60,19 @@ SELECT licence_id, name, status, created_at FROM (
 WHERE ({q:String} = '' OR positionCaseInsensitiveUTF8(name, {q:String}) > 0
        OR startsWith(licence_id, lower({q:String})))
     AND ({status:String} = '' OR toString(status) = {status:String})
-    AND (name, licence_id) > ({after_name:String}, {after_id:String})
+    AND (name, licence_id) > ({after_name:String}, {after_id:String}) {silent}
 ORDER BY name, licence_id
 LIMIT {limit:UInt32}
+"""
+# Silent: not heard from since `quiet_since`, though created before it. Only the last hours of
+# the rollup are read (its sort key is licence, minute), whatever the fleet's history.
+_SILENT = """
+    AND status = 'active' AND created_at < {quiet_since:DateTime64(3, 'UTC')}
+    AND licence_id NOT IN (
+        SELECT licence_id FROM sync_minutes
+        WHERE minute >= toStartOfMinute({quiet_since:DateTime64(3, 'UTC')})
+            AND last_sync_at >= {quiet_since:DateTime64(3, 'UTC')}
+    )
 """
 
 _SYNCS = """
@@ -112,17 +125,27 @@ class LicenceDirectory:
     def __init__(self, clickhouse: ClickHouse) -> None:
         self._clickhouse = clickhouse
 
-    async def page(self, query: str, status: str, limit: int, cursor: str | None) -> LicencePage:
+    async def page(
+        self,
+        query: str,
+        status: str,
+        limit: int,
+        cursor: str | None,
+        quiet_since: datetime | None = None,
+    ) -> LicencePage:
+        """With `quiet_since`, only the active licences silent since then."""
         after = decode_cursor(cursor) if cursor else ("", "")
+        parameters: dict[str, Any] = {
+            "q": query,
+            "status": status,
+            "after_name": after[0],
+            "after_id": after[1],
+            "limit": limit + 1,
+        }
+        if quiet_since is not None:
+            parameters["quiet_since"] = quiet_since
         rows = await self._clickhouse.arows(
-            _PAGE,
-            {
-                "q": query,
-                "status": status,
-                "after_name": after[0],
-                "after_id": after[1],
-                "limit": limit + 1,
-            },
+            _PAGE.replace("{silent}", _SILENT if quiet_since is not None else ""), parameters
         )
         items = await self._summaries(rows[:limit])
         return LicencePage(
@@ -142,16 +165,15 @@ class LicenceDirectory:
         if not rows:
             return []
         ids = {"ids": [row[0] for row in rows]}
-        syncs = {
-            licence_id: (sync, event)
-            for licence_id, sync, event in await self._clickhouse.arows(_SYNCS, ids)
-        }
-        versions = await reported(self._clickhouse, ids["ids"])
+        sync_rows, versions, member_rows = await asyncio.gather(
+            self._clickhouse.arows(_SYNCS, ids),
+            reported(self._clickhouse, ids["ids"]),
+            self._clickhouse.arows(_MEMBERS, {**ids, "accounts": ACCOUNTS}),
+        )
+        syncs = {licence_id: (sync, event) for licence_id, sync, event in sync_rows}
         owners: dict[str, list[Person]] = {}
         members: dict[str, int] = {}
-        for licence_id, role, email, name in await self._clickhouse.arows(
-            _MEMBERS, {**ids, "accounts": ACCOUNTS}
-        ):
+        for licence_id, role, email, name in member_rows:
             members[licence_id] = members.get(licence_id, 0) + 1
             if role == "owner":
                 owners.setdefault(licence_id, []).append(Person(name=name or None, email=email))

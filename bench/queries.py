@@ -1,11 +1,12 @@
 """`ero-bench queries`: the query API over N synthetic events, against the raw SQL behind it.
 
 Loads N events (1 000 licences, 10 per licence = 10 000 connectors, over 30 days, one licence
-holding 2 % of them) into its own chdb generated inside ClickHouse (INSERT ... SELECT FROM
-numbers, deterministic), then times each endpoint over HTTP and the same statements run
-directly, in the same process: the merchant's endpoints, and the vendor's console over the
-whole fleet (error groups ranked by licences, one group's licences and versions, the licences'
-page, the support inbox). Progress goes to stderr, the table to stdout.
+holding 2 % of them, one in 20 of the others silent for the last 2 days) into its own chdb
+generated inside ClickHouse (INSERT ... SELECT FROM numbers, deterministic), then times each
+endpoint over HTTP and the same statements run directly, in the same process: the merchant's
+endpoints, and the vendor's console over the whole fleet (error groups ranked by licences, one
+group's licences and versions, the licences' page, the silent licences, the support inbox).
+Progress goes to stderr, the table to stdout.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ LICENCES = 1_000
 MEASURED_LICENCES = 20  # licences with keys; the others hold data only
 CHUNK = 2_000_000
 SPREAD = timedelta(days=30)
+SILENCE = timedelta(days=2)  # how long the silent licences have been silent
+LAYOUT = 2  # of the generated dataset: one saved with another is loaded again
 HOUR = timedelta(hours=1)
 
 # (operation, level, origin, message with <ref>, remediation hint)
@@ -98,7 +101,9 @@ GENERATED: dict[str, str] = {
     "event_id": "reinterpretAsUUID(concat(reinterpretAsString(cityHash64(n, 3)),"
     " reinterpretAsString(cityHash64(n, 4))))",
     "occurred_at": "{now:DateTime64(3, 'UTC')}"
-    " - toIntervalMillisecond(cityHash64(n, 5) % {spread_ms:UInt64})",
+    " - toIntervalMillisecond(cityHash64(n, 5) % {spread_ms:UInt64}"
+    " + if(startsWith(licence_id, 'bench-licence-') AND cityHash64(licence_id) % 20 = 0,"
+    " {silence_ms:UInt64}, 0))",
     "received_at": "occurred_at + toIntervalSecond(1)",
     "operation": "operations[t]",
     "reference": "concat('CMD-', leftPad(toString(cityHash64(n, 6) % 10000000), 7, '0'))",
@@ -232,6 +237,7 @@ class Dataset:
         path.write_bytes(
             orjson.dumps(
                 {
+                    "layout": LAYOUT,
                     "events": self.events,
                     "loaded_at": self.loaded_at.isoformat(),
                     "credentials": [c.model_dump() for c in self.credentials],
@@ -244,6 +250,8 @@ class Dataset:
         if not path.exists():
             return None
         raw = orjson.loads(path.read_bytes())
+        if raw.get("layout") != LAYOUT:
+            return None
         return Dataset(
             raw["events"],
             datetime.fromisoformat(raw["loaded_at"]),
@@ -265,12 +273,26 @@ def load(clickhouse: ClickHouse, events: int, dataset_file: Path) -> Dataset:
     ids = [c.licence_id for c in credentials]
     ids += [f"bench-licence-{i:04d}" for i in range(len(ids), LICENCES)]
     now = datetime.now(UTC)
+    data_only = ids[MEASURED_LICENCES:]
+    created = [now - SPREAD - SILENCE] * len(data_only)
+    clickhouse.insert_columns(
+        "licences",
+        ("licence_id", "name", "status", "created_at", "updated_at"),
+        (
+            data_only,
+            [f"bench shop {i[-4:]}" for i in data_only],
+            ["active"] * len(data_only),
+            created,
+            created,
+        ),
+    )
     parameters = {
         **_template_parameters(),
         "licences": ids,
         "licence_count": LICENCES,
         "now": now.replace(tzinfo=None),
         "spread_ms": int(SPREAD.total_seconds() * 1000),
+        "silence_ms": int(SILENCE.total_seconds() * 1000),
     }
     insert = insert_statement(clickhouse)
     started = time.perf_counter()
@@ -471,6 +493,11 @@ class Bench:
                 "console: licences, first page (status, last sync, versions, owners)",
                 "/v1/admin/licences",
                 {"limit": 50},
+            ),
+            api_only(
+                "console: silent licences 24 h, first page",
+                "/v1/admin/licences",
+                {"limit": 50, "silent_hours": 24},
             ),
             api_only("console: support inbox, first page", "/v1/admin/tickets", {}),
         ]

@@ -1,8 +1,9 @@
 """The vendor's console (/console) in a real headless Chromium: an operator signs in as any
 person does and lands in it; someone who is not an operator is told it is not for them. The
 operator sees the fleet's errors ranked by licences affected, drills down to the licences and
-the versions they run, finds a licence, suspends and reactivates it, attaches an account to it,
-replays a rejected line and publishes a notification a merchant then reads."""
+the versions they run, finds a licence (a new one is never among the silent ones), suspends and
+reactivates it, attaches an account to it, replays a rejected line and publishes a notification
+a merchant then reads."""
 
 from __future__ import annotations
 
@@ -213,6 +214,13 @@ def test_an_operator_finds_a_licence_suspends_it_and_attaches_an_account(
     shop = fleet["shops"][1]
     name = f"Boutique {fleet['tag']} 1"
     page.get_by_label("Rechercher une boutique").fill(f"{fleet['tag']} 1")
+    # Created minutes ago: not silent yet, whatever it sent.
+    page.get_by_label("Silencieuses").select_option(label="Sans synchronisation depuis 6 h")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("main .empty")).to_have_text(
+        "Aucune licence active sans synchronisation sur cette durée."
+    )
+    page.get_by_label("Silencieuses").select_option(label="Toutes")
     page.get_by_role("button", name="Rechercher").click()
     found = page.locator("#licences tbody tr")
     expect(found).to_have_count(1)

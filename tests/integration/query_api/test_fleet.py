@@ -1,6 +1,6 @@
 """The vendor's fleet views on the real chdb through the app's routes: error groups ranked by
 licences affected, one group's licences and the versions they run, the licence list paged and
-searched with last sync, versions and owners."""
+searched with last sync, versions and owners, and the silent licences."""
 
 from __future__ import annotations
 
@@ -173,3 +173,61 @@ def test_the_licence_list_pages_and_searches_by_name(
     assert none == {"items": [], "next_cursor": None}
     bad = operator.get("/v1/admin/licences", params={"cursor": "not a cursor"})
     assert bad.status_code == 422
+
+
+def _backdate(
+    clickhouse: ClickHouse, licence_id: str, name: str, status: str, age: timedelta
+) -> None:
+    created = NOW - age
+    clickhouse.insert_columns(
+        "licences",
+        ("licence_id", "name", "status", "created_at", "updated_at"),
+        ([licence_id], [name], [status], [created], [datetime.now(UTC)]),
+    )
+
+
+def test_the_silent_licences_are_the_active_ones_without_a_sync_run_for_hours(
+    store: QueryStore, operator: TestClient, clickhouse: ClickHouse
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    names = ("quiet", "syncing", "never", "lines-only", "revoked", "new")
+    shops = {name: store.licence(f"Silence {tag} {name}") for name in names}
+    for name, licence in shops.items():
+        status = "revoked" if name == "revoked" else "active"
+        age = timedelta(hours=1) if name == "new" else timedelta(days=3)
+        _backdate(clickhouse, licence.licence_id, f"Silence {tag} {name}", status, age)
+
+    def run(hours_ago: float, sync_id: str | None) -> ClassifiedEvent:
+        event = _error(2**43, "c", int(hours_ago * 60), Origin.ERP)
+        return event.model_copy(update={"sync_id": sync_id})
+
+    store.write(shops["quiet"].licence_id, [run(30, "run-1"), run(26, "run-2")])
+    store.write(shops["syncing"].licence_id, [run(30, "run-1"), run(2, "run-2")])
+    store.write(shops["lines-only"].licence_id, [run(30, "run-1"), run(1, None)])
+    store.write(shops["revoked"].licence_id, [run(50, "run-1")])
+
+    def silent(hours: int) -> list[dict[str, Any]]:
+        answer = operator.get(
+            "/v1/admin/licences", params={"q": f"silence {tag}", "silent_hours": hours}
+        )
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["items"])
+
+    day = silent(24)
+    # A line without a sync run is not a sync; a revoked licence and one created an hour ago
+    # are not expected to sync.
+    assert [item["name"].split()[-1] for item in day] == ["lines-only", "never", "quiet"]
+    quiet = day[2]
+    assert quiet["last_sync_at"] is not None
+    assert datetime.fromisoformat(quiet["last_sync_at"]) == NOW - timedelta(minutes=26 * 60)
+    assert day[1]["last_sync_at"] is None
+    assert [item["name"].split()[-1] for item in silent(48)] == ["never"]
+    assert [item["name"].split()[-1] for item in silent(2)] == [
+        "lines-only", "never", "quiet", "syncing",
+    ]  # fmt: skip
+    everyone = operator.get("/v1/admin/licences", params={"q": f"silence {tag}"}).json()
+    assert len(everyone["items"]) == len(names)
+    for hours in (0, 721):
+        refused = operator.get("/v1/admin/licences", params={"silent_hours": hours})
+        assert refused.status_code == 422
+        assert "silent_hours" in refused.text

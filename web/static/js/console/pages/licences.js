@@ -1,5 +1,6 @@
 // Licences: the fleet's licences by name (searched, a page at a time) with their status, last
-// sync, connector versions and owners; open a licence for a shop. One licence's page
+// sync, connector versions and owners, or only the silent ones (active, no sync run for some
+// hours: the shops to call before they call); open a licence for a shop. One licence's page
 // (?licence=): its facts, its status (suspend, reactivate), its team (invite someone with a
 // role) and its audit trail, which names the operator of every change.
 
@@ -10,6 +11,7 @@ import { cell, confirmDialog, field, pageHead, problem, table } from "../../widg
 import { changeText, licenceLink, STATUSES, statusBadge, versions, when } from "../common.js";
 
 const ROLES = ["owner", "member", "viewer"];
+const SILENCES = [6, 24, 72, 168]; // hours
 const PAGE = 25;
 // The cursors of the pages before this one, for « Page précédente ».
 let trail = [];
@@ -45,7 +47,9 @@ function searchForm(params) {
     const data = new FormData(event.target);
     trail = [];
     const next = new URLSearchParams();
-    for (const key of ["q", "statut"]) if (data.get(key)) next.set(key, String(data.get(key)));
+    for (const key of ["q", "statut", "silence"]) {
+      if (data.get(key)) next.set(key, String(data.get(key)));
+    }
     go(next);
   };
   return h("form", { class: "filters row", id: "licence-search", role: "search", onsubmit: submit },
@@ -55,6 +59,10 @@ function searchForm(params) {
       h("option", { value: "" }, t("console_any_status")),
       STATUSES.map((s) => h("option", { value: s, selected: params.get("statut") === s },
         t(`console_status_${s}`))))),
+    field("licence-silence", t("console_silence"), h("select", { id: "licence-silence", name: "silence" },
+      h("option", { value: "" }, t("console_any_silence")),
+      SILENCES.map((hours) => h("option", { value: hours, selected: params.get("silence") === String(hours) },
+        t(hours < 48 ? "console_silent_hours" : "console_silent_days", { n: hours < 48 ? hours : hours / 24 }))))),
     h("div", { class: "field" }, h("button", { type: "submit", class: "primary" }, t("console_search"))));
 }
 
@@ -119,7 +127,7 @@ async function list(params) {
   if (!params.get("apres")) trail = [];
   const page = await get("/v1/admin/licences", {
     q: params.get("q") || "", status: params.get("statut") || "", limit: PAGE,
-    cursor: params.get("apres") || "",
+    cursor: params.get("apres") || "", silent_hours: params.get("silence") || "",
   });
   return [
     pageHead(t("console_nav_licences")),
@@ -127,7 +135,7 @@ async function list(params) {
     page.items.length
       ? table(t("console_nav_licences"), [t("name"), t("status"), t("last_sync"),
         t("console_versions"), t("console_owners")], page.items.map(listRow), { id: "licences" })
-      : h("p", { class: "empty" }, t("console_no_licences")),
+      : h("p", { class: "empty" }, t(params.get("silence") ? "console_no_silent" : "console_no_licences")),
     pager(params, page),
     createForm(),
   ];
