@@ -31,7 +31,7 @@ CHECKS = ",".join(
         "content_type_conformance",
     )
 )
-EXAMPLES_PER_OPERATION = 5
+EXAMPLES_PER_OPERATION = 3
 """Generated cases per operation and credential, on top of the boundary (coverage) cases."""
 # Boundary cases are negative only: each positive one of a control-plane write is a command
 # applied (a third of a second), and there are hundreds; generated cases stay of both kinds.
