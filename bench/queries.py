@@ -266,7 +266,14 @@ def load(clickhouse: ClickHouse, events: int, dataset_file: Path) -> Dataset:
     if existing is not None and existing.events == events == stored:
         sys.stderr.write(f"reusing the {events:,} events loaded at {existing.loaded_at}\n")
         return existing
-    for table in ("sync_events", "sync_minutes", "fingerprint_minutes", "licences", "licence_keys"):
+    for table in (
+        "sync_events",
+        "sync_minutes",
+        "fingerprint_minutes",
+        "run_minutes",
+        "licences",
+        "licence_keys",
+    ):
         clickhouse.command(f"TRUNCATE TABLE {table}")
     store = LicenceStore(clickhouse)
     credentials = [store.create(f"bench {i}") for i in range(MEASURED_LICENCES)]

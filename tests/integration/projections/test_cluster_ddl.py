@@ -35,7 +35,15 @@ def forwards_statements(migration: Migration) -> tuple[str, ...]:
     return tuple(recorder.statements)
 
 
-STATEMENTS = (SCHEMA_MIGRATIONS, *(s for m in discover() for s in forwards_statements(m)))
+def _ddl(statement: str) -> bool:
+    """Data statements (a migration's `fill`) run as they are, through the Distributed tables."""
+    return not statement.lstrip().startswith("INSERT")
+
+
+STATEMENTS = (
+    SCHEMA_MIGRATIONS,
+    *(s for m in discover() for s in forwards_statements(m) if _ddl(s)),
+)
 CREATED = [re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", s) for s in STATEMENTS]
 TABLES = sorted(match[1] for match in CREATED if match)
 

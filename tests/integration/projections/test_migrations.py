@@ -1,22 +1,38 @@
 """The migration modules: their layout, what the runner records, and the schema they produce,
-checked against the schema the single-function migrations produced before the split."""
+checked against the schema the single-function migrations produced before the split; what an
+upgrade fills."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from infra.clickhouse import ClickHouse
+from processors.catalog import load_catalog
+from processors.classifier import Classifier
 from projections import migrations as package
-from projections.migrations import IrreversibleMigration, discover, migrate, rollback, runner
+from projections.migrations import (
+    IrreversibleMigration,
+    MigrationContext,
+    discover,
+    migrate,
+    rollback,
+    runner,
+)
+from projections.sync_events import SyncEventsWriter, rows_of
+from schemas import ClassifiedBatch
+from tests.support.factories import order_events
 
 FIXTURE = Path(__file__).parent / "fixtures" / "migrated_schema.sql"
 # The versions the single-function migrations recorded (grouped by tens: the gaps are theirs).
-VERSIONS = [1, 2, 3, 4, 10, 20, 21, 30, 31, 40, 41, 42, 60]
+VERSIONS = [1, 2, 3, 4, 10, 11, 20, 21, 30, 31, 40, 41, 42, 60]
 RETENTION_DAYS, ROLLUP_RETENTION_DAYS = 90, 730
 
 
@@ -114,3 +130,42 @@ def test_a_rollback_across_an_irreversible_migration_is_refused_before_anything_
     with pytest.raises(IrreversibleMigration, match=r"\[30\]"):
         rollback(fresh, RETENTION_DAYS, ROLLUP_RETENTION_DAYS, 20)
     assert schema(fresh, "migrations_check") == expected_schema()
+
+
+def _runs(client: ClickHouse) -> list[tuple[Any, ...]]:
+    return client.rows(
+        "SELECT licence_id, minute, connector_id, sync_id, sum(events), sum(errors), min(first_at),"
+        " max(last_at) FROM run_minutes GROUP BY ALL ORDER BY ALL"
+    )
+
+
+def test_an_upgrade_fills_the_runs_of_the_last_8_days_once(fresh: ClickHouse) -> None:
+    """A deployment older than m0011 holds events but no run_minutes: its fill gives what the
+    view would have, for the last 8 days, and running it again doubles nothing."""
+    migrate(fresh, RETENTION_DAYS, ROLLUP_RETENTION_DAYS)
+    now = datetime.now(UTC)
+    classify = Classifier(load_catalog()).classify
+    lines = [
+        *order_events(6, "recent", now - timedelta(days=2), minutes=3),
+        *order_events(2, "old", now - timedelta(days=9)),
+    ]
+    events = [
+        classify(event.model_copy(update={"sync_id": f"run-{n % 2}"}))
+        for n, event in enumerate(lines)
+    ]
+    batch = ClassifiedBatch(licence_id="upgraded", received_at=now, events=events)
+    asyncio.run(SyncEventsWriter(fresh).write(rows_of(batch)))
+    by_the_view = _runs(fresh)
+    assert sum(row[4] for row in by_the_view) == 8
+    fresh.command("TRUNCATE TABLE run_minutes")
+
+    context = MigrationContext(fresh, RETENTION_DAYS, ROLLUP_RETENTION_DAYS)
+    fill = next(m for m in discover() if m.version == 11).forwards
+    fill(context)
+    recent = [row for row in by_the_view if row[1] >= now - timedelta(days=8)]
+    assert _runs(fresh) == recent
+    assert sum(row[4] for row in recent) == 6
+    # Every other line is an error: run-1's, one a minute.
+    assert {(row[3], row[5]) for row in recent} == {("run-0", 0), ("run-1", 1)}
+    fill(context)
+    assert _runs(fresh) == recent
