@@ -5,8 +5,9 @@ switched off, an update that broke the sync), which the vendor calls before the 
 
 Here, not in licences/, because a licence's owners are accounts. Four queries per page,
 whatever its size: the page of licences (keyset on name, licence id), then their last syncs
-(the per-minute rollup, by licence: its sort key), their connectors' handshakes
-(query_api/agents.py) and their teams, each for the page's ids only, these three side by side.
+(the per-minute rollup's projection `licence_last`: a row per licence and part), their
+connectors' handshakes (query_api/agents.py) and their teams, each for the page's ids only,
+these three side by side.
 """
 
 from __future__ import annotations

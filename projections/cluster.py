@@ -5,7 +5,9 @@ Every table `t` becomes `t_local` (Replicated*MergeTree, on every node of the cl
 Distributed table `t` in front, so the code keeps reading and writing `t`. Tables that carry a
 licence are sharded by it: a licence's rows live on one shard, which keeps the writer's
 "first insert wins" check and every per-licence read on one shard. Materialized views run on
-each node from `t_local` into the local target, so rollups fill where the rows land.
+each node from `t_local` into the local target, so rollups fill where the rows land. An ALTER
+reaches both tables, but one of projections or settings only `t_local` (a Distributed table has
+neither).
 
 Without a cluster the statements are returned as they are: the single-node DDL never changes.
 """
@@ -28,6 +30,10 @@ _VIEW = re.compile(
     re.IGNORECASE,
 )
 _FROM = re.compile(r"\bFROM (?P<source>\w+)\b")
+# What only a MergeTree holds: a Distributed table has no projections and no such settings.
+_LOCAL_ONLY = re.compile(
+    r"\s+(?:(?:ADD|DROP|MATERIALIZE) PROJECTION|(?:MODIFY|RESET) SETTING)\b", re.IGNORECASE
+)
 
 
 class UnsupportedStatement(ValueError):
@@ -79,10 +85,10 @@ def _render(statement: str, cluster: str) -> Sequence[str]:
         name = match["name"]
         rest = statement[match.end() :]
         indent = match["indent"]
-        return (
-            f"{indent}ALTER TABLE {name}_local ON CLUSTER {cluster}{rest}",
-            f"{indent}ALTER TABLE {name} ON CLUSTER {cluster}{rest}",
-        )
+        local = f"{indent}ALTER TABLE {name}_local ON CLUSTER {cluster}{rest}"
+        if _LOCAL_ONLY.match(rest):
+            return (local,)
+        return (local, f"{indent}ALTER TABLE {name} ON CLUSTER {cluster}{rest}")
     if match := _VIEW.match(statement):
         head = (
             f"{match['indent']}CREATE MATERIALIZED VIEW IF NOT EXISTS {match['name']} "

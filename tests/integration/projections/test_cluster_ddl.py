@@ -106,6 +106,14 @@ def test_alters_reach_the_local_and_the_distributed_table() -> None:
     assert "ALTER TABLE sync_events ON CLUSTER ero" in distributed
 
 
+def test_projections_and_settings_reach_the_local_table_only() -> None:
+    alters = [s for s in STATEMENTS if "PROJECTION" in s or "MODIFY SETTING" in s]
+    assert len(alters) == 3
+    for alter in alters:
+        (local,) = render((alter,), "ero")
+        assert "ALTER TABLE sync_minutes_local ON CLUSTER ero" in local
+
+
 def test_unknown_statements_and_cluster_names_are_refused() -> None:
     with pytest.raises(UnsupportedStatement, match="no cluster rendering"):
         render(("DROP TABLE sync_events",), "ero")
