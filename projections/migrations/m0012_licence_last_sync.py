@@ -1,9 +1,9 @@
 """Each licence's last sync and last line, kept per part of sync_minutes: a projection.
 
 The vendor's licences page and the silent licences show, for a page of licences, their last
-sync and last line: a max per licence over their whole history in `sync_minutes` (2.5 M rows
-for 50 licences at 50 M events, 58 ms). The aggregate projection `licence_last` holds that max
-per licence and part, so the same query reads a row per licence and part (6 ms). ClickHouse
+sync and last line: a max per licence over their whole history in `sync_minutes`, millions of
+rows at the fleet's size. The aggregate projection `licence_last` holds that max per licence and
+part, so the same query reads a row per licence and part (docs/performance.md). ClickHouse
 keeps it in step with every insert, merge, TTL drop and mutation (the rollup repair's delete),
 and a rebuild's shadow copies it (`CREATE TABLE ... AS`). An AggregatingMergeTree merges rows,
 so its projections must be rebuilt at each merge (`deduplicate_merge_projection_mode`).

@@ -18,7 +18,7 @@ from licences import Credentials
 from schemas.records import SEAL_HEADER
 from tests.support.factories import corpus_events, sync_line, without_expectations
 from tests.support.pipeline import Pipeline, wait_until
-from tests.support.readers import report_items
+from tests.support.readers import dashboard_total, report_items
 
 pytestmark = pytest.mark.pipeline
 
@@ -47,12 +47,8 @@ def loaded(pipeline: Pipeline, corpus_path: Path) -> Loaded:
     with pipeline.client(licence.reader_token) as reader:
         wait_until(lambda: len(report_items(reader, limit=7)) == len(events))
         # Each rollup's part is committed after the events': the dashboard's counts a moment later.
-        wait_until(lambda: _counted(reader) == len(events))
+        wait_until(lambda: dashboard_total(reader) == len(events))
     return Loaded(licence, events)
-
-
-def _counted(reader: httpx.Client) -> int:
-    return sum(c["count"] for c in reader.get("/v1/dashboard").json()["levels"].values())
 
 
 def test_every_posted_line_is_reported_classified(pipeline: Pipeline, loaded: Loaded) -> None:
@@ -386,7 +382,7 @@ def test_a_resent_event_is_counted_once(pipeline: Pipeline) -> None:
             lambda: marker["event_id"] in {i["event_id"] for i in report_items(reader, limit=7)}
         )
         items = report_items(reader, limit=7)
-        wait_until(lambda: _counted(reader) >= 11)
+        wait_until(lambda: dashboard_total(reader) >= 11)
         dashboard = reader.get("/v1/dashboard").json()
     assert len(items) == 11
     assert sorted(i["message"] for i in items) == sorted(

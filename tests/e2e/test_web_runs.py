@@ -15,6 +15,7 @@ from tests.support import browser as web
 from tests.support.accounts import person
 from tests.support.browser import visit
 from tests.support.pipeline import Pipeline, wait_until
+from tests.support.readers import dashboard_total
 from tests.support.receivers import SmtpServer
 
 pytestmark = pytest.mark.pipeline
@@ -77,8 +78,7 @@ def test_runs_are_listed_filtered_and_open_their_lines_and_the_dashboard_shows_h
         wait_until(
             lambda: (
                 len(reader.get("/v1/sync-runs").json()["items"]) == 11
-                and sum(c["count"] for c in reader.get("/v1/dashboard").json()["levels"].values())
-                == len(lines)
+                and dashboard_total(reader) == len(lines)
             )
         )
 

@@ -29,6 +29,11 @@ def report_items(reader: httpx.Client, limit: int = 500, **params: Any) -> list[
             return items
 
 
+def dashboard_total(reader: httpx.Client) -> int:
+    """Events the dashboard counts (the per-minute rollup), every level together."""
+    return sum(c["count"] for c in reader.get("/v1/dashboard").json()["levels"].values())
+
+
 class Reader:
     """What a merchant sees, over a fixed window so two snapshots compare."""
 
