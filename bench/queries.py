@@ -484,7 +484,7 @@ class Bench:
         detail = (
             [
                 api_only(
-                    "console: one group, its licences and versions involved (4 statements in turn)",
+                    "console: one group, its licences and versions involved (4 statements)",
                     f"/v1/admin/groups/{ranked[0][0]}",  # the fleet's top group of the last 24 h
                     self.window_query(24 * HOUR),
                 )

@@ -2,11 +2,14 @@
 
 Readers see their licence's groups; vendor operators see the fleet's, ranked by licences
 affected ("which ERP or CMS change broke 300 shops today"). Both read the per-minute rollup
-`fingerprint_minutes`, as the dashboard's top groups do; windows are whole minutes.
+`fingerprint_minutes`, as the dashboard's top groups do; windows are whole minutes. The fleet's
+ranking and a group's totals read its projections per day, hour and minute
+(query_api/fleet_windows.py); a group's licences and versions read the rollup's rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,6 +22,7 @@ from infra.http_state import ClickHouseDep
 from licences.http import Operator, ReaderPrincipal
 from query_api.agents import reported
 from query_api.filters import ReportFilters
+from query_api.fleet_windows import GROUP_COLUMNS, SETTINGS, partials
 from query_api.group_states import GroupStates, StateFilter, group_states
 from query_api.instants import Instant, instant_query
 from query_api.scope import Conditions, Statement
@@ -199,11 +203,11 @@ async def groups(
 
 def fleet_groups_statement(since: datetime, until: datetime, limit: int) -> Statement:
     """The fleet's groups over [since, until), ranked by licences affected."""
+    pieces, parameters = partials(since, until)
     return Statement(
-        f"SELECT {_COLUMNS}, uniqExact(licence_id) AS licences FROM fingerprint_minutes "
-        f"WHERE {_IN_WINDOW} GROUP BY fingerprint "
-        "ORDER BY licences DESC, count DESC, fingerprint LIMIT {limit:UInt32}",
-        {**_bounds(since, until), "limit": limit},
+        f"SELECT {GROUP_COLUMNS} FROM ({pieces}) GROUP BY fingerprint "
+        "ORDER BY licences DESC, count DESC, fingerprint LIMIT {limit:UInt32} " + SETTINGS,
+        {**parameters, "sample": CONNECTOR_SAMPLE, "limit": limit},
     )
 
 
@@ -263,7 +267,8 @@ class FleetGroupDetail(BaseModel):
     versions: GroupVersions
 
 
-_ONE_GROUP = f"fingerprint = {{fingerprint:UInt64}} AND {_IN_WINDOW}"
+_FINGERPRINT = "fingerprint = {fingerprint:UInt64}"
+_ONE_GROUP = f"{_FINGERPRINT} AND {_IN_WINDOW}"
 
 _AFFECTED = f"""
 SELECT f.licence_id, l.name, l.status, f.count, f.connectors, f.first, f.last FROM (
@@ -326,16 +331,18 @@ async def fleet_group(
     until: Until = None,
 ) -> FleetGroupDetail:
     window = window_of(since, until, timedelta(hours=24))
-    bounds = {**_bounds(window.since, window.until), "fingerprint": fingerprint}
-    found = await clickhouse.arows(
-        f"SELECT {_COLUMNS}, uniqExact(licence_id) FROM fingerprint_minutes "
-        f"WHERE {_ONE_GROUP} GROUP BY fingerprint",
-        bounds,
+    pieces, parameters = partials(window.since, window.until, _FINGERPRINT)
+    parameters |= {**_bounds(window.since, window.until), "fingerprint": fingerprint}
+    # Side by side: the group's absence (a 404) is rare, its three reads are not.
+    found, affected, versions = await asyncio.gather(
+        clickhouse.arows(
+            f"SELECT {GROUP_COLUMNS} FROM ({pieces}) GROUP BY fingerprint {SETTINGS}", parameters
+        ),
+        clickhouse.arows(_AFFECTED, {**parameters, "limit": MAX_AFFECTED}),
+        clickhouse.arows(_VERSIONS, {**parameters, "versions": MAX_VERSIONS}),
     )
     if not found:
         raise _group_not_found(fingerprint)
-    affected = await clickhouse.arows(_AFFECTED, {**bounds, "limit": MAX_AFFECTED})
-    versions = await clickhouse.arows(_VERSIONS, {**bounds, "versions": MAX_VERSIONS})
     agents = await reported(clickhouse, [row[0] for row in affected])
     by_dimension: dict[str, list[VersionCount]] = {"connector": [], "erp": [], "shop": []}
     for dimension, version, licences, fleet in versions:

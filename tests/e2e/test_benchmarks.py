@@ -67,7 +67,7 @@ def test_queries_prints_a_row_of_timings_per_endpoint(tmp_path: Path) -> None:
         rf"^\| (console: [^|]+) \| {NUMBER} \| {NUMBER} \| n/a \| n/a \| n/a \|$", out, re.M
     )
     assert api_only == [
-        "console: one group, its licences and versions involved (4 statements in turn)",
+        "console: one group, its licences and versions involved (4 statements)",
         "console: licences, first page (status, last sync, versions, owners)",
         "console: silent licences 24 h, first page",
         "console: support inbox, first page",

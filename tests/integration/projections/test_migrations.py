@@ -32,7 +32,7 @@ from tests.support.factories import order_events
 
 FIXTURE = Path(__file__).parent / "fixtures" / "migrated_schema.sql"
 # The versions the single-function migrations recorded (grouped by tens: the gaps are theirs).
-VERSIONS = [1, 2, 3, 4, 10, 11, 12, 20, 21, 30, 31, 40, 41, 42, 60]
+VERSIONS = [1, 2, 3, 4, 10, 11, 12, 13, 20, 21, 30, 31, 40, 41, 42, 60]
 RETENTION_DAYS, ROLLUP_RETENTION_DAYS = 90, 730
 
 

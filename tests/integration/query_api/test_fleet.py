@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from infra.clickhouse import ClickHouse
 from licences import Credentials
+from query_api.groups import fleet_groups_statement
 from schemas import ClassifiedEvent, Level, Origin, Remediation
 from schemas.accounts import ACCOUNTS
 from tests.support.query_store import QueryStore
@@ -39,10 +40,16 @@ def operator(store: QueryStore) -> Iterator[TestClient]:
 
 
 def _error(fingerprint: int, connector: str, minutes_ago: int, origin: Origin) -> ClassifiedEvent:
+    return _error_at(fingerprint, connector, NOW - timedelta(minutes=minutes_ago), origin)
+
+
+def _error_at(
+    fingerprint: int, connector: str, at: datetime, origin: Origin = Origin.ERP
+) -> ClassifiedEvent:
     return ClassifiedEvent(
         event_id=uuid.uuid4(),
         connector_id=connector,
-        occurred_at=NOW - timedelta(minutes=minutes_ago),
+        occurred_at=at,
         operation="order.import",
         status="erreur",
         message=f"Erreur {fingerprint} sur {connector}",
@@ -121,6 +128,75 @@ def test_groups_rank_by_licences_and_a_group_names_its_licences_and_versions(
     missing = operator.get(f"/v1/admin/groups/{wide}", params=past)
     assert missing.status_code == 404
     assert missing.json()["detail"]["code"] == "group_not_found"
+
+
+def test_a_window_is_counted_alike_from_its_days_hours_and_minutes(
+    store: QueryStore, operator: TestClient, clickhouse: ClickHouse
+) -> None:
+    """The ranking reads a window's whole days, the hours either side and the minutes left from
+    three projections: a licence seen in two of them counts once, the ends are exact."""
+    fp = 2**43 + uuid.uuid4().int % 2**20
+    day = datetime.combine(NOW.date(), datetime.min.time(), UTC) - timedelta(days=2)
+    since, until = day - timedelta(minutes=110), day + timedelta(days=1, minutes=85)
+    a, b, c, outside = (store.licence(f"Pieces {n}") for n in ("a", "b", "c", "outside"))
+    store.write(a.licence_id, [  # a minute before the first whole hour, and inside the day
+        _error_at(fp, "a1", since + timedelta(minutes=5)),
+        _error_at(fp, "a1", day + timedelta(hours=5)),
+    ])  # fmt: skip
+    store.write(b.licence_id, [  # an hour before the day, and a minute after the last hour
+        _error_at(fp, "b1", day - timedelta(minutes=30)),
+        _error_at(fp, "b2", until - timedelta(minutes=15)),
+    ])  # fmt: skip
+    store.write(c.licence_id, [_error_at(fp, "c1", day + timedelta(days=1, minutes=30))])
+    store.write(outside.licence_id, [  # the minute before `since`, and `until` itself
+        _error_at(fp, "o1", since - timedelta(minutes=1)),
+        _error_at(fp, "o1", until),
+    ])  # fmt: skip
+
+    def ranked(start: datetime, end: datetime) -> dict[str, Any] | None:
+        answer = operator.get(
+            "/v1/admin/groups",
+            params={"since": start.isoformat(), "until": end.isoformat(), "limit": 200},
+        )
+        assert answer.status_code == 200, answer.text
+        found = [g for g in answer.json()["groups"] if int(g["fingerprint"]) == fp]
+        return found[0] if found else None
+
+    group = ranked(since, until)
+    assert group is not None
+    assert (group["licences_affected"], group["count"]) == (3, 5)
+    assert (group["connectors_affected"], group["connectors"]) == (4, ["a1", "b1", "b2", "c1"])
+    assert group["first_seen"].startswith((since + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    assert group["last_seen"].startswith((until - timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M"))
+    assert group["sample_message"] == f"Erreur {fp} sur b2", "the latest line's"
+
+    detail = operator.get(
+        f"/v1/admin/groups/{fp}", params={"since": since.isoformat(), "until": until.isoformat()}
+    )
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["group"] == group
+    counts = {item["name"]: item["count"] for item in detail.json()["licences"]}
+    assert counts == {"Pieces a": 2, "Pieces b": 2, "Pieces c": 1}
+
+    from_an_hour = ranked(day - timedelta(hours=1), until)  # minutes at the end only
+    assert from_an_hour is not None
+    assert (from_an_hour["licences_affected"], from_an_hour["count"]) == (3, 4)
+    whole_day = ranked(day, day + timedelta(days=1))
+    assert whole_day is not None
+    assert (whole_day["licences_affected"], whole_day["count"]) == (1, 1)
+    minutes_only = ranked(until - timedelta(minutes=20), until)  # no whole hour
+    assert minutes_only is not None
+    assert (minutes_only["licences_affected"], minutes_only["count"]) == (1, 1)
+    assert ranked(until, until + timedelta(minutes=1)) is not None  # `outside` at `until`
+    assert ranked(since + timedelta(minutes=6), day - timedelta(minutes=31)) is None
+
+
+def test_a_week_of_the_fleet_reads_the_projections_not_the_table(clickhouse: ClickHouse) -> None:
+    until = NOW - timedelta(minutes=7)
+    statement = fleet_groups_statement(until - timedelta(days=7), until, 50)
+    plan = clickhouse.rows(f"EXPLAIN {statement.sql}", statement.parameters)
+    read = sorted(line.split("(")[-1].rstrip(")") for (line,) in plan if "ReadFrom" in line)
+    assert read == ["fleet_days", "fleet_hours", "fleet_minutes"]
 
 
 def test_the_licence_list_pages_and_searches_by_name(
