@@ -101,22 +101,27 @@ class Dashboard(BaseModel):
     hourly: dict[Level, Annotated[list[Point], Field(max_length=MAX_HOURLY_POINTS)]]
 
 
-_TOTALS = """
-SELECT level, sum(events), (SELECT uniqExact(connector_id) FROM sync_minutes WHERE {where})
-FROM sync_minutes
-WHERE {where}
-GROUP BY level
-"""
-
-_CONNECTORS = """
-SELECT connector_id, level, sum(events), max(last_event_at), max(last_sync_at),
-       argMaxMerge(last_sync_id)
-FROM sync_minutes
-WHERE {where} AND connector_id IN (
-    SELECT connector_id FROM sync_minutes WHERE {where}
-    GROUP BY connector_id ORDER BY max(last_event_at) DESC, connector_id LIMIT {top_connectors}
+# One row, one read of the window: each level's events, then the connectors heard from.
+_TOTALS = (
+    "SELECT "
+    + "".join(f"sumIf(events, level = '{level.value}'), " for level in Level)
+    + "uniqExact(connector_id) FROM sync_minutes WHERE {where}"
 )
-GROUP BY connector_id, level
+
+# One read of the window: each connector's rows per level, ranked by when it was last heard
+# from (then by id), the first {top_connectors} kept.
+_CONNECTORS = """
+SELECT connector_id, level, n, last_at, sync_at, sync_id FROM (
+    SELECT *, dense_rank() OVER (ORDER BY heard DESC, connector_id) AS rank FROM (
+        SELECT connector_id, level, sum(events) AS n, max(last_event_at) AS last_at,
+               max(last_sync_at) AS sync_at, argMaxMerge(last_sync_id) AS sync_id,
+               max(last_at) OVER (PARTITION BY connector_id) AS heard
+        FROM sync_minutes
+        WHERE {where}
+        GROUP BY connector_id, level
+    )
+)
+WHERE rank <= {top_connectors}
 ORDER BY connector_id, level
 """
 
@@ -253,17 +258,18 @@ async def dashboard(
         *dashboard_statements(principal.licence_id, window, states),
         health_statement(principal.licence_id, now),
     ]
-    total_rows, connector_rows, group_rows, series_rows, runs = await asyncio.gather(
+    (totals,), connector_rows, group_rows, series_rows, runs = await asyncio.gather(
         *(clickhouse.arows(statement.sql, statement.parameters) for statement in statements)
     )
+    *by_level, connectors_total = totals
     health = healths(runs, sorted({row[0] for row in connector_rows}), now)
     scope = ReportFilters(since=window.since, until=window.until)
     return Dashboard(
         since=window.since,
         until=window.until,
-        levels=level_counts(scope, {Level(level): n for level, n, _ in total_rows}),
+        levels=level_counts(scope, dict(zip(Level, by_level, strict=True))),
         connectors=_connectors(scope, connector_rows, health),
-        connectors_total=total_rows[0][2] if total_rows else 0,
+        connectors_total=connectors_total,
         top_error_groups=_groups(scope, group_rows, states),
         hourly=series(series_rows, ReportFilters(), window, HOUR),
     )
