@@ -35,12 +35,14 @@ from ingest.fleet import percentile
 from licences import Credentials, LicenceStore
 from processors.fingerprint import fingerprint, template
 from projections.migrations import migrate
-from query_api.dashboard import dashboard_statements
+from query_api.connector_health import health_statement
+from query_api.dashboard import figure_statements, groups_statement
 from query_api.filters import ReportFilters, iso
 from query_api.groups import fleet_groups_statement
 from query_api.reports import report_statement
 from query_api.scope import Statement
 from query_api.series import series_statement
+from query_api.timeline import time_to_success_statement
 from query_api.windows import Window, floor_to
 from schemas.text import fold
 
@@ -418,10 +420,17 @@ class Bench:
             "dashboard 48h" + (" (big licence)" if big else ""),
             big,
             lambda i: ("/v1/dashboard", self.window_query(48 * HOUR)),
-            lambda i: list(
-                dashboard_statements(self.licence(i, big).licence_id, self.window(48 * HOUR))
-            ),
+            lambda i: self.dashboard_statements(self.licence(i, big).licence_id),
         )
+
+    def dashboard_statements(self, licence_id: str) -> list[Statement]:
+        """The dashboard's reads of a licence without group states (the bench sets none)."""
+        window = self.window(48 * HOUR)
+        return [
+            *figure_statements(licence_id, window),
+            groups_statement(licence_id, window),
+            health_statement(licence_id, self.now),
+        ]
 
     def cases(self) -> list[Case]:
         since48 = self.now - timedelta(hours=48)
@@ -458,7 +467,8 @@ class Bench:
                 False,
                 lambda i: ("/v1/trends", {**self.window_query(7 * 24 * HOUR), "interval": "1h"}),
                 lambda i: [
-                    series_statement(self.licence(i).licence_id, ReportFilters(), week, HOUR)
+                    series_statement(self.licence(i).licence_id, ReportFilters(), week, HOUR),
+                    time_to_success_statement(self.licence(i).licence_id, week.until),
                 ],
             ),
         ]

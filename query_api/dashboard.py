@@ -142,23 +142,27 @@ LIMIT {top}
 """
 
 
-def dashboard_statements(
-    licence_id: str, window: Window, states: GroupStates | None = None
-) -> tuple[Statement, ...]:
-    """With `states`, the top groups are the open ones (open or regressed)."""
-    everything = ReportFilters()
-    where = rollup_where(licence_id, everything, window)
-    kept, having, shown = (states or GroupStates({}, frozenset(), window.until)).having("open")
+def figure_statements(licence_id: str, window: Window) -> tuple[Statement, ...]:
+    """The window's totals, connectors and hourly series: none depends on another's answer."""
+    where = rollup_where(licence_id, ReportFilters(), window)
     return (
         Statement(_TOTALS.format(where=where.sql), where.parameters),
         Statement(
             _CONNECTORS.format(where=where.sql, top_connectors=MAX_CONNECTORS), where.parameters
         ),
-        Statement(
-            _GROUPS.format(where=where.sql, top=TOP_GROUPS, kept=kept, having=having),
-            {**where.parameters, **shown},
-        ),
-        series_statement(licence_id, everything, window, HOUR),
+        series_statement(licence_id, ReportFilters(), window, HOUR),
+    )
+
+
+def groups_statement(
+    licence_id: str, window: Window, states: GroupStates | None = None
+) -> Statement:
+    """The top groups; with `states`, the open ones (open or regressed)."""
+    where = rollup_where(licence_id, ReportFilters(), window)
+    kept, having, shown = (states or GroupStates({}, frozenset(), window.until)).having("open")
+    return Statement(
+        _GROUPS.format(where=where.sql, top=TOP_GROUPS, kept=kept, having=having),
+        {**where.parameters, **shown},
     )
 
 
@@ -253,13 +257,18 @@ async def dashboard(
     window: Annotated[Window, Depends(dashboard_window)],
 ) -> Dashboard:
     now = datetime.now(UTC)
-    states = await group_states(clickhouse, principal.licence_id, now)
-    statements = [
-        *dashboard_statements(principal.licence_id, window, states),
-        health_statement(principal.licence_id, now),
-    ]
-    (totals,), connector_rows, group_rows, series_rows, runs = await asyncio.gather(
-        *(clickhouse.arows(statement.sql, statement.parameters) for statement in statements)
+    licence_id = principal.licence_id
+
+    async def top_groups() -> tuple[GroupStates, list[tuple[Any, ...]]]:
+        # The only reads in turn: the groups shown depend on the states their members set.
+        states = await group_states(clickhouse, licence_id, now)
+        statement = groups_statement(licence_id, window, states)
+        return states, await clickhouse.arows(statement.sql, statement.parameters)
+
+    statements = (*figure_statements(licence_id, window), health_statement(licence_id, now))
+    ((totals,), connector_rows, series_rows, runs), (states, group_rows) = await asyncio.gather(
+        asyncio.gather(*(clickhouse.arows(s.sql, s.parameters) for s in statements)),
+        top_groups(),
     )
     *by_level, connectors_total = totals
     health = healths(runs, sorted({row[0] for row in connector_rows}), now)
