@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
+from faust.exceptions import ConsumerNotStarted
 from prometheus_client import (
     REGISTRY,
     Counter,
@@ -161,9 +162,18 @@ class FaustConsumerOffsets:
         self._app = app
 
     def lags(self) -> Iterable[tuple[str, int, int]]:
-        consumer = self._app.consumer
-        for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
+        # A scrape may come before the worker has made and started its consumer. `app.consumer`
+        # would make it here, on the scraping thread, bound to the wrong event loop (the worker
+        # then fails to start): until the worker has one running, there is no lag to report.
+        consumer = self._app._consumer
+        if consumer is None:
+            return
+        try:
+            owned = consumer.assignment()
+            found = [(tp, consumer.highwater(tp)) for tp in owned]
+        except ConsumerNotStarted:
+            return
+        for tp, highwater in found:
             if highwater is None:  # not fetched from yet
                 continue
             committed = consumer._committed_offset.get(tp) or 0  # the next offset to consume

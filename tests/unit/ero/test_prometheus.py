@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import get_args
 
+import faust
 from prometheus_client import REGISTRY
 
-from ero.prometheus import PrometheusMetrics, install
+from ero.prometheus import FaustConsumerOffsets, PrometheusMetrics, install
 from infra.metrics import MetricName, Tags, metrics
 
 TAGS: dict[str, Tags] = {
@@ -37,3 +39,23 @@ def test_every_metric_name_is_exposed() -> None:
         else:
             metrics().increment(name, 1, tags)
         assert _sample(name, tags) == before + 1, name
+
+
+def _scraped(offsets: FaustConsumerOffsets) -> list[tuple[str, int, int]]:
+    """The lags as a scrape reads them: from a thread of the HTTP server, not the worker's."""
+    with ThreadPoolExecutor(1) as scraper:
+        return scraper.submit(lambda: list(offsets.lags())).result()
+
+
+def test_a_scrape_before_the_worker_has_its_consumer_makes_none() -> None:
+    # Made on the scraping thread, the consumer would be bound to another event loop than the
+    # worker's, which then failed to start.
+    app = faust.App("lag-before-start", broker="kafka://127.0.0.1:1", autodiscover=False)
+    assert _scraped(FaustConsumerOffsets(app)) == []
+    assert app._consumer is None
+
+
+def test_a_consumer_not_started_yet_has_no_lag_to_report() -> None:
+    app = faust.App("lag-not-started", broker="kafka://127.0.0.1:1", autodiscover=False)
+    app.consumer  # made, as the worker makes it, but its thread not started  # noqa: B018
+    assert _scraped(FaustConsumerOffsets(app)) == []
