@@ -11,6 +11,7 @@ suggested action's button).
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -101,18 +102,14 @@ class Dashboard(BaseModel):
     hourly: dict[Level, Annotated[list[Point], Field(max_length=MAX_HOURLY_POINTS)]]
 
 
-# One row, one read of the window: each level's events, then the connectors heard from.
-_TOTALS = (
-    "SELECT "
-    + "".join(f"sumIf(events, level = '{level.value}'), " for level in Level)
-    + "uniqExact(connector_id) FROM sync_minutes WHERE {where}"
-)
-
 # One read of the window: each connector's rows per level, ranked by when it was last heard
-# from (then by id), the first {top_connectors} kept.
+# from (then by id), the first {top_connectors} kept, each row with the count of all the
+# connectors heard from. (The window's totals per level are its hourly series' sums.)
 _CONNECTORS = """
-SELECT connector_id, level, n, last_at, sync_at, sync_id FROM (
-    SELECT *, dense_rank() OVER (ORDER BY heard DESC, connector_id) AS rank FROM (
+SELECT connector_id, level, n, last_at, sync_at, sync_id, heard_from FROM (
+    SELECT *, dense_rank() OVER (ORDER BY heard DESC, connector_id) AS rank,
+           uniqExact(connector_id) OVER () AS heard_from
+    FROM (
         SELECT connector_id, level, sum(events) AS n, max(last_event_at) AS last_at,
                max(last_sync_at) AS sync_at, argMaxMerge(last_sync_id) AS sync_id,
                max(last_at) OVER (PARTITION BY connector_id) AS heard
@@ -143,10 +140,9 @@ LIMIT {top}
 
 
 def figure_statements(licence_id: str, window: Window) -> tuple[Statement, ...]:
-    """The window's totals, connectors and hourly series: none depends on another's answer."""
+    """The window's connectors and hourly series: neither depends on the other's answer."""
     where = rollup_where(licence_id, ReportFilters(), window)
     return (
-        Statement(_TOTALS.format(where=where.sql), where.parameters),
         Statement(
             _CONNECTORS.format(where=where.sql, top_connectors=MAX_CONNECTORS), where.parameters
         ),
@@ -172,7 +168,7 @@ def _connectors(
     counts: dict[str, dict[Level, int]] = {}
     last_event: dict[str, datetime] = {}
     last_sync: dict[str, tuple[datetime, str]] = {}
-    for connector_id, level, n, last_at, sync_at, sync_id in rows:
+    for connector_id, level, n, last_at, sync_at, sync_id, _ in rows:
         counts.setdefault(connector_id, {})[Level(level)] = n
         last_event[connector_id] = max(last_event.get(connector_id, last_at), last_at)
         if sync_id:
@@ -266,19 +262,21 @@ async def dashboard(
         return states, await clickhouse.arows(statement.sql, statement.parameters)
 
     statements = (*figure_statements(licence_id, window), health_statement(licence_id, now))
-    ((totals,), connector_rows, series_rows, runs), (states, group_rows) = await asyncio.gather(
+    (connector_rows, series_rows, runs), (states, group_rows) = await asyncio.gather(
         asyncio.gather(*(clickhouse.arows(s.sql, s.parameters) for s in statements)),
         top_groups(),
     )
-    *by_level, connectors_total = totals
+    by_level: Counter[Level] = Counter()
+    for _, level, n in series_rows:
+        by_level[Level(level)] += n
     health = healths(runs, sorted({row[0] for row in connector_rows}), now)
     scope = ReportFilters(since=window.since, until=window.until)
     return Dashboard(
         since=window.since,
         until=window.until,
-        levels=level_counts(scope, dict(zip(Level, by_level, strict=True))),
+        levels=level_counts(scope, by_level),
         connectors=_connectors(scope, connector_rows, health),
-        connectors_total=connectors_total,
+        connectors_total=connector_rows[0][-1] if connector_rows else 0,
         top_error_groups=_groups(scope, group_rows, states),
         hourly=series(series_rows, ReportFilters(), window, HOUR),
     )
