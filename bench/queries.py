@@ -35,8 +35,7 @@ from ingest.fleet import percentile
 from licences import Credentials, LicenceStore
 from processors.fingerprint import fingerprint, template
 from projections.migrations import migrate
-from query_api.connector_health import health_statement
-from query_api.dashboard import figure_statements, groups_statement
+from query_api.dashboard import groups_statement, independent_statements
 from query_api.filters import ReportFilters, iso
 from query_api.groups import fleet_groups_statement
 from query_api.reports import report_statement
@@ -427,9 +426,8 @@ class Bench:
         """The dashboard's reads of a licence without group states (the bench sets none)."""
         window = self.window(48 * HOUR)
         return [
-            *figure_statements(licence_id, window),
+            *independent_statements(licence_id, window, self.now),
             groups_statement(licence_id, window),
-            health_statement(licence_id, self.now),
         ]
 
     def cases(self) -> list[Case]:

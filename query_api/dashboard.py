@@ -139,14 +139,18 @@ LIMIT {top}
 """
 
 
-def figure_statements(licence_id: str, window: Window) -> tuple[Statement, ...]:
-    """The window's connectors and hourly series: neither depends on the other's answer."""
+def independent_statements(
+    licence_id: str, window: Window, now: datetime
+) -> tuple[Statement, Statement, Statement]:
+    """The window's connectors and hourly series, and the connectors' health at `now`: none
+    depends on another's answer (the top groups depend on the group states)."""
     where = rollup_where(licence_id, ReportFilters(), window)
     return (
         Statement(
             _CONNECTORS.format(where=where.sql, top_connectors=MAX_CONNECTORS), where.parameters
         ),
         series_statement(licence_id, ReportFilters(), window, HOUR),
+        health_statement(licence_id, now),
     )
 
 
@@ -261,7 +265,7 @@ async def dashboard(
         statement = groups_statement(licence_id, window, states)
         return states, await clickhouse.arows(statement.sql, statement.parameters)
 
-    statements = (*figure_statements(licence_id, window), health_statement(licence_id, now))
+    statements = independent_statements(licence_id, window, now)
     (connector_rows, series_rows, runs), (states, group_rows) = await asyncio.gather(
         asyncio.gather(*(clickhouse.arows(s.sql, s.parameters) for s in statements)),
         top_groups(),
