@@ -474,9 +474,12 @@ def measure_ingest(
     """`ero api` alone (no worker in its process): what one API process accepts; then the
     ingest peer, with the same fleet, once `ero api` has stopped. Each once the machine is
     quiet (`quiet_timeout` 0: no wait), so that neither starts on a busier machine."""
+    # Licences first: each one's creation waits out the control projection, which no worker
+    # applies beside `ero api` alone, and the clock starts on a quiet machine after it.
+    licences = [api.licence(f"bench ingest {n}") for n in range(4)]
     if quiet_timeout > 0:
         wait_until_quiet(timeout=quiet_timeout)
-    _, posted = asyncio.run(post_fleet(api, count, corpora, "ingest, ero api alone"))
+    posted = asyncio.run(post_fleet_to(api.url, licences, count, corpora, "ingest, ero api alone"))
     figures.ingest_rate = posted.accepted / posted.seconds
     figures.ingest_p50, figures.ingest_p99 = posted.percentile(0.5), posted.percentile(0.99)
     say(f"ingest (ero api alone) {figures.ingest_rate:,.0f} ev/s")

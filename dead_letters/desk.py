@@ -27,8 +27,9 @@ from dead_letters.store import (
 )
 from ingest.event_log import EventLog
 from ingest.parsing import TimeBounds, TooManyEvents, parse_body
-from schemas import FieldError, RawBatch, SyncEvent
+from schemas import FieldError, RawBatch
 from schemas.dead_letter import CONTROL_SOURCE, field_errors
+from schemas.event_fields import EventFields, of_model, with_event_id
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +57,7 @@ class LetterReplayReport(BaseModel):
 class Checked:
     """A letter re-validated: its events when the current schema accepts it, else why not."""
 
-    events: list[SyncEvent] = field(default_factory=list)
+    events: list[EventFields] = field(default_factory=list)
     reasons: list[FieldError] = field(default_factory=list)
 
 
@@ -73,7 +74,7 @@ def revalidate(letter: StoredLetter, bounds: TimeBounds) -> Checked:
             return Checked(reasons=field_errors(exc))
         if batch.licence_id != letter.licence_id:
             return _refused("licence_id", "differs from the licence the record was keyed by")
-        return Checked(events=batch.events)
+        return Checked(events=[of_model(event) for event in batch.events])
     try:
         parsed = parse_body(letter.raw.encode(), ndjson=True, max_events=1, bounds=bounds)
     except TooManyEvents:
@@ -107,7 +108,7 @@ class DeadLetterDesk:
         letters = await asyncio.to_thread(self._store.get, letter_ids)
         now = datetime.now(UTC)
         decided = [self._decide(letter, now) for letter in letters]
-        appends: dict[str, list[SyncEvent]] = defaultdict(list)
+        appends: dict[str, list[EventFields]] = defaultdict(list)
         for letter, (_, _, events) in zip(letters, decided, strict=True):
             appends[letter.licence_id] += events
         # Appended first, marked second: a crash in between replays the same event ids again.
@@ -133,7 +134,7 @@ class DeadLetterDesk:
 
     def _decide(
         self, letter: StoredLetter, now: datetime
-    ) -> tuple[LetterReplayOutcome, StoredLetter | None, list[SyncEvent]]:
+    ) -> tuple[LetterReplayOutcome, StoredLetter | None, list[EventFields]]:
         """(the outcome, the letter's new revision if any, the events to append)."""
         if letter.source.startswith(CONTROL_SOURCE):
             # A command, not an event: its reader re-issues it once the cause is fixed.
@@ -170,8 +171,8 @@ class DeadLetterDesk:
                 reasons=checked.reasons,
             )
             return outcome, letter.model_copy(update={"reasons": checked.reasons}), []
-        events = [event.with_identity(letter.licence_id) for event in checked.events]
-        event_ids = [event.event_id for event in events if event.event_id is not None]
+        events = [with_event_id(fields, letter.licence_id) for fields in checked.events]
+        event_ids = [fields["event_id"] for fields in events]
         revision = letter.model_copy(
             update={
                 "status": LetterStatus.REPLAYED,

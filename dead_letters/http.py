@@ -42,7 +42,7 @@ class ReplayAudit(Protocol):
 Audit = Annotated[ReplayAudit, Depends(from_state("replay_audit", ReplayAudit))]
 
 
-def _desk(
+async def _desk(
     clickhouse: ClickHouseDep,
     event_log: EventLogDep,
     bounds: Annotated[TimeBounds, Depends(from_state("time_bounds", TimeBounds))],

@@ -7,7 +7,7 @@ no route reaches up into the root, and a route cannot see what it did not ask fo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
@@ -19,10 +19,12 @@ from infra.topics import Topics
 T = TypeVar("T")
 
 
-def from_state(name: str, kind: type[T]) -> Callable[[Request], T]:
-    """A dependency returning `app.state.<name>`, which the root set to a `kind`."""
+def from_state(name: str, kind: type[T]) -> Callable[[Request], Coroutine[None, None, T]]:
+    """A dependency returning `app.state.<name>`, which the root set to a `kind`. A coroutine,
+    so FastAPI calls it on the event loop: a plain function would be sent to its thread pool,
+    a thread hop per dependency and request."""
 
-    def dependency(request: Request) -> T:
+    async def dependency(request: Request) -> T:
         return cast(T, getattr(request.app.state, name))
 
     dependency.__name__ = f"state_{name}"

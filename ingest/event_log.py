@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Protocol
 
 from infra.log_producer import LogProducer, LogUnavailable, Record
-from schemas import DeadLetter, SyncEvent
-from schemas.records import RecordSeal, encode_batches
+from schemas import DeadLetter
+from schemas.event_fields import EventFields, encode_fields
+from schemas.records import RecordSeal
 
 __all__ = ["EventLog", "KafkaEventLog", "LogUnavailable"]
 
@@ -23,7 +24,7 @@ class EventLog(Protocol):
         self,
         licence_id: str,
         received_at: datetime,
-        events: Sequence[SyncEvent],
+        events: Sequence[EventFields],
         dead_letters: Sequence[DeadLetter],
     ) -> None: ...
 
@@ -47,13 +48,13 @@ class KafkaEventLog:
         self,
         licence_id: str,
         received_at: datetime,
-        events: Sequence[SyncEvent],
+        events: Sequence[EventFields],
         dead_letters: Sequence[DeadLetter],
     ) -> None:
         key = licence_id.encode()
         records: list[Record] = [
             (self._raw_topic, key, record, (self._seal.header(record),))
-            for record in encode_batches(licence_id, received_at, events, self._max_record_bytes)
+            for record in encode_fields(licence_id, received_at, events, self._max_record_bytes)
         ]
         records += [
             (self._dead_letter_topic, key, letter.__pydantic_serializer__.to_json(letter), ())

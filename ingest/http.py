@@ -153,8 +153,8 @@ async def post_events(
         accepted=len(events),
         rejected=len(dead_letters),
         duplicates=len(duplicates),
-        connectors=sorted({event.connector_id for event in events})[:20],
-        event_ids=[str(event.event_id) for event in events[:20]],
+        connectors=sorted({event["connector_id"] for event in events})[:20],
+        event_ids=[str(event["event_id"]) for event in events[:20]],
     )
     return IngestResult(
         accepted=len(events),

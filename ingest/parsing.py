@@ -17,10 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from schemas import FieldError, SyncEvent
 from schemas.dead_letter import field_errors
+from schemas.event_fields import EVENT_FIELDS_LIST, EventFields, of_model, with_event_id
+from schemas.sync_event import STORABLE_FROM, STORABLE_UNTIL, to_milliseconds
+
+_MICROSECOND = timedelta(microseconds=1)
 
 MAX_DEPTH = 8
 """JSON levels a line may nest (the line's object is the first, `attributes` the second):
@@ -46,7 +50,7 @@ class Reject:
 
 @dataclass(slots=True)
 class ParsedBody:
-    events: list[SyncEvent] = field(default_factory=list)
+    events: list[EventFields] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     """The line of each event."""
@@ -58,6 +62,14 @@ class TimeBounds:
 
     retention_days: int
     max_future_skew_hours: int
+
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        """The earliest and the latest occurred_at accepted at `now`: within these bounds, and
+        an instant ClickHouse can store."""
+        return (
+            max(now - timedelta(days=self.retention_days), STORABLE_FROM),
+            min(now + timedelta(hours=self.max_future_skew_hours), STORABLE_UNTIL - _MICROSECOND),
+        )
 
     def check(self, occurred_at: datetime, now: datetime) -> FieldError | None:
         if occurred_at > now + timedelta(hours=self.max_future_skew_hours):
@@ -223,23 +235,28 @@ def _decoded(line: int, raw: bytes) -> tuple[int, Any, bytes]:
     return line, _too_deep_in(value) or value, raw
 
 
-_EVENTS = TypeAdapter(list[SyncEvent])
-
-
 def _all_valid(
     body: bytes, max_events: int, bounds: TimeBounds, now: datetime
 ) -> ParsedBody | None:
-    """A JSON array whose every event is valid, in one pydantic call (what connectors send,
-    ~40 % cheaper than line by line); None when anything is off: then line by line, which names
-    each problem. Not for NDJSON: its lines must each be valid JSON on their own."""
+    """A JSON array whose every event is valid, read into fields in one pydantic call (what
+    connectors send: half the cost of SyncEvent models, a third of line by line); None when
+    anything is off: then line by line, which names each problem. Not for NDJSON: its lines
+    must each be valid JSON on their own."""
     try:
-        events = _EVENTS.validate_json(body)
+        events = EVENT_FIELDS_LIST.validate_json(body)
     except ValidationError:
         return None
     if len(events) > max_events:
         raise TooManyEvents(max_events)
-    if any(bounds.check(event.occurred_at, now) for event in events):
-        return None
+    earliest, latest = bounds.window(now)
+    for fields in events:
+        try:
+            occurred_at = to_milliseconds(fields["occurred_at"].astimezone(UTC))
+        except OverflowError:  # before year 1 or after 9999 in UTC
+            return None
+        if not earliest <= occurred_at <= latest:
+            return None
+        fields["occurred_at"] = occurred_at  # as `stored_instant` stores it, checked above
     return ParsedBody(events=events, lines=list(range(1, len(events) + 1)))
 
 
@@ -265,7 +282,7 @@ def parse_body(body: bytes, *, ndjson: bool, max_events: int, bounds: TimeBounds
             else:
                 error = bounds.check(event.occurred_at, now)
                 if error is None:
-                    parsed.events.append(event)
+                    parsed.events.append(of_model(event))
                     parsed.lines.append(line)
                     continue
                 errors = [error]
@@ -283,19 +300,19 @@ class Duplicate:
     event_id: uuid.UUID
 
 
-def identified(parsed: ParsedBody, licence_id: str) -> tuple[list[SyncEvent], list[Duplicate]]:
-    """The body's events with their ids set (`SyncEvent.with_identity`), each id once; a later
-    line with an id seen before is a duplicate of the first one, which is what storage keeps
-    (first insert wins) and so what this answers."""
+def identified(parsed: ParsedBody, licence_id: str) -> tuple[list[EventFields], list[Duplicate]]:
+    """The body's events with their ids set (`with_event_id`), each id once; a later line with
+    an id seen before is a duplicate of the first one, which is what storage keeps (first
+    insert wins) and so what this answers."""
     first: dict[uuid.UUID, int] = {}
-    events: list[SyncEvent] = []
+    events: list[EventFields] = []
     duplicates: list[Duplicate] = []
-    for event, line in zip(parsed.events, parsed.lines, strict=True):
-        event = event.with_identity(licence_id)
-        assert event.event_id is not None
-        seen = first.setdefault(event.event_id, line)
+    for fields, line in zip(parsed.events, parsed.lines, strict=True):
+        fields = with_event_id(fields, licence_id)
+        event_id: uuid.UUID = fields["event_id"]
+        seen = first.setdefault(event_id, line)
         if seen == line:
-            events.append(event)
+            events.append(fields)
         else:
-            duplicates.append(Duplicate(line, seen, event.event_id))
+            duplicates.append(Duplicate(line, seen, event_id))
     return events, duplicates

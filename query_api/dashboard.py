@@ -227,7 +227,7 @@ def _groups(
     ]
 
 
-def dashboard_window(window: Annotated[Window, Depends(window_params)]) -> Window:
+async def dashboard_window(window: Annotated[Window, Depends(window_params)]) -> Window:
     """The window asked, refused past MAX_WINDOW (422 naming `since`)."""
     if window.until - window.since > MAX_WINDOW + ROUNDING:
         raise invalid(

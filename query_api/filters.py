@@ -103,7 +103,7 @@ def check_range(since: datetime | None, until: datetime | None) -> None:
         )
 
 
-def report_filters(
+async def report_filters(
     level: Annotated[list[Level], Query(description="success | alert | error; repeatable")] = [],  # noqa: B006
     origin: Annotated[list[Origin], Query(description="cms | erp | connector; repeatable")] = [],  # noqa: B006
     connector_id: Annotated[list[str], Query(description="repeatable")] = [],  # noqa: B006

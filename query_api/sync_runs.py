@@ -192,7 +192,7 @@ def _malformed_cursor() -> RequestValidationError:
     )
 
 
-def runs_window(
+async def runs_window(
     since: Annotated[
         Instant | None, instant_query("start, rounded down to the minute; default: until - 7 days")
     ] = None,

@@ -63,7 +63,7 @@ def window_of(since: datetime | None, until: datetime | None, length: timedelta)
     return Window(since=start, until=end)
 
 
-def window_params(
+async def window_params(
     window: Annotated[
         Preset, Query(description="1h | 24h | 48h | 7d | 30d; ignored when since is given")
     ] = Preset.TWO_DAYS,

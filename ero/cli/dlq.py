@@ -30,7 +30,8 @@ from ero.settings import Settings
 if TYPE_CHECKING:
     from dead_letters.desk import LetterReplayOutcome, LetterReplayReport
     from dead_letters.store import LetterStatus, LetterSummary, StoredLetter
-    from schemas import DeadLetter, SyncEvent
+    from schemas import DeadLetter
+    from schemas.event_fields import EventFields
 
 REPLAY_CHUNK = 100  # letters per call, so progress shows and no call runs long
 SHOWN_REFUSALS = 20
@@ -105,7 +106,7 @@ class _NoEventLog:
         self,
         licence_id: str,
         received_at: datetime,
-        events: Sequence[SyncEvent],
+        events: Sequence[EventFields],
         dead_letters: Sequence[DeadLetter],
     ) -> None:
         raise CliError(

@@ -13,7 +13,8 @@ from dead_letters.desk import DeadLetterDesk
 from dead_letters.store import DeadLetterStore, LetterStatus, connector_of, letter_id, stored
 from infra.clickhouse import ClickHouse
 from ingest.parsing import TimeBounds
-from schemas import DeadLetter, FieldError, SyncEvent
+from schemas import DeadLetter, FieldError
+from schemas.event_fields import EventFields
 from tests.support.factories import sync_line
 
 
@@ -21,13 +22,13 @@ class RecordingLog:
     """The EventLog seam: what replay appended (the Kafka path is covered end to end)."""
 
     def __init__(self) -> None:
-        self.appended: list[tuple[str, list[SyncEvent]]] = []
+        self.appended: list[tuple[str, list[EventFields]]] = []
 
     async def append(
         self,
         licence_id: str,
         received_at: datetime,
-        events: Sequence[SyncEvent],
+        events: Sequence[EventFields],
         dead_letters: Sequence[DeadLetter],
     ) -> None:
         self.appended.append((licence_id, list(events)))
@@ -65,8 +66,8 @@ async def test_a_replayed_letter_is_appended_once(
     assert len(log.appended) == 1
     licence, events = log.appended[0]
     assert licence == kept.licence_id
-    assert events[0].duration_ms == 12
-    assert events[0].event_id == first.outcomes[0].event_ids[0]  # derived from the content
+    assert events[0]["duration_ms"] == 12
+    assert events[0]["event_id"] == first.outcomes[0].event_ids[0]  # derived from the content
     shown = await service.letter(kept.letter_id)
     assert shown is not None
     assert shown.status is LetterStatus.REPLAYED

@@ -148,6 +148,28 @@ def test_a_repeated_event_id_is_a_duplicate_of_its_first_line() -> None:
     events, duplicates = identified(
         parse_body(body, ndjson=False, max_events=10, bounds=BOUNDS), "L1"
     )
-    assert [event.message for event in events] == ["première", "sans id"]
+    assert [event["message"] for event in events] == ["première", "sans id"]
     assert [(d.line, d.of_line) for d in duplicates] == [(3, 1), (4, 2)]
     assert duplicates[0].event_id == uuid.UUID(str(shared["event_id"]))
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [
+        "0001-01-01T00:30:00+01:00",  # before year 1 in UTC
+        "1899-12-31T23:59:59.999+00:00",
+        "2299-12-31T23:59:59.9999+00:00",
+        "9999-12-31T23:30:00-01:00",  # after 9999 in UTC
+    ],
+)
+def test_an_array_judges_instants_no_database_holds_as_its_lines_do(occurred_at: str) -> None:
+    bounds = TimeBounds(retention_days=365_000, max_future_skew_hours=24 * 365_000)
+    lines = [line(message="ok"), line(occurred_at=occurred_at)]
+    whole = parse_body(orjson.dumps(lines), ndjson=False, max_events=10, bounds=bounds)
+    by_line = parse_body(
+        b"\n".join(orjson.dumps(x) for x in lines), ndjson=True, max_events=10, bounds=bounds
+    )
+    assert whole.events == by_line.events
+    assert [(r.line, r.errors) for r in whole.rejects] == [
+        (r.line, r.errors) for r in by_line.rejects
+    ]
