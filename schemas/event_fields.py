@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from types import GenericAlias
 from typing import Annotated, Any, NotRequired, cast
 
 import orjson
@@ -37,7 +38,8 @@ def _fields_type() -> type:
     return cast(type, typed)
 
 
-EVENT_FIELDS_LIST = cast("TypeAdapter[list[EventFields]]", TypeAdapter(list[_fields_type()]))  # type: ignore[misc]
+_FIELDS_LIST: Any = GenericAlias(list, (_fields_type(),))
+EVENT_FIELDS_LIST: TypeAdapter[list[EventFields]] = TypeAdapter(_FIELDS_LIST)
 """Validates a JSON array of SyncEvent lines into their fields, each default filled in; the
 occurred_at values still to be passed through `stored_instant`."""
 
