@@ -31,15 +31,14 @@ from infra.retry import retry_transient
 from processors.classifier import Classifier
 from projections.archive import ArchivedRow, ArchiveWriter
 from projections.sync_events import Accepted, Block, BlockBuilder, Lookup, SyncEventsWriter
-from schemas import RawBatch, SyncEvent
 from schemas.classified import classified_json
 from schemas.dead_letter import unreadable_record
+from schemas.event_fields import fields_json, raw_batch_fields, with_event_id
 from schemas.records import RecordSeal, log_time, pack_records, unpack_record
 from streaming.dead_letter_limit import DeadLetterGuard
 
 log = structlog.get_logger(__name__)
 
-_event_json = SyncEvent.__pydantic_serializer__.to_json
 # Classifier.explain's arguments, by field name.
 _CLASSIFIED_BY = ("operation", "status", "code", "message")
 
@@ -159,10 +158,9 @@ class ClassifyAndStore:
             head, sealed = unpack_record(record.value)
             received_at = datetime.fromisoformat(head["received_at"])
             return head["licence_id"], received_at, [(e, orjson.loads(e)) for e in sealed]
-        batch = RawBatch.model_validate_json(record.value)
-        licence_id = batch.licence_id
-        encoded = [_event_json(event.with_identity(licence_id)) for event in batch.events]
-        return licence_id, batch.received_at, [(e, orjson.loads(e)) for e in encoded]
+        licence_id, received_at, events = raw_batch_fields(record.value)
+        encoded = [fields_json(with_event_id(fields, licence_id)) for fields in events]
+        return licence_id, received_at, [(e, orjson.loads(e)) for e in encoded]
 
     async def store(self, prepared: Prepared) -> None:
         publish = retry_transient(

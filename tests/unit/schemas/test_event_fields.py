@@ -13,8 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from schemas import SyncEvent
-from schemas.event_fields import EVENT_FIELDS_LIST, encode_fields, of_model, with_event_id
+from schemas import RawBatch, SyncEvent
+from schemas.event_fields import (
+    EVENT_FIELDS_LIST,
+    encode_fields,
+    fields_json,
+    of_model,
+    raw_batch_fields,
+    with_event_id,
+)
 from schemas.records import encode_batches
 from schemas.sync_event import stored_instant
 
@@ -98,3 +105,43 @@ def test_an_instant_no_database_holds_is_refused_by_both() -> None:
     [fields] = EVENT_FIELDS_LIST.validate_json(body)
     with pytest.raises(ValueError, match="before 1900-01-01"):
         stored_instant(fields["occurred_at"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(lines, max_size=3), st.integers(-12, 14))
+def test_a_raw_batch_reads_as_its_model_does(
+    body_lines: list[dict[str, Any]], offset_hours: int
+) -> None:
+    received_at = NOW.astimezone(timezone(timedelta(hours=offset_hours)))
+    value = orjson.dumps(
+        {"licence_id": "L1", "received_at": received_at.isoformat(), "events": body_lines}
+    )
+    model = RawBatch.model_validate_json(value)
+    licence_id, accepted_at, events = raw_batch_fields(value)
+    assert (licence_id, accepted_at) == (model.licence_id, model.received_at)
+    assert events == [of_model(event) for event in model.events]
+    assert [fields_json(fields) for fields in events] == [
+        SyncEvent.__pydantic_serializer__.to_json(event) for event in model.events
+    ]
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        {"licence_id": "L1", "received_at": "0001-01-01T00:00:00+01:00", "events": []},
+        {"licence_id": "L1", "received_at": NOW.isoformat(), "events": [{"message": "m"}]},
+        {
+            "licence_id": "L1",
+            "received_at": NOW.isoformat(),
+            "events": [{**LINE, "occurred_at": "1800-01-01T00:00:00+00:00"}],
+        },
+        [],
+    ],
+)
+def test_a_raw_batch_the_model_refuses_raises_the_models_error(batch: object) -> None:
+    value = orjson.dumps(batch)
+    with pytest.raises(ValidationError) as by_model:
+        RawBatch.model_validate_json(value)
+    with pytest.raises(ValidationError) as by_fields:
+        raw_batch_fields(value)
+    assert by_fields.value.errors() == by_model.value.errors()
