@@ -27,9 +27,9 @@ from dead_letters.store import (
 )
 from ingest.event_log import EventLog
 from ingest.parsing import TimeBounds, TooManyEvents, parse_body
-from schemas import FieldError, RawBatch
+from schemas import FieldError
 from schemas.dead_letter import CONTROL_SOURCE, field_errors
-from schemas.event_fields import EventFields, of_model, with_event_id
+from schemas.event_fields import EventFields, raw_batch_fields, with_event_id
 
 log = structlog.get_logger(__name__)
 
@@ -69,12 +69,12 @@ def revalidate(letter: StoredLetter, bounds: TimeBounds) -> Checked:
     if letter.source.startswith("kafka:"):
         # A whole raw record the classifier could not read (a producer ahead of the workers).
         try:
-            batch = RawBatch.model_validate_json(letter.raw)
+            licence_id, _, events = raw_batch_fields(letter.raw.encode())
         except ValidationError as exc:
             return Checked(reasons=field_errors(exc))
-        if batch.licence_id != letter.licence_id:
+        if licence_id != letter.licence_id:
             return _refused("licence_id", "differs from the licence the record was keyed by")
-        return Checked(events=[of_model(event) for event in batch.events])
+        return Checked(events=events)
     try:
         parsed = parse_body(letter.raw.encode(), ndjson=True, max_events=1, bounds=bounds)
     except TooManyEvents:

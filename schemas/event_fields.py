@@ -1,4 +1,5 @@
-"""A valid SyncEvent as its plain fields: what the gateway validates bodies into.
+"""A valid SyncEvent as its plain fields: what the gateway validates bodies into, and the hot
+stage the records no gateway sealed.
 
 Reading a body of valid lines into dicts rather than SyncEvent models costs about half as much
 per line: pydantic builds no instance and calls no Python validator per line, and orjson
