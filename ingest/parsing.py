@@ -21,10 +21,15 @@ from pydantic import ValidationError
 
 from schemas import FieldError, SyncEvent
 from schemas.dead_letter import field_errors
-from schemas.event_fields import EVENT_FIELDS_LIST, EventFields, of_model, with_event_id
-from schemas.sync_event import STORABLE_FROM, STORABLE_UNTIL, to_milliseconds
-
-_MICROSECOND = timedelta(microseconds=1)
+from schemas.event_fields import (
+    EVENT_FIELDS_LIST,
+    STORED_LAST,
+    EventFields,
+    of_model,
+    stored_instants,
+    with_event_id,
+)
+from schemas.sync_event import STORABLE_FROM
 
 MAX_DEPTH = 8
 """JSON levels a line may nest (the line's object is the first, `attributes` the second):
@@ -68,7 +73,7 @@ class TimeBounds:
         an instant ClickHouse can store."""
         return (
             max(now - timedelta(days=self.retention_days), STORABLE_FROM),
-            min(now + timedelta(hours=self.max_future_skew_hours), STORABLE_UNTIL - _MICROSECOND),
+            min(now + timedelta(hours=self.max_future_skew_hours), STORED_LAST),
         )
 
     def check(self, occurred_at: datetime, now: datetime) -> FieldError | None:
@@ -248,15 +253,8 @@ def _all_valid(
         return None
     if len(events) > max_events:
         raise TooManyEvents(max_events)
-    earliest, latest = bounds.window(now)
-    for fields in events:
-        try:
-            occurred_at = to_milliseconds(fields["occurred_at"].astimezone(UTC))
-        except OverflowError:  # before year 1 or after 9999 in UTC
-            return None
-        if not earliest <= occurred_at <= latest:
-            return None
-        fields["occurred_at"] = occurred_at  # as `stored_instant` stores it, checked above
+    if not stored_instants(events, *bounds.window(now)):
+        return None
     return ParsedBody(events=events, lines=list(range(1, len(events) + 1)))
 
 

@@ -16,10 +16,12 @@ from pydantic import TypeAdapter, ValidationError
 from schemas import RawBatch, SyncEvent
 from schemas.event_fields import (
     EVENT_FIELDS_LIST,
+    STORED_LAST,
     encode_fields,
     fields_json,
     of_model,
     raw_batch_fields,
+    stored_instants,
     with_event_id,
 )
 from schemas.records import encode_batches
@@ -58,8 +60,7 @@ lines = st.fixed_dictionaries(
 
 def read_as_fields(body: bytes) -> list[dict[str, Any]]:
     events = EVENT_FIELDS_LIST.validate_json(body)
-    for fields in events:
-        fields["occurred_at"] = stored_instant(fields["occurred_at"])
+    assert stored_instants(events)
     return events
 
 
@@ -105,6 +106,10 @@ def test_an_instant_no_database_holds_is_refused_by_both() -> None:
     [fields] = EVENT_FIELDS_LIST.validate_json(body)
     with pytest.raises(ValueError, match="before 1900-01-01"):
         stored_instant(fields["occurred_at"])
+    assert not stored_instants([fields])
+    late = {**fields, "occurred_at": datetime(2300, 1, 1, tzinfo=UTC)}
+    assert not stored_instants([late])
+    assert stored_instants([{**late, "occurred_at": STORED_LAST}])
 
 
 @settings(max_examples=100, deadline=None)
