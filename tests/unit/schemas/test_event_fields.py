@@ -32,6 +32,8 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 LINE = {"connector_id": "c", "operation": "o", "message": "m", "event_id": str(uuid.uuid4())}
 
 text = st.text(st.characters(codec="utf-8"), max_size=40)
+# Within the contract's bounds (SyncEvent.status: 32 characters): the lines are ones it accepts.
+status = st.text(st.characters(codec="utf-8"), max_size=32)
 lines = st.fixed_dictionaries(
     {
         "connector_id": text.map(lambda value: f" shop{value} "),
@@ -48,7 +50,7 @@ lines = st.fixed_dictionaries(
     optional={
         "event_id": st.uuids().map(str),
         "reference": text,
-        "status": st.none() | text,
+        "status": st.none() | status,
         "code": st.none() | text,
         "sync_id": st.none() | text,
         "config_id": st.none() | text,
