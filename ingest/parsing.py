@@ -22,11 +22,11 @@ from pydantic import ValidationError
 from schemas import FieldError, SyncEvent
 from schemas.dead_letter import field_errors
 from schemas.event_fields import (
-    EVENT_FIELDS_LIST,
     STORED_LAST,
     EventFields,
     of_model,
     stored_instants,
+    valid_fields,
     with_event_id,
 )
 from schemas.sync_event import STORABLE_FROM
@@ -243,13 +243,12 @@ def _decoded(line: int, raw: bytes) -> tuple[int, Any, bytes]:
 def _all_valid(
     body: bytes, max_events: int, bounds: TimeBounds, now: datetime
 ) -> ParsedBody | None:
-    """A JSON array whose every event is valid, read into fields in one pydantic call (what
-    connectors send: half the cost of SyncEvent models, a third of line by line); None when
-    anything is off: then line by line, which names each problem. Not for NDJSON: its lines
-    must each be valid JSON on their own."""
-    try:
-        events = EVENT_FIELDS_LIST.validate_json(body)
-    except ValidationError:
+    """A JSON array whose every event is valid, read into fields in one call (what connectors
+    send: a fifth of the cost of SyncEvent models); None when anything is off: then line by
+    line, which names each problem. Not for NDJSON: its lines must each be valid JSON on their
+    own."""
+    events = valid_fields(body)
+    if events is None:
         return None
     if len(events) > max_events:
         raise TooManyEvents(max_events)

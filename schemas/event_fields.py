@@ -1,25 +1,24 @@
 """A valid SyncEvent as its plain fields: what the gateway validates bodies into, and the hot
 stage the records no gateway sealed.
 
-Reading a body of valid lines into dicts rather than SyncEvent models costs about half as much
-per line: pydantic builds no instance and calls no Python validator per line, and orjson
-encodes the dicts to the very bytes the model's serializer writes. The fields are the
-contract's own, derived from SyncEvent (its types, constraints and defaults, in its order), so
-the two cannot drift; `stored_instants` then does what the model's occurred_at validator does.
+Valid lines are read into dicts rather than SyncEvent models: msgspec reads and checks them in
+C (schemas/field_reader.py), no instance is built and no Python validator called per line, and
+msgspec encodes the dicts to the very bytes the model's serializer writes. The fields are the contract's own, derived from SyncEvent (its types,
+constraints and defaults, in its order), so the two cannot drift; `stored_instants` then does
+what the model's occurred_at validator does. What the reading leaves to the models (a line it
+does not read exactly as they do, an invalid one) they read line by line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from types import GenericAlias
-from typing import Annotated, Any, NotRequired
+from typing import Any
 
-import orjson
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+import msgspec
 from pydantic_core import PydanticCustomError
-from typing_extensions import TypedDict
 
+from schemas.field_reader import fields_reading
 from schemas.records import pack_records
 from schemas.sync_event import (
     STORABLE_FROM,
@@ -39,45 +38,46 @@ EventFields = dict[str, Any]
 `stored_instant` stores it: every field, in the contract's order."""
 
 
-def _fields_of(model: type[BaseModel], name: str, **replaced: Any) -> Any:
-    """A TypedDict of the model's fields (`replaced`: other types for some, required), built at
-    run time from the model, which no static checker can follow."""
-    fields: dict[str, Any] = {}
-    for field, info in model.model_fields.items():
-        if field in replaced:
-            fields[field] = replaced[field]
-            continue
-        annotated: Any = Annotated[info.annotation, info]
-        fields[field] = annotated if info.is_required() else NotRequired[annotated]
-    make: Any = TypedDict
-    typed = make(name, fields)
-    if model.model_config.get("extra") == "forbid":
-        typed.__pydantic_config__ = ConfigDict(extra="forbid")
-    return typed
+_EVENTS = fields_reading(SyncEvent, validated=("occurred_at",))
+_BODY = msgspec.json.Decoder(list[_EVENTS.struct])  # type: ignore[name-defined]
+_RAW_BATCH = fields_reading(RawBatch, validated=("received_at",), events=list[_EVENTS.struct])  # type: ignore[name-defined]
+_RECORD = msgspec.json.Decoder(_RAW_BATCH.struct)
 
 
-_EVENT_FIELDS = _fields_of(SyncEvent, "SyncEventFields")
-_FIELDS_LIST: Any = GenericAlias(list, (_EVENT_FIELDS,))
-EVENT_FIELDS_LIST: TypeAdapter[list[EventFields]] = TypeAdapter(_FIELDS_LIST)
-"""Validates a JSON array of SyncEvent lines into their fields, each default filled in; the
-occurred_at values still to be passed through `stored_instants`."""
+def valid_fields(body: bytes) -> list[EventFields] | None:
+    """A JSON array of valid SyncEvent lines read into their fields, each default filled in,
+    their occurred_at still to be passed through `stored_instants`; None when any line is not
+    one (or is one only pydantic reads: the models then read the body, naming each problem)."""
+    try:
+        read = _BODY.decode(body)
+    except msgspec.DecodeError:
+        return None
+    return _events_fields(read)
 
-_RAW_BATCH: TypeAdapter[dict[str, Any]] = TypeAdapter(
-    _fields_of(RawBatch, "RawBatchFields", events=_FIELDS_LIST)
-)
+
+def _events_fields(read: list[msgspec.Struct]) -> list[EventFields] | None:
+    to_fields = _EVENTS.fields
+    events = []
+    for line in read:
+        fields = to_fields(line)
+        if fields is None:
+            return None
+        events.append(fields)
+    return events
 
 
 def raw_batch_fields(value: bytes) -> tuple[str, datetime, list[EventFields]]:
     """A raw record read as `RawBatch.model_validate_json` reads it (its licence, accept time
-    and events), its events as fields: a third of the cost for a record of one event, what
-    direct producers write. Raises the ValidationError the model raises, naming the field."""
+    and events), its events as fields, without building models: what direct producers write,
+    often one event per record. Raises the ValidationError the model raises, naming the field."""
     try:
-        batch = _RAW_BATCH.validate_json(value)
-        received_at = storable_utc(batch["received_at"], "received_at")
-        events: list[EventFields] = batch["events"]
-        if stored_instants(events):
-            return batch["licence_id"], received_at, events
-    except (ValidationError, PydanticCustomError):
+        batch = _RAW_BATCH.fields(_RECORD.decode(value))
+        if batch is not None:
+            received_at = storable_utc(batch["received_at"], "received_at")
+            events = _events_fields(batch["events"])
+            if events is not None and stored_instants(events):
+                return batch["licence_id"], received_at, events
+    except (msgspec.DecodeError, PydanticCustomError):
         pass
     model = RawBatch.model_validate_json(value)  # its error is the one a dead letter keeps
     return model.licence_id, model.received_at, [of_model(event) for event in model.events]
@@ -112,10 +112,14 @@ def with_event_id(fields: EventFields, licence_id: str) -> EventFields:
     return fields | {"event_id": derived_event_id(licence_id, fields)}
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
 def fields_json(fields: EventFields) -> bytes:
-    """The event's JSON, byte for byte what the model's serializer writes (orjson writes a UTC
-    instant as it does, with a Z)."""
-    return orjson.dumps(fields, option=orjson.OPT_UTC_Z)
+    """The event's JSON, byte for byte what the model's serializer writes (a UTC instant with a
+    Z, as it does). msgspec rather than orjson: a third of the cost for these fields (0.85
+    against 2.5 us per line, measured; orjson is slow on the UUID and the aware datetime)."""
+    return _ENCODER.encode(fields)
 
 
 def encode_fields(
