@@ -67,7 +67,7 @@ def read_as_fields(body: bytes) -> list[dict[str, Any]]:
     return events
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(lines, min_size=1, max_size=5))
 def test_fields_are_the_models_fields_and_encode_to_the_same_records(
     body_lines: list[dict[str, Any]],
@@ -166,7 +166,7 @@ def test_an_instant_no_database_holds_is_refused_by_both() -> None:
     assert stored_instants([{**late, "occurred_at": STORED_LAST}])
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(lines, max_size=3), st.integers(-12, 14))
 def test_a_raw_batch_reads_as_its_model_does(
     body_lines: list[dict[str, Any]], offset_hours: int
