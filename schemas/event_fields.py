@@ -3,10 +3,11 @@ stage the records no gateway sealed.
 
 Valid lines are read into dicts rather than SyncEvent models: msgspec reads and checks them in
 C (schemas/field_reader.py), no instance is built and no Python validator called per line, and
-msgspec encodes the dicts to the very bytes the model's serializer writes. The fields are the contract's own, derived from SyncEvent (its types,
-constraints and defaults, in its order), so the two cannot drift; `stored_instants` then does
-what the model's occurred_at validator does. What the reading leaves to the models (a line it
-does not read exactly as they do, an invalid one) they read line by line.
+msgspec encodes the dicts to the very bytes the model's serializer writes. The fields are the
+contract's own, derived from SyncEvent (its types, constraints and defaults, in its order), so
+the two cannot drift; `stored_instants` then does what the model's occurred_at validator does.
+What the reading leaves to the models (a line it does not read exactly as they do, an invalid
+one) they read line by line.
 """
 
 from __future__ import annotations
