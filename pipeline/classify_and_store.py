@@ -18,9 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import orjson
 import structlog
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
@@ -34,13 +32,11 @@ from projections.sync_events import Accepted, Block, BlockBuilder, Lookup, SyncE
 from schemas.classified import classified_json
 from schemas.dead_letter import unreadable_record
 from schemas.event_fields import fields_json, raw_batch_fields, with_event_id
+from schemas.event_view import EventView, event_view
 from schemas.records import RecordSeal, log_time, pack_records, unpack_record
 from streaming.dead_letter_limit import DeadLetterGuard
 
 log = structlog.get_logger(__name__)
-
-# Classifier.explain's arguments, by field name.
-_CLASSIFIED_BY = ("operation", "status", "code", "message")
 
 
 @dataclass(frozen=True)
@@ -119,7 +115,11 @@ class ClassifyAndStore:
                 if latest is None or received_at > latest:
                     newest[licence_id] = received_at
             classified = [
-                (event_json, event, explain(*map(event.get, _CLASSIFIED_BY)))
+                (
+                    event_json,
+                    event,
+                    explain(event.operation, event.status, event.code, event.message),
+                )
                 for event_json, event in events
             ]
             if block is not None:
@@ -149,18 +149,20 @@ class ClassifyAndStore:
         # While the previous batch is being stored: off the store's path.
         return Prepared(built, out + letters, archived, self._writer.look_ahead(built))
 
-    def _events(self, record: ConsumerRecord) -> tuple[str, datetime, list[tuple[bytes, Any]]]:
-        """The record's licence, accept time and events (each as its JSON and its decoded
-        fields). A record our gateway sealed holds validated events laid out one per line: they
+    def _events(
+        self, record: ConsumerRecord
+    ) -> tuple[str, datetime, list[tuple[bytes, EventView]]]:
+        """The record's licence, accept time and events (each as its JSON and what the stage
+        reads of it). A record our gateway sealed holds validated events laid out one per line: they
         are taken as they are. Any other record is validated against the contract (raises
         ValidationError) and its events encoded the same way, so both read alike from here."""
         if self._seal.verifies(record.value, record.headers):
             head, sealed = unpack_record(record.value)
             received_at = datetime.fromisoformat(head["received_at"])
-            return head["licence_id"], received_at, [(e, orjson.loads(e)) for e in sealed]
+            return head["licence_id"], received_at, [(e, event_view(e)) for e in sealed]
         licence_id, received_at, events = raw_batch_fields(record.value)
         encoded = [fields_json(with_event_id(fields, licence_id)) for fields in events]
-        return licence_id, received_at, [(e, orjson.loads(e)) for e in encoded]
+        return licence_id, received_at, [(e, event_view(e)) for e in encoded]
 
     async def store(self, prepared: Prepared) -> None:
         publish = retry_transient(

@@ -20,10 +20,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import orjson
 
@@ -33,6 +32,7 @@ from infra.retry import retry_transient
 from projections.rollup_repair import Minute, repair_rollup_minutes
 from schemas import Classification, ClassifiedBatch, SyncEvent
 from schemas.classified import ADDED_FIELDS
+from schemas.event_view import EventView
 from schemas.text import fold
 
 _event_json = SyncEvent.__pydantic_serializer__.to_json
@@ -148,10 +148,10 @@ class BlockBuilder:
     def add_record(
         self,
         accepted: Accepted,
-        classified: Iterable[tuple[bytes, Mapping[str, Any], Classification]],
+        classified: Iterable[tuple[bytes, EventView, Classification]],
     ) -> None:
-        """Add the events of one record: each as its JSON, its decoded fields (event_id,
-        connector_id, occurred_at, message are read) and its classification. The hot loop of the
+        """Add the events of one record: each as its JSON, what is read of it (event_id,
+        connector_id, occurred_at, message) and its classification. The hot loop of the
         stage: names are bound locally on purpose."""
         head = self._heads.get(id(accepted))
         if head is None:
@@ -161,29 +161,32 @@ class BlockBuilder:
         keys, owners, times = self._keys, self._owners, self._times
         parse_time, dumps = datetime.fromisoformat, orjson.dumps
         for event_json, event, found in classified:
-            key = (licence_id, event["event_id"])
+            key = (licence_id, event.event_id)
             if key in seen:
                 continue
             seen.add(key)
             tail = tails.get(id(found))
             if tail is None:
                 tail = tails[id(found)] = _classification_members(found)
-            folded = dumps(fold(event["message"]))
+            folded = dumps(fold(event.message))
             lines.append(b"".join((head, event_json[1:-1], tail, folded, b"}")))
             keys.append(key)
-            owners.add((licence_id, event["connector_id"]))
-            times.append(parse_time(event["occurred_at"]))
+            owners.add((licence_id, event.connector_id))
+            times.append(parse_time(event.occurred_at))
 
     def add_row(self, r: Row) -> None:
         event = r.event
         assert event.event_id is not None  # every event has its id before it is classified
-        fields = {
-            "event_id": str(event.event_id),
-            "connector_id": event.connector_id,
-            "occurred_at": event.occurred_at.isoformat(),
-            "message": event.message,
-        }
-        self.add_record(r.accepted, [(r.event_json, fields, r.classification)])
+        view = EventView(
+            event_id=str(event.event_id),
+            connector_id=event.connector_id,
+            occurred_at=event.occurred_at.isoformat(),
+            operation=event.operation,
+            message=event.message,
+            status=event.status,
+            code=event.code,
+        )
+        self.add_record(r.accepted, [(r.event_json, view, r.classification)])
 
     def build(self) -> Block:
         times = self._times
