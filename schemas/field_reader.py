@@ -38,15 +38,18 @@ WHITE_SPACE = (
 """What pydantic's `strip_whitespace` strips (Rust's `trim`: the Unicode White_Space
 property), which `str.strip()` alone is not: it strips \\x1c-\\x1f too."""
 
+# annotated_types' bounds, each named as its attribute and as msgspec.Meta's argument.
 _BOUNDS = {
-    annotated_types.MinLen: ("min_length", "min_length"),
-    annotated_types.MaxLen: ("max_length", "max_length"),
-    annotated_types.Ge: ("ge", "ge"),
-    annotated_types.Le: ("le", "le"),
-    annotated_types.Gt: ("gt", "gt"),
-    annotated_types.Lt: ("lt", "lt"),
+    annotated_types.MinLen: "min_length",
+    annotated_types.MaxLen: "max_length",
+    annotated_types.Ge: "ge",
+    annotated_types.Le: "le",
+    annotated_types.Gt: "gt",
+    annotated_types.Lt: "lt",
 }
 _PLAIN = (str, int, uuid.UUID)
+# Model settings that do not change how a value is read (any other is refused).
+_NEUTRAL_CONFIG = {"extra", "frozen", "title", "json_schema_extra", "use_attribute_docstrings"}
 
 
 def aware_instant(text: str) -> datetime | None:
@@ -117,11 +120,17 @@ def fields_reading(
     }
     if unapplied or decorators.model_validators:
         raise TypeError(f"{model.__name__}: validators no reading runs ({sorted(unapplied)})")
+    if set(model.model_config) - _NEUTRAL_CONFIG:
+        raise TypeError(
+            f"{model.__name__}: settings {sorted(set(model.model_config) - _NEUTRAL_CONFIG)}"
+        )
     members: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     stripped: list[tuple[str, int, int]] = []
     instants: list[str] = []
     for name, info in model.model_fields.items():
         kind: Any
+        if info.alias is not None or info.validation_alias is not None:
+            raise TypeError(f"{model.__name__}.{name}: read under another name")
         if name in replaced:
             kind = replaced[name]
         elif info.annotation is AwareDatetime and not info.metadata:
@@ -175,11 +184,11 @@ def _translated(annotation: Any, constraints: Sequence[Any], where: str) -> Any:
         inner, *more = get_args(annotation)
         return _translated(inner, [*more, *constraints], where)
     if origin in (Union, UnionType):
-        members = tuple(
-            NoneType if member is NoneType else _translated(member, constraints, where)
-            for member in get_args(annotation)
-        )
-        return Union[members]  # noqa: UP007  # built from a tuple at run time
+        # One type or null: pydantic's choice among several types is its own.
+        members = [member for member in get_args(annotation) if member is not NoneType]
+        if len(members) != 1 or len(get_args(annotation)) != 2:
+            raise TypeError(f"{where}: no exact msgspec reading of {annotation!r}")
+        return Union[_translated(members[0], constraints, where), None]  # noqa: UP007
     if origin is dict:
         key, value = get_args(annotation)
         return _constrained(
@@ -203,8 +212,8 @@ def _constrained(kind: Any, constraints: Sequence[Any], where: str) -> Any:
                 if getattr(constraint, name) is not None:
                     bounds[name] = getattr(constraint, name)
         elif type(constraint) in _BOUNDS:
-            attribute, meta = _BOUNDS[type(constraint)]
-            bounds[meta] = getattr(constraint, attribute)
+            name = _BOUNDS[type(constraint)]
+            bounds[name] = getattr(constraint, name)
         else:
             raise TypeError(f"{where}: no exact msgspec reading of {constraint!r}")
     return Annotated[kind, msgspec.Meta(**bounds)] if bounds else kind

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
     TypeAdapter,
@@ -92,7 +93,21 @@ class _Validated(BaseModel):
         return value.upper()
 
 
-@pytest.mark.parametrize("model", [_Pattern, _Float, _Validated])
+class _Aliased(BaseModel):
+    name: str = Field(alias="Name")
+
+
+class _Either(BaseModel):
+    value: int | str
+
+
+class _Lowered(BaseModel):
+    model_config = ConfigDict(str_to_lower=True)
+
+    name: str
+
+
+@pytest.mark.parametrize("model", [_Pattern, _Float, _Validated, _Aliased, _Either, _Lowered])
 def test_a_field_pydantic_reads_otherwise_is_refused_at_import(model: type[BaseModel]) -> None:
     with pytest.raises(TypeError):
         fields_reading(model)
