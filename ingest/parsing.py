@@ -243,10 +243,10 @@ def _decoded(line: int, raw: bytes) -> tuple[int, Any, bytes]:
 def _all_valid(
     body: bytes, max_events: int, bounds: TimeBounds, now: datetime
 ) -> ParsedBody | None:
-    """A JSON array whose every event is valid, read into fields in one call (what connectors
-    send: a fifth of the cost of SyncEvent models); None when anything is off: then line by
-    line, which names each problem. Not for NDJSON: its lines must each be valid JSON on their
-    own."""
+    """A JSON array whose every event is valid, read into fields in one call, without models
+    (what connectors send); None when anything is off, or read otherwise by the models: then
+    line by line, which names each problem. Not for NDJSON: its lines must each be valid JSON
+    on their own."""
     events = valid_fields(body)
     if events is None:
         return None
