@@ -191,10 +191,27 @@ def test_a_window_is_counted_alike_from_its_days_hours_and_minutes(
     assert ranked(since + timedelta(minutes=6), day - timedelta(minutes=31)) is None
 
 
-def test_a_week_of_the_fleet_reads_the_projections_not_the_table(clickhouse: ClickHouse) -> None:
-    # Off the hour whenever the test runs, so that the window has minutes left at either end.
-    until = NOW.replace(minute=17) - timedelta(hours=1)
-    statement = fleet_groups_statement(until - timedelta(days=7), until, 50)
+def test_a_week_of_the_fleet_reads_the_projections_not_the_table(
+    store: QueryStore, clickhouse: ClickHouse
+) -> None:
+    # Whatever the hour the test runs: whole hours and minutes left at either end, and a line in
+    # each piece (ClickHouse reads a piece holding nothing from the table: no granule either
+    # way, and the table comes first).
+    until = datetime.combine(NOW.date(), datetime.min.time(), UTC) - timedelta(hours=19, minutes=43)
+    since = until - timedelta(days=7)
+    fp = 2**44 + uuid.uuid4().int % 2**20
+    licence = store.licence("Week")
+    store.write(licence.licence_id, [
+        _error_at(fp, "w1", at)
+        for at in (
+            since + timedelta(minutes=5),  # the minutes before the first whole hour
+            since + timedelta(hours=2),  # the hours before the first whole day
+            since + timedelta(days=3),  # the days
+            until - timedelta(hours=3),  # the hours after the last whole day
+            until - timedelta(minutes=5),  # the minutes after the last whole hour
+        )
+    ])  # fmt: skip
+    statement = fleet_groups_statement(since, until, 50)
     plan = clickhouse.rows(f"EXPLAIN {statement.sql}", statement.parameters)
     read = sorted(line.split("(")[-1].rstrip(")") for (line,) in plan if "ReadFrom" in line)
     assert read == ["fleet_days", "fleet_hours", "fleet_minutes"]
