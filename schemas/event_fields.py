@@ -40,8 +40,9 @@ EventFields = dict[str, Any]
 
 
 _EVENTS = fields_reading(SyncEvent, validated=("occurred_at",))
-_BODY = msgspec.json.Decoder(list[_EVENTS.struct])  # type: ignore[name-defined]
-_RAW_BATCH = fields_reading(RawBatch, validated=("received_at",), events=list[_EVENTS.struct])  # type: ignore[name-defined]
+_EVENT_LIST: Any = list[_EVENTS.struct]  # type: ignore[name-defined]  # a struct made at run time
+_BODY = msgspec.json.Decoder(_EVENT_LIST)
+_RAW_BATCH = fields_reading(RawBatch, validated=("received_at",), events=_EVENT_LIST)
 _RECORD = msgspec.json.Decoder(_RAW_BATCH.struct)
 
 
